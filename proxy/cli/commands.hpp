@@ -1,0 +1,54 @@
+// One function per subcommand; each returns the process exit code of SPEC §2:
+// 0 ok, 1 validation failure, 2 usage error, 3 runtime failure.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace gh::cli {
+
+struct CheckOptions {
+  std::string config;
+  bool json = false;
+};
+int check(const CheckOptions& o);
+
+struct ExplainOptions {
+  std::string config;
+  std::string client = "127.0.0.1";
+  std::string at;  // RFC 3339; empty = now
+  bool json = false;
+  std::string target;
+};
+int explain(const ExplainOptions& o);
+
+struct PacOptions {
+  std::string config;
+};
+int pac(const PacOptions& o);
+
+struct ServeOptions {
+  std::string config;
+};
+int serve(const ServeOptions& o);
+
+struct AuditVerifyOptions {
+  std::vector<std::string> files;
+  long long expect_seq = -1;  // --expect-seq N; -1 = not given
+};
+int audit_verify(const AuditVerifyOptions& o);
+
+struct AuditReportOptions {
+  std::vector<std::string> files;
+  std::string since, until;  // RFC 3339 or YYYY-MM-DD; empty = open
+  std::vector<std::string> by{"department", "app"};
+  std::string format = "table";  // table | csv | json
+};
+int audit_report(const AuditReportOptions& o);
+
+struct CaInitOptions {
+  std::string out;
+};
+int ca_init(const CaInitOptions& o);
+
+}  // namespace gh::cli

@@ -1,0 +1,63 @@
+// The decision of SPEC §5 as a pure function: no I/O, no clock, no sockets.
+// Every returned string_view points into the RuleSet (or static storage), so
+// a Decision is valid as long as the RuleSet it came from.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "policy/ip_address.hpp"
+#include "policy/rule_set.hpp"
+#include "policy/types.hpp"
+
+namespace gh {
+
+// What the TLS ClientHello (if one was read) said.
+enum class TlsSeen : std::uint8_t {
+  none,        // no ClientHello looked at (plain HTTP, first CONNECT decision)
+  sni,         // a ClientHello with a valid SNI (in Request::sni)
+  no_sni,      // a ClientHello without SNI, or with an invalid one, or malformed
+  ech,         // a ClientHello carrying encrypted_client_hello
+};
+
+struct Request {
+  IpAddress client;
+  Mode mode = Mode::forward;
+  bool connect = false;          // a CONNECT (or transparent TLS) rather than an HTTP request
+  std::string_view method;       // "GET", "CONNECT", ...
+  std::string_view host;         // canonical (canonicalize_host); empty if none
+  std::uint16_t port = 0;
+  TlsSeen tls = TlsSeen::none;
+  std::string_view sni;          // canonical, when tls == TlsSeen::sni
+  std::string_view url;          // full URL where visible (plain HTTP), else empty
+};
+
+struct Decision {
+  Action action = Action::allow;
+  Reason reason = Reason::uncategorized;
+  std::uint32_t category = kNone;
+  std::uint32_t app = kNone;
+  std::uint32_t department = kNone;
+  std::uint32_t rule = kNone;       // RuleEntry index
+  std::uint32_t approval = kNone;   // Approval index
+};
+
+Decision decide(const RuleSet& rules, const Request& req, TimePoint now) noexcept;
+
+// Step 7, at connect time, after resolution of an allowed request: deny with
+// `private-destination` if every resolved address is private and no rule
+// allows it. Returns `d` unchanged otherwise.
+Decision check_destination(const RuleSet& rules, const Decision& d,
+                           std::span<const IpAddress> resolved) noexcept;
+
+// Department of a client address (longest prefix), kNone if none.
+std::uint32_t department_of(const RuleSet& rules, const IpAddress& client) noexcept;
+
+// Names for output (empty string_view = JSON null).
+std::string_view category_id(const RuleSet& r, const Decision& d) noexcept;
+std::string_view app_id(const RuleSet& r, const Decision& d) noexcept;
+std::string_view department_id(const RuleSet& r, const Decision& d) noexcept;
+std::string_view approval_id(const RuleSet& r, const Decision& d) noexcept;
+
+}  // namespace gh

@@ -1,0 +1,77 @@
+// Exact and suffix domain rules for millions of names (SPEC §4, §10).
+// Flat open-addressing table keyed by the hash of every rule's domain; a
+// lookup probes once per label of the host, longest suffix first, so the most
+// specific rule wins and an exact rule beats a suffix rule of equal length.
+// Rule domains are kept in one arena so each hit is verified byte for byte.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gh {
+
+class DomainMatcher {
+ public:
+  struct Hit {
+    std::uint32_t value;   // caller's payload (index of a RuleEntry)
+    bool suffix;           // matched a ".example.com" rule
+    std::uint16_t length;  // length of the matched domain
+  };
+
+  class Builder {
+   public:
+    void reserve(std::size_t n);
+    // `domain` is canonical, without the leading dot. Returns the value of an
+    // identical rule (same domain, same kind) already added, which is kept.
+    std::optional<std::uint32_t> add(std::string_view domain, bool suffix, std::uint32_t value);
+    DomainMatcher build() &&;
+
+   private:
+    friend class DomainMatcher;
+    struct Pending {
+      std::uint64_t hash;
+      std::uint32_t offset;
+      std::uint16_t length;
+    };
+    std::string arena_;
+    std::vector<std::uint64_t> hashes_;
+    std::vector<std::uint32_t> offsets_;
+    std::vector<std::uint16_t> lengths_;
+    std::vector<std::uint32_t> exact_;
+    std::vector<std::uint32_t> suffix_;
+    std::vector<std::uint32_t> index_;  // open addressing during build
+    std::size_t mask_ = 0;
+    std::size_t find_or_insert(std::string_view domain, std::uint64_t h);
+    void grow();
+  };
+
+  DomainMatcher() = default;
+  // `host` must be canonical. No allocation.
+  std::optional<Hit> lookup(std::string_view host) const noexcept;
+  // Like lookup() but only suffix rules strictly above `domain` (for shadowing checks).
+  std::optional<Hit> lookup_parent(std::string_view domain) const noexcept;
+  std::size_t size() const noexcept { return count_; }
+  std::size_t memory_bytes() const noexcept;
+
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+
+ private:
+  struct Slot {
+    std::uint32_t tag;     // high 32 bits of the hash; 0 = empty slot
+    std::uint32_t offset;  // into arena_
+    std::uint32_t exact;   // kNone if no exact rule
+    std::uint32_t suffix;  // kNone if no suffix rule
+  };
+  std::string arena_;
+  std::vector<Slot> slots_;
+  std::vector<std::uint16_t> lengths_;  // parallel to slots_ (length of the key)
+  std::size_t mask_ = 0;
+  std::size_t count_ = 0;
+  const Slot* find(std::string_view key, std::uint64_t h) const noexcept;
+};
+
+}  // namespace gh

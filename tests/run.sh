@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what the build and tests need (Debian 12, idempotent), builds and
+# runs every test with ctest. Exits with ctest's status.
+#   tests/run.sh                 Release build in build/
+#   GATEHOUSE_SANITIZE=ON tests/run.sh   ASan+UBSan build in build-asan/
+#   CTEST_ARGS="-L unit" tests/run.sh    only the fast part
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libboost-dev libboost-system-dev libyaml-cpp-dev libre2-dev catch2
+  libidn2-dev libpsl-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev
+  libssl-dev libc-ares-dev libsystemd-dev
+  clang-14 libclang-rt-14-dev
+  curl openssl python3 iproute2 nftables haproxy python3-pacparser
+  python3-yaml systemd procps
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "tests/run.sh: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+sanitize=${GATEHOUSE_SANITIZE:-OFF}
+build=${BUILD_DIR:-build}
+btype=Release
+if [ "$sanitize" = "ON" ]; then
+  build=${BUILD_DIR:-build-asan}
+  btype=RelWithDebInfo
+fi
+werror=OFF
+[ -n "${CI:-}" ] && werror=ON
+
+cmake -S "$root" -B "$root/$build" -G Ninja \
+  -DCMAKE_BUILD_TYPE=$btype \
+  -DGATEHOUSE_SANITIZE="$sanitize" \
+  -DGATEHOUSE_WERROR=$werror
+cmake --build "$root/$build" -j "$(nproc)"
+
+cd "$root/$build"
+# shellcheck disable=SC2086
+ctest --output-on-failure -j 2 ${CTEST_ARGS:-}
