@@ -1,0 +1,25 @@
+// The live state of a running proxy, shared by listeners, admin and reload.
+// Rules and settings are read through atomic shared_ptrs: a request takes one
+// snapshot at its start and keeps it to the end (SPEC §8).
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "admin/metrics.hpp"
+#include "audit/writer.hpp"
+#include "config/settings.hpp"
+#include "policy/rule_set.hpp"
+
+namespace gh {
+
+struct Runtime {
+  std::atomic<std::shared_ptr<const RuleSet>> rules;
+  std::atomic<std::shared_ptr<const Settings>> settings;
+  AuditWriter* audit = nullptr;
+  Metrics metrics;
+  std::atomic<bool> draining{false};
+  TimePoint started{};
+};
+
+}  // namespace gh
