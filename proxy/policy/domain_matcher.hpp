@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,22 +32,8 @@ class DomainMatcher {
     DomainMatcher build() &&;
 
    private:
-    friend class DomainMatcher;
-    struct Pending {
-      std::uint64_t hash;
-      std::uint32_t offset;
-      std::uint16_t length;
-    };
-    std::string arena_;
-    std::vector<std::uint64_t> hashes_;
-    std::vector<std::uint32_t> offsets_;
-    std::vector<std::uint16_t> lengths_;
-    std::vector<std::uint32_t> exact_;
-    std::vector<std::uint32_t> suffix_;
-    std::vector<std::uint32_t> index_;  // open addressing during build
-    std::size_t mask_ = 0;
-    std::size_t find_or_insert(std::string_view domain, std::uint64_t h);
-    void grow();
+    void grow(std::size_t slots);
+    std::unique_ptr<DomainMatcher> m_;
   };
 
   DomainMatcher() = default;
@@ -54,24 +41,28 @@ class DomainMatcher {
   std::optional<Hit> lookup(std::string_view host) const noexcept;
   // Like lookup() but only suffix rules strictly above `domain` (for shadowing checks).
   std::optional<Hit> lookup_parent(std::string_view domain) const noexcept;
-  std::size_t size() const noexcept { return count_; }
+  std::size_t size() const noexcept { return rules_; }  // rules (exact + suffix)
   std::size_t memory_bytes() const noexcept;
 
   static constexpr std::uint32_t kNone = 0xffffffffu;
 
  private:
+  friend class Builder;
   struct Slot {
-    std::uint32_t tag;     // high 32 bits of the hash; 0 = empty slot
-    std::uint32_t offset;  // into arena_
+    std::uint32_t tag;     // bits 32..63 of the mixed hash, never 0; 0 = empty slot
+    std::uint32_t offset;  // into arena_: one length byte, then the domain
     std::uint32_t exact;   // kNone if no exact rule
     std::uint32_t suffix;  // kNone if no suffix rule
   };
   std::string arena_;
   std::vector<Slot> slots_;
-  std::vector<std::uint16_t> lengths_;  // parallel to slots_ (length of the key)
   std::size_t mask_ = 0;
   std::size_t count_ = 0;
-  const Slot* find(std::string_view key, std::uint64_t h) const noexcept;
+  std::size_t rules_ = 0;
+  Slot* find_slot(std::string_view key, std::uint64_t mixed) noexcept;
+  const Slot* find(std::string_view key, std::uint64_t mixed) const noexcept;
+  template <bool kSkipFull>
+  std::optional<Hit> lookup_impl(std::string_view host) const noexcept;
 };
 
 }  // namespace gh
