@@ -17,7 +17,11 @@ RE2::Options pattern_options() {
 
 }  // namespace
 
-UrlPatterns::UrlPatterns() : set_(std::make_unique<re2::RE2::Set>(pattern_options(), RE2::UNANCHORED)) {}
+struct UrlPatterns::Compiled {
+  RE2::Set set{pattern_options(), RE2::UNANCHORED};
+};
+
+UrlPatterns::UrlPatterns() : set_(std::make_unique<Compiled>()) {}
 UrlPatterns::~UrlPatterns() = default;
 UrlPatterns::UrlPatterns(UrlPatterns&&) noexcept = default;
 UrlPatterns& UrlPatterns::operator=(UrlPatterns&&) noexcept = default;
@@ -30,7 +34,7 @@ bool UrlPatterns::add(std::string_view pattern, std::uint32_t value, std::string
     return false;
   }
   std::string err;
-  if (set_->Add(re2::StringPiece(pattern.data(), pattern.size()), &err) < 0) {
+  if (set_->set.Add(re2::StringPiece(pattern.data(), pattern.size()), &err) < 0) {
     if (error) *error = err;
     return false;
   }
@@ -39,14 +43,14 @@ bool UrlPatterns::add(std::string_view pattern, std::uint32_t value, std::string
 }
 
 bool UrlPatterns::compile() {
-  compiled_ = values_.empty() || set_->Compile();
+  compiled_ = values_.empty() || set_->set.Compile();
   return compiled_;
 }
 
 std::optional<std::uint32_t> UrlPatterns::match(std::string_view url) const {
   if (!compiled_ || values_.empty()) return std::nullopt;
   std::vector<int> hits;
-  if (!set_->Match(re2::StringPiece(url.data(), url.size()), &hits) || hits.empty())
+  if (!set_->set.Match(re2::StringPiece(url.data(), url.size()), &hits) || hits.empty())
     return std::nullopt;
   return values_[static_cast<std::size_t>(*std::min_element(hits.begin(), hits.end()))];
 }

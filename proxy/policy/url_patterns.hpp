@@ -8,11 +8,6 @@
 #include <string_view>
 #include <vector>
 
-namespace re2 {
-class RE2;
-class Set;
-}  // namespace re2
-
 namespace gh {
 
 class UrlPatterns {
@@ -30,7 +25,8 @@ class UrlPatterns {
   std::size_t size() const noexcept { return values_.size(); }
 
  private:
-  std::unique_ptr<re2::Set> set_;
+  struct Compiled;  // holds the RE2::Set (a nested class: cannot be forward-declared)
+  std::unique_ptr<Compiled> set_;
   std::vector<std::uint32_t> values_;
   bool compiled_ = false;
 };
