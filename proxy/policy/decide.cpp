@@ -50,14 +50,19 @@ std::uint32_t find_approval(const RuleSet& r, const Request& req, std::uint32_t 
     if (now < a.valid_from || now >= a.valid_until) continue;
     bool covers = false;
     switch (a.scope) {
-      case ApprovalScope::app: covers = c.app != kNone && a.target == c.app; break;
-      case ApprovalScope::category: covers = c.category != kNone && a.target == c.category; break;
-      case ApprovalScope::domain: covers = domain_covers(a, name); break;
+      case ApprovalScope::app:
+        covers = c.app != kNone && a.target == c.app;
+        break;
+      case ApprovalScope::category:
+        covers = c.category != kNone && a.target == c.category;
+        break;
+      case ApprovalScope::domain:
+        covers = domain_covers(a, name);
+        break;
     }
     if (!covers) continue;
-    if (!a.networks.empty() &&
-        std::none_of(a.networks.begin(), a.networks.end(),
-                     [&](const Cidr& n) { return n.contains(req.client); }))
+    if (!a.networks.empty() && std::none_of(a.networks.begin(), a.networks.end(),
+                                            [&](const Cidr& n) { return n.contains(req.client); }))
       continue;
     return i;
   }
@@ -95,10 +100,14 @@ Decision judge(const RuleSet& r, const Request& req, std::uint32_t department,
 int severity(const Decision& d) noexcept {
   if (d.action != Action::allow) return 10 + static_cast<int>(d.action);
   switch (d.reason) {
-    case Reason::monitored: return 3;
-    case Reason::approved: return 2;
-    case Reason::category_allowed: return 1;
-    default: return 0;
+    case Reason::monitored:
+      return 3;
+    case Reason::approved:
+      return 2;
+    case Reason::category_allowed:
+      return 1;
+    default:
+      return 0;
   }
 }
 
@@ -151,9 +160,14 @@ Decision decide(const RuleSet& r, const Request& req, TimePoint now) noexcept {
   }
   // TLS conditions seen in the ClientHello (SPEC §3 policy.ech/no_sni/sni_mismatch).
   switch (req.tls) {
-    case TlsSeen::none: break;
-    case TlsSeen::ech: apply_tls_condition(result, r.policy.ech, Reason::ech); break;
-    case TlsSeen::no_sni: apply_tls_condition(result, r.policy.no_sni, Reason::no_sni); break;
+    case TlsSeen::none:
+      break;
+    case TlsSeen::ech:
+      apply_tls_condition(result, r.policy.ech, Reason::ech);
+      break;
+    case TlsSeen::no_sni:
+      apply_tls_condition(result, r.policy.no_sni, Reason::no_sni);
+      break;
     case TlsSeen::sni:
       // Only a CONNECT names a host to compare with; transparent TLS has just the SNI.
       if (req.mode == Mode::forward && !req.host.empty() && req.sni != req.host)

@@ -15,22 +15,22 @@ namespace gh {
 
 // What the TLS ClientHello (if one was read) said.
 enum class TlsSeen : std::uint8_t {
-  none,        // no ClientHello looked at (plain HTTP, first CONNECT decision)
-  sni,         // a ClientHello with a valid SNI (in Request::sni)
-  no_sni,      // a ClientHello without SNI, or with an invalid one, or malformed
-  ech,         // a ClientHello carrying encrypted_client_hello
+  none,    // no ClientHello looked at (plain HTTP, first CONNECT decision)
+  sni,     // a ClientHello with a valid SNI (in Request::sni)
+  no_sni,  // a ClientHello without SNI, or with an invalid one, or malformed
+  ech,     // a ClientHello carrying encrypted_client_hello
 };
 
 struct Request {
   IpAddress client;
   Mode mode = Mode::forward;
-  bool connect = false;          // a CONNECT (or transparent TLS) rather than an HTTP request
-  std::string_view method;       // "GET", "CONNECT", ...
-  std::string_view host;         // canonical (canonicalize_host); empty if none
+  bool connect = false;     // a CONNECT (or transparent TLS) rather than an HTTP request
+  std::string_view method;  // "GET", "CONNECT", ...
+  std::string_view host;    // canonical (canonicalize_host); empty if none
   std::uint16_t port = 0;
   TlsSeen tls = TlsSeen::none;
-  std::string_view sni;          // canonical, when tls == TlsSeen::sni
-  std::string_view url;          // full URL where visible (plain HTTP), else empty
+  std::string_view sni;  // canonical, when tls == TlsSeen::sni
+  std::string_view url;  // full URL where visible (plain HTTP), else empty
 };
 
 struct Decision {
@@ -39,8 +39,8 @@ struct Decision {
   std::uint32_t category = kNone;
   std::uint32_t app = kNone;
   std::uint32_t department = kNone;
-  std::uint32_t rule = kNone;       // RuleEntry index
-  std::uint32_t approval = kNone;   // Approval index
+  std::uint32_t rule = kNone;      // RuleEntry index
+  std::uint32_t approval = kNone;  // Approval index
 };
 
 Decision decide(const RuleSet& rules, const Request& req, TimePoint now) noexcept;

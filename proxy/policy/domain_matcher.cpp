@@ -95,7 +95,8 @@ std::optional<DomainMatcher::Hit> DomainMatcher::lookup(std::string_view host) c
   return lookup_impl<false>(host);
 }
 
-std::optional<DomainMatcher::Hit> DomainMatcher::lookup_parent(std::string_view domain) const noexcept {
+std::optional<DomainMatcher::Hit> DomainMatcher::lookup_parent(
+    std::string_view domain) const noexcept {
   return lookup_impl<true>(domain);
 }
 

@@ -61,14 +61,22 @@ HostError to_alabels(const char* in, std::string& out) {
 
 std::string_view to_string(HostError e) noexcept {
   switch (e) {
-    case HostError::none: return "ok";
-    case HostError::empty: return "empty host name";
-    case HostError::too_long: return "host name longer than 253 octets";
-    case HostError::empty_label: return "empty label in host name";
-    case HostError::label_too_long: return "label longer than 63 octets";
-    case HostError::bad_character: return "invalid character in host name";
-    case HostError::bad_hyphen: return "label starts or ends with a hyphen";
-    case HostError::idna: return "not a valid internationalised domain name (IDNA 2008)";
+    case HostError::none:
+      return "ok";
+    case HostError::empty:
+      return "empty host name";
+    case HostError::too_long:
+      return "host name longer than 253 octets";
+    case HostError::empty_label:
+      return "empty label in host name";
+    case HostError::label_too_long:
+      return "label longer than 63 octets";
+    case HostError::bad_character:
+      return "invalid character in host name";
+    case HostError::bad_hyphen:
+      return "label starts or ends with a hyphen";
+    case HostError::idna:
+      return "not a valid internationalised domain name (IDNA 2008)";
   }
   return "invalid host name";
 }

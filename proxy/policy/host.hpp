@@ -17,12 +17,12 @@ namespace gh {
 enum class HostError : unsigned char {
   none,
   empty,
-  too_long,         // > 253 octets after conversion
-  empty_label,      // "a..b", leading dot
-  label_too_long,   // > 63 octets
-  bad_character,    // anything but letters, digits, hyphen (after IDNA)
-  bad_hyphen,       // label starting or ending with '-'
-  idna,             // libidn2 rejected the name
+  too_long,        // > 253 octets after conversion
+  empty_label,     // "a..b", leading dot
+  label_too_long,  // > 63 octets
+  bad_character,   // anything but letters, digits, hyphen (after IDNA)
+  bad_hyphen,      // label starting or ending with '-'
+  idna,            // libidn2 rejected the name
 };
 
 std::string_view to_string(HostError e) noexcept;

@@ -25,8 +25,8 @@ struct IpAddress {
 };
 
 struct Cidr {
-  IpAddress base;      // masked
-  std::uint8_t bits{}; // prefix length in the 128-bit (mapped) space
+  IpAddress base;       // masked
+  std::uint8_t bits{};  // prefix length in the 128-bit (mapped) space
   // "10.0.0.0/8", "2001:db8::/32", or a bare address (host route).
   static std::optional<Cidr> parse(std::string_view text) noexcept;
   bool contains(const IpAddress& a) const noexcept;

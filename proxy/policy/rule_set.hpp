@@ -18,7 +18,7 @@ namespace gh {
 inline constexpr std::uint32_t kNone = 0xffffffffu;
 
 struct Category {
-  std::string id;     // "instant-messaging-web"
+  std::string id;  // "instant-messaging-web"
   std::string title;
   Verdict action = Verdict::allow;  // policy.categories[id], default allow
 };
@@ -47,20 +47,20 @@ struct Approval {
   std::vector<Cidr> networks;    // empty: the whole department
   std::string approved_by;
   std::string reason;
-  std::string granted;           // as written, YYYY-MM-DD
-  std::string expires;           // as written, YYYY-MM-DD (inclusive)
-  TimePoint valid_from;          // start of `granted` in policy.timezone
-  TimePoint valid_until;         // end of `expires` (exclusive) in policy.timezone
-  std::string location;          // "rules/approvals.yaml:3"
+  std::string granted;    // as written, YYYY-MM-DD
+  std::string expires;    // as written, YYYY-MM-DD (inclusive)
+  TimePoint valid_from;   // start of `granted` in policy.timezone
+  TimePoint valid_until;  // end of `expires` (exclusive) in policy.timezone
+  std::string location;   // "rules/approvals.yaml:3"
 };
 
 // Where a group of rules came from: one app of a category file, or one
 // domain_lists file. Kept apart from RuleEntry so a million list entries
 // cost 8 bytes each.
 struct RuleSource {
-  std::uint32_t file = kNone;      // index into RuleSet::files
+  std::uint32_t file = kNone;  // index into RuleSet::files
   std::uint32_t category = kNone;
-  std::uint32_t app = kNone;       // kNone for a plain domain list
+  std::uint32_t app = kNone;  // kNone for a plain domain list
 };
 
 struct RuleEntry {

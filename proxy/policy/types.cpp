@@ -6,12 +6,25 @@ namespace gh {
 namespace {
 
 constexpr std::array<std::string_view, 3> kActions{"allow", "block", "deny"};
-constexpr std::array<std::string_view, 19> kReasons{
-    "uncategorized",     "category-allowed", "approved",        "monitored",
-    "category-blocked",  "sni-mismatch",     "ech",             "no-sni",
-    "client-not-allowed", "port-not-allowed", "private-destination", "bad-request",
-    "header-too-large",  "header-timeout",   "client-limit",    "overloaded",
-    "upstream-refused",  "upstream-timeout", "upstream-unresolvable"};
+constexpr std::array<std::string_view, 19> kReasons{"uncategorized",
+                                                    "category-allowed",
+                                                    "approved",
+                                                    "monitored",
+                                                    "category-blocked",
+                                                    "sni-mismatch",
+                                                    "ech",
+                                                    "no-sni",
+                                                    "client-not-allowed",
+                                                    "port-not-allowed",
+                                                    "private-destination",
+                                                    "bad-request",
+                                                    "header-too-large",
+                                                    "header-timeout",
+                                                    "client-limit",
+                                                    "overloaded",
+                                                    "upstream-refused",
+                                                    "upstream-timeout",
+                                                    "upstream-unresolvable"};
 constexpr std::array<std::string_view, 3> kVerdicts{"allow", "monitor", "block"};
 constexpr std::array<std::string_view, 3> kModes{"forward", "transparent-tls", "transparent-http"};
 
@@ -35,7 +48,9 @@ std::string_view to_string(Mode m) noexcept { return kModes[static_cast<std::siz
 
 bool parse_action(std::string_view s, Action& out) noexcept { return parse_in(kActions, s, out); }
 bool parse_reason(std::string_view s, Reason& out) noexcept { return parse_in(kReasons, s, out); }
-bool parse_verdict(std::string_view s, Verdict& out) noexcept { return parse_in(kVerdicts, s, out); }
+bool parse_verdict(std::string_view s, Verdict& out) noexcept {
+  return parse_in(kVerdicts, s, out);
+}
 bool parse_mode(std::string_view s, Mode& out) noexcept { return parse_in(kModes, s, out); }
 
 }  // namespace gh

@@ -1,0 +1,148 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "policy/cidr_table.hpp"
+#include "policy/domain_matcher.hpp"
+#include "policy/url_patterns.hpp"
+
+using gh::Cidr;
+using gh::CidrTable;
+using gh::DomainMatcher;
+using gh::IpAddress;
+
+TEST_CASE("DomainMatcher: exact and suffix, most specific wins", "[matcher]") {
+  DomainMatcher::Builder b;
+  CHECK_FALSE(b.add("example.com", true, 1));         // .example.com
+  CHECK_FALSE(b.add("www.example.com", false, 2));    // www.example.com only
+  CHECK_FALSE(b.add("deep.a.example.com", true, 3));  // .deep.a.example.com
+  CHECK_FALSE(b.add("exact.org", false, 4));
+  CHECK_FALSE(b.add("both.net", true, 5));
+  CHECK_FALSE(b.add("both.net", false, 6));
+  auto m = std::move(b).build();
+  CHECK(m.size() == 6);
+
+  auto v = [&](const char* h) -> long {
+    auto hit = m.lookup(h);
+    return hit ? static_cast<long>(hit->value) : -1;
+  };
+  CHECK(v("example.com") == 1);  // suffix rule covers the apex
+  CHECK(v("a.example.com") == 1);
+  CHECK(v("www.example.com") == 2);    // exact beats the shorter suffix
+  CHECK(v("x.www.example.com") == 1);  // exact rule does not cover subdomains
+  CHECK(v("deep.a.example.com") == 3);
+  CHECK(v("1.2.3.4.5.deep.a.example.com") == 3);
+  CHECK(v("notexample.com") == -1);  // label boundary respected
+  CHECK(v("example.com.evil") == -1);
+  CHECK(v("exact.org") == 4);
+  CHECK(v("sub.exact.org") == -1);
+  CHECK(v("both.net") == 6);  // equal length: exact beats suffix
+  CHECK(v("x.both.net") == 5);
+  CHECK(v("com") == -1);
+  CHECK(v("") == -1);
+
+  auto hit = m.lookup("x.deep.a.example.com");
+  REQUIRE(hit);
+  CHECK(hit->suffix);
+  CHECK(hit->length == std::string("deep.a.example.com").size());
+}
+
+TEST_CASE("DomainMatcher: duplicates report the kept value", "[matcher]") {
+  DomainMatcher::Builder b;
+  CHECK_FALSE(b.add("a.com", true, 1));
+  auto dup = b.add("a.com", true, 2);
+  REQUIRE(dup);
+  CHECK(*dup == 1);
+  CHECK_FALSE(b.add("a.com", false, 3));  // other kind: not a duplicate
+  auto m = std::move(b).build();
+  CHECK(m.lookup("x.a.com")->value == 1);
+}
+
+TEST_CASE("DomainMatcher: lookup_parent ignores the name itself", "[matcher]") {
+  DomainMatcher::Builder b;
+  b.add("example.com", true, 1);
+  b.add("mail.example.com", true, 2);
+  auto m = std::move(b).build();
+  CHECK(m.lookup_parent("mail.example.com")->value == 1);
+  CHECK_FALSE(m.lookup_parent("example.com"));
+}
+
+TEST_CASE("DomainMatcher: survives growth with many rules", "[matcher]") {
+  DomainMatcher::Builder b;
+  for (int i = 0; i < 50000; ++i) b.add("host" + std::to_string(i) + ".example", (i % 2) == 0, i);
+  auto m = std::move(b).build();
+  for (int i = 0; i < 50000; i += 997) {
+    std::string h = "host" + std::to_string(i) + ".example";
+    REQUIRE(m.lookup(h));
+    CHECK(m.lookup(h)->value == static_cast<unsigned>(i));
+    CHECK(static_cast<bool>(m.lookup("a." + h)) == ((i % 2) == 0));
+  }
+  CHECK_FALSE(m.lookup("host50001.example"));
+}
+
+TEST_CASE("DomainMatcher: empty matcher", "[matcher]") {
+  DomainMatcher m;
+  CHECK_FALSE(m.lookup("example.com"));
+}
+
+TEST_CASE("Cidr: parse and contain, v4 and v6", "[cidr]") {
+  auto c = Cidr::parse("10.20.0.0/16");
+  REQUIRE(c);
+  CHECK(c->to_string() == "10.20.0.0/16");
+  CHECK(c->contains(*IpAddress::parse("10.20.5.7")));
+  CHECK_FALSE(c->contains(*IpAddress::parse("10.21.0.1")));
+  CHECK(Cidr::parse("10.20.1.2/16")->to_string() == "10.20.0.0/16");  // masked
+  CHECK(Cidr::parse("2001:db8:20::/48")->contains(*IpAddress::parse("2001:db8:20:1::5")));
+  CHECK_FALSE(Cidr::parse("2001:db8:20::/48")->contains(*IpAddress::parse("2001:db8:21::5")));
+  CHECK(Cidr::parse("0.0.0.0/0")->contains(*IpAddress::parse("8.8.8.8")));
+  CHECK_FALSE(Cidr::parse("0.0.0.0/0")->contains(*IpAddress::parse("::1")));
+  CHECK(Cidr::parse("127.0.0.1")->bits == 128);
+  for (const char* bad : {"10.0.0.0/33", "10.0.0/8", "::/129", "10.0.0.0/", "x/8", "10.0.0.0/8x",
+                          "", "1.2.3.4.5/32", "010.0.0.0/8x"})
+    CHECK_FALSE(Cidr::parse(bad));
+}
+
+TEST_CASE("CidrTable: longest prefix wins, v4 and v6, overlapping", "[cidr]") {
+  CidrTable t;
+  CHECK(t.insert(*Cidr::parse("10.0.0.0/8"), 1));
+  CHECK(t.insert(*Cidr::parse("10.20.0.0/16"), 2));
+  CHECK(t.insert(*Cidr::parse("10.20.5.0/24"), 3));
+  CHECK(t.insert(*Cidr::parse("2001:db8::/32"), 4));
+  CHECK(t.insert(*Cidr::parse("2001:db8:20::/48"), 5));
+  std::uint32_t existing = 0;
+  CHECK_FALSE(t.insert(*Cidr::parse("10.20.0.0/16"), 9, &existing));
+  CHECK(existing == 2);
+  CHECK(t.lookup(*IpAddress::parse("10.1.1.1")) == 1u);
+  CHECK(t.lookup(*IpAddress::parse("10.20.1.1")) == 2u);
+  CHECK(t.lookup(*IpAddress::parse("10.20.5.200")) == 3u);
+  CHECK_FALSE(t.lookup(*IpAddress::parse("11.0.0.1")));
+  CHECK(t.lookup(*IpAddress::parse("2001:db8:1::1")) == 4u);
+  CHECK(t.lookup(*IpAddress::parse("2001:db8:20:ffff::1")) == 5u);
+  CHECK_FALSE(t.lookup(*IpAddress::parse("2001:db9::1")));
+  CHECK(t.lookup_prefix(*IpAddress::parse("10.20.5.9"))->to_string() == "10.20.5.0/24");
+  CHECK(t.size() == 5);
+}
+
+TEST_CASE("IpAddress: private ranges", "[cidr]") {
+  for (const char* p :
+       {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254",
+        "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fd00::1", "::"})
+    CHECK(IpAddress::parse(p)->is_private());
+  for (const char* p : {"8.8.8.8", "172.32.0.1", "192.169.0.1", "2001:db8::1", "100.128.0.1"})
+    CHECK_FALSE(IpAddress::parse(p)->is_private());
+}
+
+TEST_CASE("UrlPatterns: one set, lowest pattern wins, bad regex reported", "[urls]") {
+  gh::UrlPatterns u;
+  std::string err;
+  REQUIRE(u.add("^https?://[^/]+/cgi-bin/mmwebwx-bin/", 7, &err));
+  REQUIRE(u.add("/upload", 8, &err));
+  CHECK_FALSE(u.add("a(b", 9, &err));
+  CHECK_FALSE(err.empty());
+  REQUIRE(u.compile());
+  CHECK(u.match("http://wx.qq.com/cgi-bin/mmwebwx-bin/webwxinit") == 7u);
+  CHECK(u.match("http://x.com/upload/cgi-bin/mmwebwx-bin/") == 8u);     // anchored at the host
+  CHECK(u.match("http://wx.qq.com/cgi-bin/mmwebwx-bin/upload") == 7u);  // both: lowest wins
+  CHECK(u.match("http://x.com/upload") == 8u);
+  CHECK_FALSE(u.match("http://x.com/"));
+}
