@@ -114,7 +114,7 @@ void DomainMatcher::Builder::reserve(std::size_t n) {
 
 void DomainMatcher::Builder::grow(std::size_t size) {
   DomainMatcher& m = *m_;
-  std::vector<Slot> old;
+  std::vector<Slot, HugePageAllocator<Slot>> old;
   old.swap(m.slots_);
   m.slots_.assign(size, Slot{0, 0, kNone, kNone});
   m.mask_ = size - 1;
@@ -152,7 +152,7 @@ std::optional<std::uint32_t> DomainMatcher::Builder::add(std::string_view domain
   s.exact = suffix ? kNone : value;
   s.suffix = suffix ? value : kNone;
   m.arena_.push_back(static_cast<char>(domain.size()));
-  m.arena_.append(domain);
+  m.arena_.insert(m.arena_.end(), domain.begin(), domain.end());
   ++m.count_;
   ++m.rules_;
   return std::nullopt;

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "policy/huge_page_allocator.hpp"
+
 namespace gh {
 
 class DomainMatcher {
@@ -54,8 +56,8 @@ class DomainMatcher {
     std::uint32_t exact;   // kNone if no exact rule
     std::uint32_t suffix;  // kNone if no suffix rule
   };
-  std::string arena_;
-  std::vector<Slot> slots_;
+  std::vector<char, HugePageAllocator<char>> arena_;
+  std::vector<Slot, HugePageAllocator<Slot>> slots_;
   std::size_t mask_ = 0;
   std::size_t count_ = 0;
   std::size_t rules_ = 0;
