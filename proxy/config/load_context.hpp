@@ -1,0 +1,154 @@
+// Internal to config/: the state of one load_config() call, shared by the
+// stages that read the main file, category files, domain lists, departments
+// and approvals. Each stage reports into `diags` and fills `rules`/`settings`.
+#pragma once
+
+// yaml-cpp 0.7's node/impl.h trips g++ 12's -Wdangling-pointer (a false positive).
+#pragma GCC diagnostic push
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+#endif
+#include <yaml-cpp/yaml.h>
+#pragma GCC diagnostic pop
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "config/diagnostic.hpp"
+#include "config/settings.hpp"
+#include "policy/rule_set.hpp"
+
+namespace gh {
+
+// Where something was written: file index into LoadContext::files_shown, 1-based line/col.
+struct Where {
+  std::string file;
+  int line = 0;
+  int col = 0;
+};
+
+struct PolicyCategory {
+  Verdict action = Verdict::allow;
+  Where where;
+  bool defined = false;  // by a category file or a domain list
+};
+
+struct DomainListSpec {
+  std::string path;  // as shown (joined with the config's directory)
+  std::string category;
+  bool suffix = false;
+  Where where;           // the list entry in the main config
+  Where category_where;  // its category: value
+};
+
+// App rules are remembered (they are few) for the shadowing check after build.
+struct AppRule {
+  std::string domain;
+  bool suffix = false;
+  std::uint32_t entry = kNone;
+  Where where;
+};
+
+struct Includes {
+  std::vector<std::pair<std::string, Where>> category_globs;  // joined pattern
+  std::optional<std::pair<std::string, Where>> departments;
+  std::optional<std::pair<std::string, Where>> approvals;
+  std::vector<DomainListSpec> domain_lists;
+};
+
+class LoadContext {
+ public:
+  explicit LoadContext(TimePoint now);
+
+  TimePoint now;
+  std::vector<Diagnostic> diags;
+  std::shared_ptr<RuleSet> rules;
+  std::shared_ptr<Settings> settings;
+  DomainMatcher::Builder domains;
+  std::map<std::string, PolicyCategory, std::less<>> policy_categories;
+  Includes includes;
+  std::vector<AppRule> app_rules;
+  Where main_where;                   // the main config, for problems that have no better place
+  std::vector<Where> category_where;  // parallel to rules->categories
+  std::vector<std::vector<Cidr>> department_nets;  // parallel to rules->departments
+
+  void report(Severity s, const Where& w, std::string message);
+  void error(const Where& w, std::string message) {
+    report(Severity::error, w, std::move(message));
+  }
+  void warning(const Where& w, std::string message) {
+    report(Severity::warning, w, std::move(message));
+  }
+  // Index of `shown` in rules->files (added on first use), and its rank for sorting.
+  std::uint32_t file_index(const std::string& shown);
+  // Errors and warnings sorted by file (in the order files were read), line, col.
+  void sort_diagnostics();
+
+ private:
+  std::unordered_map<std::string, std::uint32_t> file_rank_;
+};
+
+// Location of a YAML node in `file` (yaml-cpp marks are 0-based).
+Where where(const std::string& file, const YAML::Node& n);
+Where where(const std::string& file, const YAML::Mark& m);
+
+// `rel` relative to `dir` as a user would type it ("rules" + "a.yaml" -> "rules/a.yaml").
+std::string join_path(const std::string& dir, const std::string& rel);
+std::string dir_of(const std::string& path);
+
+// Reads and parses a YAML file. On failure reports at `ref` (the include that
+// named it) or at the file itself for syntax errors, and returns nullopt.
+std::optional<YAML::Node> load_yaml_file(LoadContext& ctx, const std::string& path,
+                                         const Where* ref);
+
+// A mapping whose keys have been checked against an allowed set: unknown and
+// duplicate keys are reported; get() finds the rest.
+class MapView {
+ public:
+  MapView(LoadContext& ctx, const std::string& file, const YAML::Node& node,
+          std::initializer_list<std::string_view> allowed, std::string_view what);
+  bool ok() const noexcept { return ok_; }
+  const YAML::Node* get(std::string_view key) const;
+  // get() or an error "missing key 'k'" at the mapping.
+  const YAML::Node* require(std::string_view key) const;
+  Where at() const { return where(file_, node_); }
+
+ private:
+  LoadContext& ctx_;
+  std::string file_;
+  YAML::Node node_;
+  std::string what_;
+  bool ok_ = false;
+  std::vector<std::pair<std::string, YAML::Node>> items_;
+};
+
+// Typed readers: on a wrong type or value they report at the node and return false.
+bool read_string(LoadContext& ctx, const std::string& file, const YAML::Node& n, std::string& out);
+bool read_bool(LoadContext& ctx, const std::string& file, const YAML::Node& n, bool& out);
+bool read_uint(LoadContext& ctx, const std::string& file, const YAML::Node& n, std::uint64_t min,
+               std::uint64_t max, std::uint64_t& out);
+bool read_duration(LoadContext& ctx, const std::string& file, const YAML::Node& n, Millis& out);
+bool read_size(LoadContext& ctx, const std::string& file, const YAML::Node& n, std::uint64_t& out);
+bool read_verdict(LoadContext& ctx, const std::string& file, const YAML::Node& n, Verdict& out);
+bool read_cidr(LoadContext& ctx, const std::string& file, const YAML::Node& n, Cidr& out);
+// A sequence (a single scalar is not accepted: lists stay lists).
+bool read_sequence(LoadContext& ctx, const std::string& file, const YAML::Node& n,
+                   std::string_view what);
+// "host:port" / "[v6]:port" with an IP literal host (listeners) or any host (pac.proxy).
+bool valid_host_port(std::string_view text, bool ip_only);
+
+// Stages, in the order load_config() runs them.
+void load_main_config(LoadContext& ctx, const std::string& path);
+void load_category_files(LoadContext& ctx);
+void load_domain_lists(LoadContext& ctx);
+void resolve_policy_categories(LoadContext& ctx);
+void load_departments(LoadContext& ctx);
+void load_approvals(LoadContext& ctx);
+void check_shadowed_rules(LoadContext& ctx);
+
+}  // namespace gh

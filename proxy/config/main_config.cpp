@@ -1,0 +1,354 @@
+// The main config file (SPEC §3): listeners, admin, PAC, clients, CONNECT
+// ports, includes, policy, audit, limits, TLS interception, block page.
+#include <string_view>
+
+#include "config/calendar.hpp"
+#include "config/load_context.hpp"
+#include "config/rule_syntax.hpp"
+
+namespace gh {
+namespace {
+
+using Node = YAML::Node;
+
+struct Reader {
+  LoadContext& ctx;
+  const std::string& file;
+  const std::string& dir;
+  Settings& s;
+  RuleSet& r;
+
+  void listeners(const Node& n) {
+    if (!read_sequence(ctx, file, n, "listen")) return;
+    if (n.size() == 0) ctx.error(where(file, n), "listen: at least one listener is needed");
+    for (const Node& item : n) {
+      MapView m(ctx, file, item, {"address", "mode", "name", "proxy_protocol"}, "listener");
+      if (!m.ok()) continue;
+      ListenerSettings l;
+      if (const Node* a = m.require("address"); a && read_string(ctx, file, *a, l.address)) {
+        if (!valid_host_port(l.address, true))
+          ctx.error(where(file, *a), "bad listen address '" + l.address +
+                                         "' (use an IP address and port, e.g. 127.0.0.1:3128 or "
+                                         "[::1]:3128)");
+        for (const ListenerSettings& other : s.listeners)
+          if (other.address == l.address)
+            ctx.error(where(file, *a), "listen address '" + l.address + "' is used twice");
+      }
+      if (const Node* mode = m.require("mode")) {
+        std::string text;
+        if (read_string(ctx, file, *mode, text) && !parse_mode(text, l.mode))
+          ctx.error(where(file, *mode),
+                    "expected forward, transparent-tls or transparent-http, got '" + text + "'");
+      }
+      if (const Node* name = m.get("name")) read_string(ctx, file, *name, l.name);
+      if (l.name.empty()) l.name = std::string(to_string(l.mode));
+      if (const Node* pp = m.get("proxy_protocol")) read_bool(ctx, file, *pp, l.proxy_protocol);
+      s.listeners.push_back(std::move(l));
+    }
+  }
+
+  void admin(const Node& n) {
+    MapView m(ctx, file, n, {"address"}, "admin");
+    if (!m.ok()) return;
+    if (const Node* a = m.require("address"); a && read_string(ctx, file, *a, s.admin_address))
+      if (!valid_host_port(s.admin_address, true))
+        ctx.error(where(file, *a), "bad admin address '" + s.admin_address + "'");
+  }
+
+  void pac(const Node& n) {
+    MapView m(ctx, file, n, {"proxy", "direct"}, "pac");
+    if (!m.ok()) return;
+    if (const Node* p = m.get("proxy"); p && read_string(ctx, file, *p, s.pac.proxy))
+      if (!valid_host_port(s.pac.proxy, false))
+        ctx.error(where(file, *p), "bad pac proxy '" + s.pac.proxy + "' (use host:port)");
+    const Node* d = m.get("direct");
+    if (!d || !read_sequence(ctx, file, *d, "pac.direct")) return;
+    std::string text, canonical;
+    for (const Node& item : *d) {
+      if (!read_string(ctx, file, item, text)) continue;
+      if (text.find('/') != std::string::npos || IpAddress::parse(text)) {
+        Cidr c;
+        if (read_cidr(ctx, file, item, c)) s.pac.direct_networks.push_back(c);
+        continue;
+      }
+      const bool suffix = !text.empty() && text.front() == '.';
+      // Intranet names may be single labels ("intranet"): no public-suffix check here.
+      RuleCheck rc = check_rule_domain(std::string_view(text).substr(suffix ? 1 : 0), canonical,
+                                       PublicSuffixPolicy::accept);
+      if (!rc.ok()) {
+        ctx.error(where(file, item), describe(rc, text));
+        continue;
+      }
+      s.pac.direct_domains.push_back(suffix ? "." + canonical : canonical);
+    }
+  }
+
+  void clients(const Node& n) {
+    MapView m(ctx, file, n, {"allow"}, "clients");
+    if (!m.ok()) return;
+    const Node* a = m.require("allow");
+    if (!a || !read_sequence(ctx, file, *a, "clients.allow")) return;
+    for (const Node& item : *a) {
+      Cidr c;
+      if (read_cidr(ctx, file, item, c) && !r.clients_allow.insert(c, 0))
+        ctx.warning(where(file, item),
+                    "duplicate network '" + c.to_string() + "' in clients.allow");
+    }
+  }
+
+  void connect(const Node& n) {
+    MapView m(ctx, file, n, {"ports"}, "connect");
+    if (!m.ok()) return;
+    const Node* p = m.require("ports");
+    if (!p || !read_sequence(ctx, file, *p, "connect.ports")) return;
+    r.connect_ports.clear();
+    for (const Node& item : *p) {
+      std::uint64_t v = 0;
+      if (read_uint(ctx, file, item, 1, 65535, v))
+        r.connect_ports.push_back(static_cast<std::uint16_t>(v));
+    }
+  }
+
+  void include(const Node& n) {
+    MapView m(ctx, file, n, {"categories", "departments", "approvals", "domain_lists"}, "include");
+    if (!m.ok()) return;
+    Includes& inc = ctx.includes;
+    if (const Node* c = m.get("categories")) {
+      std::string text;
+      if (c->IsSequence()) {
+        for (const Node& item : *c)
+          if (read_string(ctx, file, item, text))
+            inc.category_globs.emplace_back(join_path(dir, text), where(file, item));
+      } else if (read_string(ctx, file, *c, text)) {
+        inc.category_globs.emplace_back(join_path(dir, text), where(file, *c));
+      }
+    }
+    std::string text;
+    if (const Node* d = m.get("departments"); d && read_string(ctx, file, *d, text))
+      inc.departments.emplace(join_path(dir, text), where(file, *d));
+    if (const Node* a = m.get("approvals"); a && read_string(ctx, file, *a, text))
+      inc.approvals.emplace(join_path(dir, text), where(file, *a));
+    const Node* lists = m.get("domain_lists");
+    if (!lists || !read_sequence(ctx, file, *lists, "include.domain_lists")) return;
+    for (const Node& item : *lists) {
+      MapView l(ctx, file, item, {"file", "category", "match"}, "domain list");
+      if (!l.ok()) continue;
+      DomainListSpec spec;
+      spec.where = where(file, item);
+      const Node* f = l.require("file");
+      const Node* c = l.require("category");
+      const Node* mt = l.require("match");
+      if (!f || !c || !mt) continue;
+      if (!read_string(ctx, file, *f, text)) continue;
+      spec.path = join_path(dir, text);
+      spec.where = where(file, *f);
+      if (!read_string(ctx, file, *c, spec.category)) continue;
+      spec.category_where = where(file, *c);
+      if (!read_string(ctx, file, *mt, text)) continue;
+      if (text != "suffix" && text != "exact") {
+        ctx.error(where(file, *mt), "expected suffix or exact, got '" + text + "'");
+        continue;
+      }
+      spec.suffix = text == "suffix";
+      inc.domain_lists.push_back(std::move(spec));
+    }
+  }
+
+  void policy(const Node& n) {
+    MapView m(ctx, file, n,
+              {"uncategorized", "categories", "no_sni", "ech", "sni_mismatch",
+               "block_private_destinations", "timezone"},
+              "policy");
+    if (!m.ok()) return;
+    PolicySettings& p = r.policy;
+    if (const Node* v = m.get("uncategorized")) read_verdict(ctx, file, *v, p.uncategorized);
+    if (const Node* v = m.get("no_sni")) read_verdict(ctx, file, *v, p.no_sni);
+    if (const Node* v = m.get("ech")) read_verdict(ctx, file, *v, p.ech);
+    if (const Node* v = m.get("sni_mismatch")) read_verdict(ctx, file, *v, p.sni_mismatch);
+    if (const Node* v = m.get("block_private_destinations"))
+      read_bool(ctx, file, *v, p.block_private_destinations);
+    if (const Node* tz = m.get("timezone"); tz && read_string(ctx, file, *tz, p.timezone)) {
+      if (!zone_exists(p.timezone)) {
+        ctx.error(where(file, *tz), "unknown time zone '" + p.timezone +
+                                        "' (use an IANA name such as UTC or Asia/Hong_Kong)");
+        p.timezone = "UTC";
+      }
+    }
+    const Node* cats = m.get("categories");
+    if (!cats) return;
+    if (!cats->IsMap()) {
+      ctx.error(where(file, *cats), "policy.categories: expected a mapping of category: action");
+      return;
+    }
+    for (auto it = cats->begin(); it != cats->end(); ++it) {
+      std::string id;
+      if (!read_string(ctx, file, it->first, id)) continue;
+      PolicyCategory pc;
+      pc.where = where(file, it->first);
+      if (!read_verdict(ctx, file, it->second, pc.action)) continue;
+      if (!ctx.policy_categories.emplace(id, pc).second)
+        ctx.error(pc.where, "duplicate key '" + id + "' in policy.categories");
+    }
+  }
+
+  void audit(const Node& n) {
+    MapView m(ctx, file, n, {"path", "fsync", "rotate", "on_failure", "redact", "syslog"}, "audit");
+    if (!m.ok()) return;
+    AuditSettings& a = s.audit;
+    std::string text;
+    if (const Node* p = m.get("path"); p && read_string(ctx, file, *p, text)) {
+      if (text.empty()) ctx.error(where(file, *p), "audit.path must not be empty");
+      a.path = join_path(dir, text);
+    }
+    if (const Node* f = m.get("fsync"); f && read_string(ctx, file, *f, text)) {
+      if (text == "every") {
+        a.fsync = FsyncPolicy::every;
+      } else if (text == "never") {
+        a.fsync = FsyncPolicy::never;
+      } else if (read_duration(ctx, file, *f, a.fsync_interval)) {
+        a.fsync = FsyncPolicy::interval;
+        if (a.fsync_interval.count() == 0)
+          ctx.error(where(file, *f), "fsync interval must be positive (or use every)");
+      }
+    }
+    if (const Node* rot = m.get("rotate")) {
+      MapView rm(ctx, file, *rot, {"max_bytes"}, "audit.rotate");
+      if (const Node* mb = rm.ok() ? rm.get("max_bytes") : nullptr)
+        if (read_size(ctx, file, *mb, a.rotate_max_bytes) && a.rotate_max_bytes < 4096)
+          ctx.error(where(file, *mb), "audit.rotate.max_bytes must be at least 4KiB");
+    }
+    if (const Node* o = m.get("on_failure"); o && read_string(ctx, file, *o, text)) {
+      if (text == "block")
+        a.on_failure = OnFailure::block;
+      else if (text == "allow")
+        a.on_failure = OnFailure::allow;
+      else
+        ctx.error(where(file, *o), "expected block or allow, got '" + text + "'");
+    }
+    if (const Node* red = m.get("redact"); red && read_sequence(ctx, file, *red, "audit.redact")) {
+      for (const Node& item : *red) {
+        if (!read_string(ctx, file, item, text)) continue;
+        if (text == "query")
+          a.redact_query = true;
+        else
+          ctx.error(where(file, item), "expected query, got '" + text + "'");
+      }
+    }
+    if (const Node* sl = m.get("syslog"); sl && read_string(ctx, file, *sl, text)) {
+      if (text == "off" || text == "false" || text.empty()) {
+        a.syslog.clear();
+      } else if ((text.starts_with("udp://") && valid_host_port(text.substr(6), false)) ||
+                 (text.starts_with("unix://") && text.size() > 8 && text[7] == '/')) {
+        a.syslog = text;
+      } else {
+        ctx.error(where(file, *sl),
+                  "bad syslog target '" + text + "' (use off, udp://host:port or unix:///dev/log)");
+      }
+    }
+  }
+
+  void limits(const Node& n) {
+    MapView m(
+        ctx, file, n,
+        {"header_timeout", "idle_timeout", "max_header_bytes", "max_connections",
+         "max_connections_per_client", "drain_timeout", "connect_timeout", "client_hello_timeout"},
+        "limits");
+    if (!m.ok()) return;
+    LimitSettings& l = s.limits;
+    auto duration = [&](std::string_view key, Millis& out) {
+      if (const Node* v = m.get(key); v && read_duration(ctx, file, *v, out) && out.count() == 0)
+        ctx.error(where(file, *v), std::string(key) + " must be positive");
+    };
+    duration("header_timeout", l.header_timeout);
+    duration("idle_timeout", l.idle_timeout);
+    duration("drain_timeout", l.drain_timeout);
+    duration("connect_timeout", l.connect_timeout);
+    duration("client_hello_timeout", l.client_hello_timeout);
+    if (const Node* v = m.get("max_header_bytes");
+        v && read_size(ctx, file, *v, l.max_header_bytes))
+      if (l.max_header_bytes < 1024 || l.max_header_bytes > (64ull << 20))
+        ctx.error(where(file, *v), "max_header_bytes must be between 1KiB and 64MiB");
+    std::uint64_t v64 = 0;
+    if (const Node* v = m.get("max_connections"); v && read_uint(ctx, file, *v, 1, 10'000'000, v64))
+      l.max_connections = static_cast<std::uint32_t>(v64);
+    if (const Node* v = m.get("max_connections_per_client");
+        v && read_uint(ctx, file, *v, 1, 10'000'000, v64))
+      l.max_connections_per_client = static_cast<std::uint32_t>(v64);
+  }
+
+  void tls_intercept(const Node& n) {
+    if (n.IsScalar()) {
+      bool on = false;
+      if (read_bool(ctx, file, n, on) && on)
+        ctx.error(where(file, n), "tls_intercept: give { ca_cert: ..., ca_key: ... } to enable it");
+      return;
+    }
+    MapView m(ctx, file, n, {"ca_cert", "ca_key"}, "tls_intercept");
+    if (!m.ok()) return;
+    TlsInterceptSettings& t = s.tls_intercept;
+    std::string text;
+    if (const Node* c = m.require("ca_cert"); c && read_string(ctx, file, *c, text))
+      t.ca_cert = join_path(dir, text);
+    if (const Node* k = m.require("ca_key"); k && read_string(ctx, file, *k, text))
+      t.ca_key = join_path(dir, text);
+    t.enabled = !t.ca_cert.empty() && !t.ca_key.empty();
+  }
+
+  void block_page(const Node& n) {
+    MapView m(ctx, file, n, {"contact"}, "block_page");
+    if (const Node* c = m.ok() ? m.get("contact") : nullptr)
+      read_string(ctx, file, *c, s.block_page_contact);
+  }
+};
+
+}  // namespace
+
+void load_main_config(LoadContext& ctx, const std::string& path) {
+  Settings& s = *ctx.settings;
+  s.config_path = path;
+  s.config_dir = dir_of(path);
+  ctx.main_where = Where{path, 1, 1};
+  auto root = load_yaml_file(ctx, path, nullptr);
+  if (!root) return;
+  MapView top(ctx, path, *root,
+              {"listen", "admin", "user", "pac", "clients", "connect", "include", "policy", "audit",
+               "limits", "tls_intercept", "block_page"},
+              "the main config");
+  if (!top.ok() && !root->IsMap()) return;
+  Reader rd{ctx, path, s.config_dir, s, *ctx.rules};
+  if (const Node* n = top.require("listen")) rd.listeners(*n);
+  if (const Node* n = top.get("admin")) rd.admin(*n);
+  if (const Node* n = top.get("user")) read_string(ctx, path, *n, s.user);
+  if (const Node* n = top.get("pac")) rd.pac(*n);
+  if (const Node* n = top.get("clients")) {
+    rd.clients(*n);
+  } else {
+    // Never an open proxy: without clients.allow only this machine may connect.
+    ctx.rules->clients_allow.insert(*Cidr::parse("127.0.0.0/8"), 0);
+    ctx.rules->clients_allow.insert(*Cidr::parse("::1/128"), 0);
+  }
+  if (const Node* n = top.get("connect")) rd.connect(*n);
+  if (const Node* n = top.get("policy")) rd.policy(*n);  // before include: the time zone
+  if (const Node* n = top.get("include")) rd.include(*n);
+  if (const Node* n = top.get("audit"))
+    rd.audit(*n);
+  else
+    s.audit.path = join_path(s.config_dir, s.audit.path);
+  if (const Node* n = top.get("limits")) rd.limits(*n);
+  if (const Node* n = top.get("tls_intercept")) rd.tls_intercept(*n);
+  if (const Node* n = top.get("block_page")) rd.block_page(*n);
+  if (s.pac.proxy.empty()) {
+    for (const ListenerSettings& l : s.listeners) {
+      if (l.mode != Mode::forward) continue;
+      if (l.address.starts_with("0.0.0.0:") || l.address.starts_with("[::]:"))
+        ctx.warning(ctx.main_where,
+                    "pac.proxy is not set and the forward listener '" + l.address +
+                        "' is a wildcard address browsers cannot use; set pac.proxy");
+      break;
+    }
+  }
+  if (s.block_page_contact.empty())
+    s.block_page_contact = "Ask the head of your department to file an approval with IT security.";
+}
+
+}  // namespace gh
