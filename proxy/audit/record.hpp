@@ -37,7 +37,7 @@ struct AuditRecord {
   std::optional<int> status;            // HTTP status sent, or 200 for an opened tunnel
 
   // close events only
-  std::optional<std::string> ref;       // id of the decision record this closes
+  std::optional<std::string> ref;           // id of the decision record this closes
   std::optional<std::uint64_t> bytes_up;    // client -> origin
   std::optional<std::uint64_t> bytes_down;  // origin -> client
   std::optional<std::uint64_t> duration_ms;

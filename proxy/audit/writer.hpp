@@ -3,6 +3,7 @@
 // Records are never dropped: when the queue is full, submit() waits.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -20,7 +21,7 @@ struct SubmitResult {
 };
 
 struct AuditStats {
-  std::uint64_t seq = 0;          // last seq assigned
+  std::uint64_t seq = 0;  // last seq assigned
   std::uint64_t queue_depth = 0;
   std::uint64_t write_errors = 0;
   std::uint64_t records_written = 0;
@@ -32,8 +33,11 @@ class AuditWriter {
  public:
   // Opens (or continues) the log at settings.path: reads the tail of the
   // newest file to continue seq and the chain. Throws std::runtime_error on
-  // an unusable path at start.
-  explicit AuditWriter(const AuditSettings& settings, std::string instance_id = {});
+  // an unusable path at start. `queue_capacity` bounds the records waiting
+  // for the writer thread (backpressure beyond it).
+  explicit AuditWriter(const AuditSettings& settings, std::string instance_id = {},
+                       std::size_t queue_capacity = kDefaultQueueCapacity);
+  static constexpr std::size_t kDefaultQueueCapacity = 65536;
   ~AuditWriter();  // stop(): flushes everything
   AuditWriter(const AuditWriter&) = delete;
   AuditWriter& operator=(const AuditWriter&) = delete;
@@ -48,9 +52,9 @@ class AuditWriter {
   // Synchronous convenience for tools and tests: waits until written.
   SubmitResult submit_wait(AuditRecord record);
 
-  void rotate();   // SIGUSR1: close the live file, rename it by time, start a new one
-  void flush();    // wait until everything queued so far is written and synced
-  void stop();     // flush and end the thread; idempotent
+  void rotate();  // SIGUSR1: close the live file, rename it by time, start a new one
+  void flush();   // wait until everything queued so far is written and synced
+  void stop();    // flush and end the thread; idempotent
 
   bool failed() const noexcept;
   AuditStats stats() const;

@@ -1,0 +1,81 @@
+// `gatehouse audit report`: the shadow-IT report a department head reads.
+// Counts attempts (decision records) per group in a time window, streaming:
+// memory grows with the number of groups, not with the log.
+//
+// One attempt per request or tunnel: a CONNECT makes two decision records
+// (SPEC §7: authority, then SNI); the SNI record replaces the authority
+// record of the same client address, so a tunnel counts once, with its final
+// outcome.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "policy/types.hpp"
+
+namespace gh {
+
+enum class ReportKey : std::uint8_t { department, app, client };
+bool parse_report_key(std::string_view s, ReportKey& out) noexcept;
+std::string_view to_string(ReportKey k) noexcept;
+
+struct AttemptCounts {
+  std::int64_t blocked = 0;    // action block
+  std::int64_t monitored = 0;  // reason monitored
+  std::int64_t approved = 0;   // reason approved
+  std::int64_t total = 0;      // every attempt, whatever the outcome
+  AttemptCounts& operator+=(const AttemptCounts& o);
+  AttemptCounts& operator-=(const AttemptCounts& o);
+};
+
+struct ReportWindow {
+  std::optional<TimePoint> since;  // inclusive
+  std::optional<TimePoint> until;  // exclusive
+};
+
+// `2026-11-22` (UTC midnight) or RFC 3339. For --until a bare date means the
+// end of that day (`end_of_day`).
+std::optional<TimePoint> parse_report_time(std::string_view s, bool end_of_day);
+
+class AttemptReport {
+ public:
+  using GroupKey = std::vector<std::optional<std::string>>;
+
+  AttemptReport(std::vector<ReportKey> by, ReportWindow window);
+
+  // One raw audit line; lines that are not records are counted and skipped.
+  void add_line(std::string_view line);
+
+  const std::map<GroupKey, AttemptCounts>& groups() const noexcept { return groups_; }
+  AttemptCounts totals() const;
+  const std::vector<ReportKey>& by() const noexcept { return by_; }
+  const ReportWindow& window() const noexcept { return window_; }
+  std::uint64_t skipped_lines() const noexcept { return skipped_; }
+
+  std::string table() const;
+  std::string csv() const;
+  std::string json() const;
+
+ private:
+  struct Counted {
+    GroupKey key;
+    AttemptCounts counts;
+  };
+  void forget_old_tunnels();
+
+  std::vector<ReportKey> by_;
+  ReportWindow window_;
+  std::map<GroupKey, AttemptCounts> groups_;
+  // Allowed CONNECTs whose SNI record may still come, by client address.
+  std::unordered_map<std::string, Counted> open_tunnels_;
+  std::deque<std::string> tunnel_order_;  // bounds open_tunnels_
+  std::uint64_t skipped_ = 0;
+};
+
+}  // namespace gh

@@ -1,0 +1,444 @@
+#include "audit/writer.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <stdexcept>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "audit/json_line.hpp"
+#include "audit/json_text.hpp"
+#include "audit/log_file.hpp"
+#include "audit/log_tail.hpp"
+#include "audit/syslog_sink.hpp"
+#include "log.hpp"
+
+namespace gh {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+using Done = std::function<void(const SubmitResult&)>;
+
+constexpr std::size_t kMaxBatch = 4096;
+constexpr auto kRetryEvery = std::chrono::seconds(1);
+
+struct Item {
+  AuditRecord rec;
+  Done done;
+};
+
+std::string default_instance_id() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  auto now = Clock::now().time_since_epoch().count();
+  std::string seed =
+      std::string(host) + "/" + std::to_string(::getpid()) + "/" + std::to_string(now);
+  return sha256_hex(seed, "").substr(0, 6);
+}
+
+void notify_done(const Done& done, const SubmitResult& r) {
+  if (done) done(r);
+}
+
+}  // namespace
+
+struct AuditWriter::Impl {
+  AuditSettings settings;
+  std::string instance;
+  std::size_t capacity;
+  AuditFile file;
+  std::unique_ptr<SyslogSink> syslog;
+
+  // Shared with producers, under `m`.
+  mutable std::mutex m;
+  std::condition_variable cv_work;   // the writer waits for work
+  std::condition_variable cv_space;  // producers wait for room in the queue
+  std::condition_variable cv_flush;  // flush() waits for the writer
+  std::deque<Item> queue;
+  std::uint64_t next_seq = 1;
+  bool failed = false;
+  bool stopping = false;
+  bool thread_done = false;
+  bool rotate_requested = false;
+  std::uint64_t flush_requested = 0, flush_completed = 0;
+  AuditStats
+      st;  // seq, records_written, write_errors, last_hash (queue_depth/failed filled on read)
+  std::atomic<bool> failed_flag{false};
+
+  // Writer thread only.
+  std::string hash;               // the chain's head: hash of the last record on disk
+  std::uint64_t seq_written = 0;  // seq of the last record on disk
+  bool unsynced = false;
+  Steady::time_point last_sync = Steady::now();
+  Steady::time_point next_probe{};
+  Steady::time_point next_rotate_try{};
+  Steady::time_point last_error_log{};
+  std::thread thread;
+
+  Impl(const AuditSettings& s, std::string inst, std::size_t cap)
+      : settings(s), instance(std::move(inst)), capacity(cap), file(log_paths(s.path)) {}
+
+  void run();
+  void write_batch(std::vector<Item>& batch);
+  bool commit_segment(std::string& buf, std::vector<Item>& batch, std::size_t first,
+                      std::size_t last, const std::string& head);
+  void enter_failed(int err, const char* what, std::vector<Item>& batch, std::size_t from);
+  void try_recover();
+  void rotate_now(const char* why);
+  void sync_if_needed(bool force);
+  void log_error(int err, const char* what, bool refusing = true);
+};
+
+void AuditWriter::Impl::log_error(int err, const char* what, bool refusing) {
+  auto now = Steady::now();
+  if (now - last_error_log < kRetryEvery) return;  // once a second, not per record
+  last_error_log = now;
+  gh::log(LogLevel::error, "audit: %s %s: %s (records are refused until writing works again)", what,
+          file.paths().live.c_str(), std::strerror(err));
+}
+
+void AuditWriter::Impl::enter_failed(int err, const char* what, std::vector<Item>& batch,
+                                     std::size_t from) {
+  std::deque<Item> pending;
+  {
+    std::lock_guard lk(m);
+    failed = true;
+    failed_flag = true;
+    ++st.write_errors;
+    // Seqs handed out but not written are taken back, so that the chain goes
+    // on from the last record on disk without a gap.
+    next_seq = seq_written + 1;
+    st.seq = seq_written;
+    pending.swap(queue);
+  }
+  cv_space.notify_all();
+  log_error(err, what);
+  next_probe = Steady::now() + kRetryEvery;
+  SubmitResult refused;
+  for (std::size_t i = from; i < batch.size(); ++i) notify_done(batch[i].done, refused);
+  for (auto& it : pending) notify_done(it.done, refused);
+}
+
+void AuditWriter::Impl::try_recover() {
+  next_probe = Steady::now() + kRetryEvery;
+  int err = file.is_open() ? 0 : file.open();
+  if (err == 0) err = file.probe();
+  if (err != 0) {
+    log_error(err, "still cannot write");
+    return;
+  }
+  {
+    std::lock_guard lk(m);
+    failed = false;
+    failed_flag = false;
+  }
+  gh::log(LogLevel::info, "audit: writing to %s works again; the chain continues after seq %llu",
+          file.paths().live.c_str(), static_cast<unsigned long long>(seq_written));
+}
+
+void AuditWriter::Impl::rotate_now(const char* why) {
+  if (file.size() == 0) return;  // nothing to ship: no empty rotated files
+  std::string to;
+  int err = file.rotate(Clock::now(), to);
+  if (err == 0) {
+    unsynced = false;
+    last_sync = Steady::now();
+    gh::log(LogLevel::info, "audit: rotated (%s) %s -> %s at seq %llu hash %s", why,
+            file.paths().live.c_str(), to.c_str(), static_cast<unsigned long long>(seq_written),
+            hash.c_str());
+    return;
+  }
+  next_rotate_try = Steady::now() + kRetryEvery;
+  if (file.is_open() && to.empty()) {
+    // The rename failed: keep writing to the live file, try again later.
+    log_error(err, "cannot rotate", false);
+    return;
+  }
+  std::vector<Item> none;
+  enter_failed(err, "cannot open a new file after rotating", none, 0);
+  file.close();
+}
+
+bool AuditWriter::Impl::commit_segment(std::string& buf, std::vector<Item>& batch,
+                                       std::size_t first, std::size_t last,
+                                       const std::string& head) {
+  if (first == last) return true;
+  std::uint64_t before = file.size();
+  int err = file.append(buf);
+  const char* what = "cannot write";
+  if (err == 0 && settings.fsync == FsyncPolicy::every) {
+    err = file.sync();
+    what = "cannot sync";
+    if (err != 0) file.truncate_to(before);  // not durable = not accepted
+  }
+  if (err != 0) {
+    file.close();  // reopened (and cut back to `before`) by the recovery probe
+    enter_failed(err, what, batch, first);
+    return false;
+  }
+  if (settings.fsync == FsyncPolicy::every) {
+    last_sync = Steady::now();
+  } else {
+    unsynced = true;
+  }
+  hash = head;
+  seq_written = batch[last - 1].rec.seq;
+  {
+    std::lock_guard lk(m);
+    st.records_written += last - first;
+    st.last_hash = hash;
+  }
+  if (syslog) {
+    std::string_view rest = buf;
+    while (!rest.empty()) {
+      auto nl = rest.find('\n');
+      syslog->send(rest.substr(0, nl));
+      rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+    }
+  }
+  buf.clear();
+  for (std::size_t i = first; i < last; ++i) {
+    notify_done(batch[i].done, SubmitResult{true, batch[i].rec.seq, batch[i].rec.id});
+  }
+  return true;
+}
+
+void AuditWriter::Impl::write_batch(std::vector<Item>& batch) {
+  if (!file.is_open()) {
+    enter_failed(EBADF, "no open file for", batch, 0);
+    return;
+  }
+  std::string buf, line;
+  buf.reserve(batch.size() * 512);
+  std::string head = hash;
+  std::size_t first = 0;
+  const std::uint64_t max_bytes = settings.rotate_max_bytes;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    AuditRecord& rec = batch[i].rec;
+    if (settings.redact_query && rec.url) redact_query(*rec.url);
+    line.clear();
+    encode_body(rec, line);
+    std::string next = chain_line(line, head);
+    if (max_bytes > 0 && file.size() + buf.size() > 0 &&
+        file.size() + buf.size() + line.size() > max_bytes && Steady::now() >= next_rotate_try) {
+      if (!commit_segment(buf, batch, first, i, head)) return;
+      first = i;
+      rotate_now("size");
+      if (!file.is_open()) {
+        // rotate_now failed the queue; fail the rest of this batch too.
+        SubmitResult refused;
+        for (std::size_t k = i; k < batch.size(); ++k) notify_done(batch[k].done, refused);
+        return;
+      }
+    }
+    buf += line;
+    head = std::move(next);
+  }
+  commit_segment(buf, batch, first, batch.size(), head);
+}
+
+void AuditWriter::Impl::sync_if_needed(bool force) {
+  if (!unsynced || !file.is_open()) return;
+  if (!force && (settings.fsync != FsyncPolicy::interval ||
+                 Steady::now() - last_sync < settings.fsync_interval)) {
+    return;
+  }
+  int err = file.sync();
+  last_sync = Steady::now();
+  if (err != 0) {
+    // Already acknowledged records may be lost; refuse new ones until a probe succeeds.
+    std::vector<Item> none;
+    file.close();
+    enter_failed(err, "cannot sync", none, 0);
+    return;
+  }
+  unsynced = false;
+}
+
+void AuditWriter::Impl::run() {
+  std::vector<Item> batch;
+  batch.reserve(kMaxBatch);
+  std::unique_lock lk(m);
+  for (;;) {
+    if (failed) {
+      cv_work.wait_until(lk, next_probe,
+                         [&] { return stopping || flush_requested != flush_completed; });
+      // Nothing is queued while failed: flushes are complete at once.
+      flush_completed = flush_requested;
+      cv_flush.notify_all();
+      if (stopping) break;
+      if (Steady::now() >= next_probe) {
+        lk.unlock();
+        try_recover();
+        lk.lock();
+      }
+      continue;
+    }
+    auto ready = [&] {
+      return !queue.empty() || stopping || rotate_requested || flush_requested != flush_completed;
+    };
+    if (unsynced && settings.fsync == FsyncPolicy::interval) {
+      cv_work.wait_until(lk, last_sync + settings.fsync_interval, ready);
+    } else {
+      cv_work.wait(lk, ready);
+    }
+    std::size_t n = std::min(queue.size(), kMaxBatch);
+    for (std::size_t i = 0; i < n; ++i) {
+      batch.push_back(std::move(queue.front()));
+      queue.pop_front();
+    }
+    bool drained = queue.empty();
+    std::uint64_t flush_gen = flush_requested;
+    bool rotate = std::exchange(rotate_requested, false);
+    bool stop = stopping && drained;
+    lk.unlock();
+    if (n > 0) cv_space.notify_all();
+
+    if (!batch.empty()) write_batch(batch);
+    batch.clear();
+    if (rotate && !failed_flag) rotate_now("signal");
+    sync_if_needed(drained && flush_gen != flush_completed);
+
+    lk.lock();
+    if (drained && flush_gen != flush_completed) {
+      flush_completed = flush_gen;
+      cv_flush.notify_all();
+    }
+    if (stop && queue.empty()) break;
+  }
+  lk.unlock();
+  sync_if_needed(true);
+  file.close();
+  gh::log(LogLevel::info, "audit: stopped at seq %llu hash %s",
+          static_cast<unsigned long long>(seq_written), hash.c_str());
+  lk.lock();
+  thread_done = true;
+  flush_completed = flush_requested;
+  cv_flush.notify_all();
+  cv_space.notify_all();
+}
+
+AuditWriter::AuditWriter(const AuditSettings& settings, std::string instance_id,
+                         std::size_t queue_capacity)
+    : impl_(std::make_unique<Impl>(settings,
+                                   instance_id.empty() ? default_instance_id() : instance_id,
+                                   queue_capacity == 0 ? 1 : queue_capacity)) {
+  // With RLIMIT_FSIZE a write past the limit must fail with EFBIG, not kill us.
+  ::signal(SIGXFSZ, SIG_IGN);
+  std::error_code ec;
+  auto dir = impl_->file.paths().dir;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw std::system_error(ec, "audit: cannot create " + dir.string());
+  ChainPosition pos = resume_chain(settings.path);
+  impl_->hash = pos.hash;
+  impl_->seq_written = pos.seq;
+  impl_->next_seq = pos.seq + 1;
+  impl_->st.seq = pos.seq;
+  impl_->st.last_hash = pos.hash;
+  if (int err = impl_->file.open()) {
+    throw std::system_error(err, std::generic_category(), "audit: cannot open " + settings.path);
+  }
+  if (!settings.syslog.empty()) impl_->syslog = std::make_unique<SyslogSink>(settings.syslog);
+  if (pos.from_file.empty()) {
+    gh::log(LogLevel::info, "audit: new log %s (instance %s)", settings.path.c_str(),
+            impl_->instance.c_str());
+  } else {
+    gh::log(LogLevel::info, "audit: %s continues the chain of %s at seq %llu hash %s (instance %s)",
+            settings.path.c_str(), pos.from_file.c_str(), static_cast<unsigned long long>(pos.seq),
+            pos.hash.c_str(), impl_->instance.c_str());
+  }
+  impl_->thread = std::thread([this] { impl_->run(); });
+}
+
+AuditWriter::~AuditWriter() { stop(); }
+
+void AuditWriter::submit(AuditRecord record, std::function<void(const SubmitResult&)> done,
+                         std::string* id_out) {
+  Impl& d = *impl_;
+  std::unique_lock lk(d.m);
+  if (d.queue.size() >= d.capacity && !d.failed && !d.stopping) {
+    // Backpressure: the proxy slows down rather than losing a record.
+    d.cv_space.wait(lk, [&] { return d.queue.size() < d.capacity || d.failed || d.stopping; });
+  }
+  if (d.failed || d.stopping) {
+    lk.unlock();
+    if (id_out) id_out->clear();
+    notify_done(done, SubmitResult{});
+    return;
+  }
+  record.seq = d.next_seq++;
+  d.st.seq = record.seq;
+  record.id = "gh-" + d.instance + "-" + std::to_string(record.seq);
+  if (record.ts == TimePoint{}) record.ts = Clock::now();
+  if (id_out) *id_out = record.id;
+  d.queue.push_back(Item{std::move(record), std::move(done)});
+  bool wake = d.queue.size() == 1;  // the writer sleeps only on an empty queue
+  lk.unlock();
+  if (wake) d.cv_work.notify_one();
+}
+
+SubmitResult AuditWriter::submit_wait(AuditRecord record) {
+  std::mutex m;
+  std::condition_variable cv;
+  bool ready = false;
+  SubmitResult result;
+  submit(std::move(record), [&](const SubmitResult& r) {
+    std::lock_guard lk(m);
+    result = r;
+    ready = true;
+    cv.notify_one();
+  });
+  std::unique_lock lk(m);
+  cv.wait(lk, [&] { return ready; });
+  return result;
+}
+
+void AuditWriter::rotate() {
+  {
+    std::lock_guard lk(impl_->m);
+    impl_->rotate_requested = true;
+  }
+  impl_->cv_work.notify_one();
+}
+
+void AuditWriter::flush() {
+  Impl& d = *impl_;
+  std::unique_lock lk(d.m);
+  if (d.thread_done) return;
+  std::uint64_t gen = ++d.flush_requested;
+  d.cv_work.notify_one();
+  d.cv_flush.wait(lk, [&] { return d.flush_completed >= gen || d.thread_done; });
+}
+
+void AuditWriter::stop() {
+  Impl& d = *impl_;
+  {
+    std::lock_guard lk(d.m);
+    d.stopping = true;
+  }
+  d.cv_work.notify_one();
+  d.cv_space.notify_all();
+  if (d.thread.joinable()) d.thread.join();
+}
+
+bool AuditWriter::failed() const noexcept { return impl_->failed_flag.load(); }
+
+AuditStats AuditWriter::stats() const {
+  std::lock_guard lk(impl_->m);
+  AuditStats s = impl_->st;
+  s.queue_depth = impl_->queue.size();
+  s.failed = impl_->failed;
+  return s;
+}
+
+}  // namespace gh
