@@ -103,8 +103,10 @@ void AuditWriter::Impl::log_error(int err, const char* what, bool refusing) {
   auto now = Steady::now();
   if (now - last_error_log < kRetryEvery) return;  // once a second, not per record
   last_error_log = now;
-  gh::log(LogLevel::error, "audit: %s %s: %s (records are refused until writing works again)", what,
-          file.paths().live.c_str(), std::strerror(err));
+  gh::log(LogLevel::error, "audit: %s %s: %s%s", what, file.paths().live.c_str(),
+          std::strerror(err),
+          refusing ? " (records are refused until writing works again)"
+                   : " (still writing to the live file; retrying)");
 }
 
 void AuditWriter::Impl::enter_failed(int err, const char* what, std::vector<Item>& batch,
