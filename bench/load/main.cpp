@@ -1,6 +1,7 @@
 // bench/load: the end-to-end load generator (see bench/README.md).
 #include <sys/resource.h>
 
+#include <csignal>
 #include <iostream>
 
 #include "options.hpp"
@@ -14,6 +15,11 @@ tcp::endpoint resolve_one(asio::io_context& ioc, const Endpoint& ep) {
 }
 
 void run_bounded(asio::io_context& ioc, double duration_s, RunStats& s) {
+  // SIGINT/SIGTERM end the run early but still print its line (idle mode is ended that way).
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&ioc](const beast::error_code& ec, int) {
+    if (!ec) ioc.stop();
+  });
   s.start = Clock::now();
   ioc.run_for(std::chrono::microseconds(static_cast<long>(duration_s * 1e6)));
   s.end = Clock::now();

@@ -1,0 +1,442 @@
+#!/usr/bin/env bash
+# End-to-end comparison of gatehouse and Squid in one run, on this machine.
+#
+# Installs squid and nginx-light (apt, idempotent), generates the same
+# 1,000,000-domain blocklist for both proxies, starts nginx origins on loopback
+# (a small answer and a 100 MB file, over HTTP and HTTPS), then runs each
+# workload of bench/load against gatehouse and Squid alternately, round after
+# round, plus the generator's own ceiling (its trivial 403 server) and a direct
+# download as references. Prints one table of medians. Bounded (< 10 min);
+# every process it starts is stopped by PID on exit.
+#
+#   bench/compare.sh [--build DIR] [--gatehouse BIN] [--rounds N] [--seconds S]
+#                    [--domains N] [--idle N] [--out DIR] [--keep] [--perf]
+#
+# The headline figure is the proxy's CPU time per request (user+sys of its
+# processes from /proc/PID/stat over the run / requests served): generator and
+# proxy share the 2 cores, so requests/s saturate at the generator's ceiling.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+
+build=$src/build
+gatehouse=""
+rounds=3
+seconds=5
+domains=1000000
+idle=10000
+out=/tmp/gh-bench-results
+keep=0
+perf=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --build) build=$2; shift 2 ;;
+    --gatehouse) gatehouse=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    --domains) domains=$2; shift 2 ;;
+    --idle) idle=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    --perf) perf=1; shift ;;
+    -h|--help) sed -n 2,17p "$0"; exit 0 ;;
+    *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$out"
+log() { printf '[%5ss] %s\n' "$SECONDS" "$*" >&2; }
+
+# --- install what the bench needs (not part of tests/run.sh) -------------------
+need=()
+for p in squid nginx-light openssl python3 curl; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing ${need[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+# apt may have started the system services: stop them (they would hold ports and CPU).
+for svc in squid nginx; do
+  if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then
+    systemctl stop "$svc" || true
+  fi
+  for pf in /run/$svc.pid /var/run/$svc.pid; do
+    if [ -s "$pf" ] && kill -0 "$(cat "$pf")" 2>/dev/null; then
+      log "stopping system $svc (pid $(cat "$pf"))"
+      kill "$(cat "$pf")" || true
+    fi
+  done
+done
+
+# --- build the generator (and gatehouse) if missing ----------------------------
+load=$build/bench/load/load
+if [ ! -x "$load" ] || [ -z "$gatehouse" ]; then
+  [ -f "$build/build.ninja" ] || cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  log "building bench_load in $build"
+  ninja -C "$build" -j2 bench_load >/dev/null
+fi
+if [ -z "$gatehouse" ]; then  # not given: build it (a no-op when up to date)
+  gatehouse=$build/proxy/gatehouse
+  log "building gatehouse in $build (minutes on a fresh build dir)"
+  ninja -C "$build" -j2 gatehouse >"$out/gatehouse-build.log" 2>&1 ||
+    log "gatehouse does not build (see $out/gatehouse-build.log): its columns will be n/a"
+fi
+
+loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)
+budget_end=$((SECONDS + 570))  # the bench itself (after any build) stays under 10 minutes
+
+# --- temp dir, process bookkeeping ---------------------------------------------
+tmp=$(mktemp -d /tmp/gh-bench.XXXXXX)
+chmod 755 "$tmp"  # Squid reads its list and config as user proxy
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  if [ "$keep" = 1 ]; then log "kept $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+ulimit -n 200000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+runs=$out/runs.jsonl
+: >"$runs"
+
+read -r p_http p_https p_gh p_admin p_squid p_ceiling < <(python3 - <<'EOF'
+import socket
+socks = [socket.socket() for _ in range(6)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in socks])
+EOF
+)
+
+# Processes: CPU ticks and RSS summed over a process and its descendants.
+proc_stat() {  # PID -> "ticks rss_kib"
+  python3 - "$1" <<'EOF'
+import os, sys
+root = int(sys.argv[1])
+kids = {}
+for d in os.listdir("/proc"):
+    if d.isdigit():
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                st = f.read()
+        except OSError:
+            continue
+        ppid = int(st.rsplit(")", 1)[1].split()[1])
+        kids.setdefault(ppid, []).append(int(d))
+ticks = rss = 0
+todo = [root]
+while todo:
+    p = todo.pop()
+    todo += kids.get(p, [])
+    try:
+        f = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+        ticks += sum(int(x) for x in f[11:15])  # utime stime cutime cstime
+        for line in open(f"/proc/{p}/status"):
+            if line.startswith("VmRSS:"):
+                rss += int(line.split()[1])
+    except OSError:
+        pass
+print(ticks, rss)
+EOF
+}
+
+# --- the shared blocklist and the origins --------------------------------------
+log "generating $domains domains"
+blocked=$(python3 "$src/bench/gen_domains.py" --count "$domains" \
+  --plain "$tmp/domains.txt" --squid "$tmp/domains.squid")
+chmod 644 "$tmp"/domains.*
+log "blocked host for the load: $blocked"
+
+mkdir -p "$tmp/nginx/html"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+  -subj /CN=127.0.0.1 -keyout "$tmp/nginx/key.pem" -out "$tmp/nginx/cert.pem" 2>/dev/null
+truncate -s 100M "$tmp/nginx/html/big"
+chmod -R a+rX "$tmp/nginx"
+cat >"$tmp/nginx/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+worker_rlimit_nofile 100000;
+events { worker_connections 40000; }
+http {
+  access_log off;
+  client_body_temp_path $tmp/nginx/body;
+  proxy_temp_path $tmp/nginx/proxy;
+  fastcgi_temp_path $tmp/nginx/fastcgi;
+  uwsgi_temp_path $tmp/nginx/uwsgi;
+  scgi_temp_path $tmp/nginx/scgi;
+  keepalive_requests 10000000;
+  keepalive_timeout 120s;
+  sendfile on;
+  default_type application/octet-stream;
+  root $tmp/nginx/html;
+  server {
+    listen 127.0.0.1:$p_http;
+    location = /small { default_type text/plain; return 200 "hello from the origin\n"; }
+  }
+  server {
+    listen 127.0.0.1:$p_https ssl;
+    ssl_certificate $tmp/nginx/cert.pem;
+    ssl_certificate_key $tmp/nginx/key.pem;
+    location = /small { default_type text/plain; return 200 "hello from the origin\n"; }
+  }
+}
+EOF
+nginx -p "$tmp/nginx/" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" &
+pids+=($!)
+
+"$load" --serve-403 "$p_ceiling" -d 900 2>/dev/null &
+pids+=($!)
+ceiling_pid=$!
+
+wait_http() {  # URL [proxy] -> waits (<= 10 s) until it answers
+  for _ in $(seq 200); do
+    if curl -sk -o /dev/null ${2:+-x "$2"} --max-time 1 "$1"; then return 0; fi
+    sleep 0.05
+  done
+  return 1
+}
+wait_http "http://127.0.0.1:$p_http/small" || { cat "$tmp/nginx/error.log" >&2; exit 3; }
+wait_http "https://127.0.0.1:$p_https/small" || { cat "$tmp/nginx/error.log" >&2; exit 3; }
+log "nginx origins on :$p_http (http) and :$p_https (https)"
+
+# --- the proxies ------------------------------------------------------------------
+mkdir -p "$tmp/squid"
+chmod 777 "$tmp/squid"
+cat >"$tmp/squid/squid.conf" <<EOF
+http_port 127.0.0.1:$p_squid
+acl benchclients src 127.0.0.0/8
+acl blocked dstdomain "$tmp/domains.squid"
+http_access deny blocked
+http_access allow benchclients
+http_access deny all
+cache deny all
+workers 1
+access_log none
+cache_store_log none
+cache_log $tmp/squid/cache.log
+pid_filename $tmp/squid/squid.pid
+coredump_dir $tmp/squid
+max_filedescriptors 100000
+shutdown_lifetime 1 seconds
+pinger_enable off
+netdb_filename none
+EOF
+
+mkdir -p "$tmp/gatehouse"
+cat >"$tmp/gatehouse/gatehouse.yaml" <<EOF
+listen:
+  - { address: "127.0.0.1:$p_gh", mode: forward }
+admin: { address: "127.0.0.1:$p_admin" }
+clients: { allow: ["127.0.0.0/8"] }
+connect: { ports: [443, $p_http, $p_https] }
+include:
+  domain_lists:
+    - { file: "../domains.txt", category: public-cloud-storage, match: suffix }
+policy:
+  uncategorized: allow
+  categories: { public-cloud-storage: block }
+  no_sni: allow
+  block_private_destinations: false   # the origins are on loopback
+audit:
+  path: "audit.jsonl"
+  fsync: "1s"
+limits:
+  max_connections: 100000
+  max_connections_per_client: 100000
+EOF
+
+declare -A proxy_pid proxy_port startup rss_start
+proxy_port[gatehouse]=$p_gh
+proxy_port[squid]=$p_squid
+start_proxy() {  # NAME CMD... -> proxy_pid[NAME], startup[NAME] (s), or n/a
+  local name=$1; shift
+  local t0 t1 code=""
+  t0=$(date +%s.%N)
+  "$@" >"$tmp/$name.out" 2>&1 &
+  local pid=$!
+  pids+=("$pid")
+  for _ in $(seq 1200); do  # <= 60 s: ready when the blocked host gets its 403
+    kill -0 "$pid" 2>/dev/null || break
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -x "http://127.0.0.1:${proxy_port[$name]}" \
+      "http://$blocked/" || true)
+    [ "$code" = 403 ] && break
+    sleep 0.05
+  done
+  if [ "$code" != 403 ]; then
+    log "$name did not start (last answer '${code}'); its columns are n/a. Its output:"
+    tail -20 "$tmp/$name.out" >&2
+    kill "$pid" 2>/dev/null || true
+    return 0
+  fi
+  t1=$(date +%s.%N)
+  proxy_pid[$name]=$pid
+  startup[$name]=$(python3 -c "print(f'{$t1 - $t0:.2f}')")
+  sleep 1  # let start-up work settle before RSS
+  rss_start[$name]=$(proc_stat "$pid" | cut -d' ' -f2)
+  log "$name ready in ${startup[$name]} s, RSS $((rss_start[$name] / 1024)) MiB"
+}
+if [ -x "$gatehouse" ]; then
+  start_proxy gatehouse "$gatehouse" serve --config "$tmp/gatehouse/gatehouse.yaml"
+else
+  log "no gatehouse binary at $gatehouse: its columns are n/a"
+fi
+start_proxy squid squid -N -f "$tmp/squid/squid.conf"
+
+# --- workloads ------------------------------------------------------------------------
+# name | generator arguments (target appended per run)
+small=http://127.0.0.1:$p_http/small
+workloads=(
+  "get-allowed-keepalive|--mode get --url $small -c 32 --expect-status 200"
+  "get-allowed-newconn|--mode get --url $small -c 32 --new-connection --expect-status 200"
+  "get-blocked-keepalive|--mode get --url http://$blocked/ -c 32 --expect-status 403"
+  "get-blocked-newconn|--mode get --url http://$blocked/ -c 32 --new-connection --expect-status 403"
+  "connect-blocked-keepalive|--mode connect --target $blocked:443 -c 32 --expect-status 403"
+  "connect-blocked-newconn|--mode connect --target $blocked:443 -c 32 --new-connection --expect-status 403"
+  "tunnel-https-100MB|--mode tunnel --url https://127.0.0.1:$p_https/big -c 1"
+)
+
+one_run() {  # WORKLOAD ROUND TARGET PID ARGS...
+  local w=$1 r=$2 target=$3 pid=$4; shift 4
+  if [ "$SECONDS" -ge "$budget_end" ]; then log "time budget used up: skipping $w/$target"; return; fi
+  local before after line
+  before=$(proc_stat "$pid" | cut -d' ' -f1)
+  line=$("$load" "$@" -d "$seconds" --label "$w" 2>>"$tmp/load.err" || true)
+  after=$(proc_stat "$pid" | cut -d' ' -f1)
+  [ -n "$line" ] || line='{"requests":0,"errors":1}'
+  echo "{\"workload\":\"$w\",\"round\":$r,\"target\":\"$target\",\"cpu_ticks\":$((after - before)),\"hz\":$(getconf CLK_TCK),\"run\":$line}" >>"$runs"
+}
+
+order=(gatehouse squid)
+for r in $(seq "$rounds"); do
+  log "round $r of $rounds"
+  for entry in "${workloads[@]}"; do
+    w=${entry%%|*}
+    args=${entry#*|}
+    for name in "${order[@]}"; do
+      [ -n "${proxy_pid[$name]:-}" ] || continue
+      # shellcheck disable=SC2086
+      one_run "$w" "$r" "$name" "${proxy_pid[$name]}" $args --proxy "127.0.0.1:${proxy_port[$name]}"
+    done
+    case $w in
+      tunnel-*)  # reference: the same download straight from the origin
+        # shellcheck disable=SC2086
+        one_run "$w" "$r" direct "$$" $args ;;
+      get-allowed-*) ;;  # same generator shape as get-blocked-*: its ceiling is measured there
+      *)  # reference: the generator against its own trivial 403 server
+        # shellcheck disable=SC2086
+        one_run "$w" "$r" ceiling "$ceiling_pid" $args --proxy "127.0.0.1:$p_ceiling" ;;
+    esac
+  done
+  order=("${order[1]}" "${order[0]}")  # alternate who goes first
+done
+
+# --- idle tunnels: memory per tunnel from the proxy's RSS --------------------------
+for name in gatehouse squid; do
+  pid=${proxy_pid[$name]:-}
+  [ -n "$pid" ] || continue
+  if [ $((SECONDS + 60)) -ge "$budget_end" ]; then log "time budget used up: no idle run for $name"; continue; fi
+  rm -f "$tmp/idle.ready"
+  before=$(proc_stat "$pid" | cut -d' ' -f2)
+  "$load" --mode idle --proxy "127.0.0.1:${proxy_port[$name]}" --target "127.0.0.1:$p_http" \
+    -c "$idle" -d 40 --ready-file "$tmp/idle.ready" --label idle >"$tmp/idle.$name.json" 2>>"$tmp/load.err" &
+  gen=$!
+  pids+=("$gen")
+  for _ in $(seq 300); do [ -s "$tmp/idle.ready" ] && break; sleep 0.1; done
+  sleep 2  # let the proxy finish its per-tunnel work
+  after=$(proc_stat "$pid" | cut -d' ' -f2)
+  held=$(cat "$tmp/idle.ready" 2>/dev/null || echo 0)
+  kill -INT "$gen" 2>/dev/null || true
+  kill -TERM "$gen" 2>/dev/null || true
+  wait "$gen" 2>/dev/null || true
+  echo "{\"workload\":\"idle-tunnels\",\"target\":\"$name\",\"held\":${held:-0},\"rss_before_kib\":$before,\"rss_after_kib\":$after}" >>"$runs"
+  log "$name: $held idle tunnels, RSS $before -> $after KiB"
+  sleep 2  # let the proxy close the tunnels before the next one
+done
+
+# --- optional profile of gatehouse on the blocked GET ----------------------------
+if [ "$perf" = 1 ] && [ -n "${proxy_pid[gatehouse]:-}" ] && command -v perf >/dev/null; then
+  "$load" --mode get --url "http://$blocked/" -c 32 -d 6 --proxy "127.0.0.1:$p_gh" >/dev/null 2>&1 &
+  gen=$!
+  perf record -F 999 -g -p "${proxy_pid[gatehouse]}" -o "$out/perf.data" -- sleep 5 >/dev/null 2>&1 || true
+  wait "$gen" || true
+  perf report -i "$out/perf.data" --no-children --percent-limit 2 --stdio 2>/dev/null | grep -v '^$' | head -60 >"$out/perf.txt" || true
+  log "perf profile of gatehouse (blocked GET) in $out/perf.txt"
+fi
+
+# --- the table ----------------------------------------------------------------------
+for name in gatehouse squid; do
+  echo "{\"workload\":\"startup\",\"target\":\"$name\",\"seconds\":${startup[$name]:-null},\"rss_kib\":${rss_start[$name]:-null}}" >>"$runs"
+done
+versions="gatehouse $(cd "$src" && git rev-parse --short HEAD 2>/dev/null || echo '?'), $(squid -v | head -1), $(nginx -v 2>&1), $(openssl version | cut -d' ' -f1-2)"
+versions="$versions; load average before $loadavg_start, after $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 - "$runs" "$versions" <<'EOF' | tee "$out/table.md"
+import json, statistics, sys
+
+runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def med(xs): return statistics.median(xs) if xs else None
+def spread(xs):  # (max - min) / median, in percent
+    m = med(xs)
+    return 100.0 * (max(xs) - min(xs)) / m if xs and m else None
+def fmt(x, unit=""):
+    if x is None: return "n/a"
+    if abs(x) >= 100: return f"{x:,.0f}{unit}"
+    return f"{x:.2f}{unit}" if abs(x) < 10 else f"{x:.1f}{unit}"
+def ratio(a, b): return f"{a / b:.2f}" if a is not None and b else "n/a"
+
+rows = {}
+for r in runs:
+    if "run" not in r: continue
+    run = r["run"]
+    tunnel = r["workload"].startswith("tunnel")
+    cell = rows.setdefault(r["workload"], {}).setdefault(r["target"], {"rate": [], "cpu": [], "p99": [], "err": 0})
+    n = run.get("requests", 0)
+    cell["err"] += run.get("errors", 0)
+    if not n: continue
+    cell["rate"].append(run["bytes_per_s"] / 2**20 if tunnel else run["rps"])
+    cpu_us = r["cpu_ticks"] * 1e6 / r["hz"]
+    # per request; for tunnels per MiB moved
+    cell["cpu"].append(cpu_us / (run["bytes"] / 2**20) if tunnel else cpu_us / n)
+    cell["p99"].append(run["p99_us"])
+
+print("| workload | gatehouse req/s | gatehouse CPU µs/req | gatehouse p99 µs | Squid req/s | Squid CPU µs/req | Squid p99 µs | reference req/s | CPU gh/Squid | req/s gh/Squid | req/s gh/ref |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for w, cells in rows.items():
+    g, s = cells.get("gatehouse", {}), cells.get("squid", {})
+    ref_name = "direct" if "direct" in cells else "ceiling" if "ceiling" in cells else None
+    if ref_name is None and w.startswith("get-allowed"):
+        ref_name, cells = "ceiling", dict(cells, ceiling=rows.get(w.replace("allowed", "blocked"), {}).get("ceiling", {}))
+    ref = cells.get(ref_name, {}) if ref_name else {}
+    def c(cell, key, unit=""):
+        xs = cell.get(key, [])
+        if not xs: return "n/a"
+        sp = spread(xs)
+        return fmt(med(xs), unit) + (f" ±{sp:.0f}%" if sp is not None and len(xs) > 1 else "")
+    errs = "".join(f" ({t} errors: {cells[t]['err']})" for t in ("gatehouse", "squid") if cells.get(t, {}).get("err"))
+    label = w + (" [MiB/s; CPU µs/MiB]" if w.startswith("tunnel") else "") + errs
+    print(f"| {label} | {c(g,'rate')} | {c(g,'cpu')} | {c(g,'p99')} | {c(s,'rate')} | {c(s,'cpu')} | {c(s,'p99')} | "
+          f"{c(ref,'rate')} ({ref_name or '-'}) | {ratio(med(g.get('cpu', [])), med(s.get('cpu', [])))} | "
+          f"{ratio(med(g.get('rate', [])), med(s.get('rate', [])))} | {ratio(med(g.get('rate', [])), med(ref.get('rate', [])))} |")
+print()
+print("| proxy | start-up s (to first 403) | RSS MiB with the list | idle tunnels held | KiB per idle tunnel |")
+print("|---|---|---|---|---|")
+for name in ("gatehouse", "squid"):
+    st = next((r for r in runs if r["workload"] == "startup" and r["target"] == name), {})
+    idle = next((r for r in runs if r["workload"] == "idle-tunnels" and r["target"] == name), None)
+    rss = st.get("rss_kib")
+    per = None
+    if idle and idle["held"]:
+        per = (idle["rss_after_kib"] - idle["rss_before_kib"]) / idle["held"]
+    print(f"| {name} | {fmt(st.get('seconds'))} | {fmt(rss / 1024 if rss else None)} | "
+          f"{idle['held'] if idle else 'n/a'} | {fmt(per)} |")
+print()
+print(f"Medians of the rounds, ± = (max-min)/median. Versions: {sys.argv[2]}.")
+EOF
+log "runs in $runs, table in $out/table.md"
