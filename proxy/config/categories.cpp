@@ -100,64 +100,74 @@ class CategoryFile {
     const auto source = static_cast<std::uint32_t>(r_.sources.size());
     r_.sources.push_back(RuleSource{file_index_, category_, app_index});
 
+    // Counts what is written, valid or not: a bad entry has its own error.
     std::size_t rules = 0;
     if (const Node* d = m.get("domains"); d && read_sequence(ctx_, file_, *d, "domains"))
-      for (const Node& item : *d) rules += domain(source, item);
+      for (const Node& item : *d) {
+        ++rules;
+        domain(source, item);
+      }
     if (const Node* u = m.get("urls"); u && read_sequence(ctx_, file_, *u, "urls"))
-      for (const Node& item : *u) rules += url(source, item);
+      for (const Node& item : *u) {
+        ++rules;
+        url(source, item);
+      }
     if (const Node* nw = m.get("networks"); nw && read_sequence(ctx_, file_, *nw, "networks"))
-      for (const Node& item : *nw) rules += network(source, item);
+      for (const Node& item : *nw) {
+        ++rules;
+        network(source, item);
+      }
     if (rules == 0)
       ctx_.warning(where(file_, *id), "app '" + aid + "' has no domains, urls or networks");
   }
 
-  std::size_t domain(std::uint32_t source, const Node& item) {
+  void domain(std::uint32_t source, const Node& item) {
     std::string text;
-    if (!read_string(ctx_, file_, item, text)) return 0;
+    if (!read_string(ctx_, file_, item, text)) return;
     const bool suffix = !text.empty() && text.front() == '.';
     RuleCheck rc = check_rule_domain(std::string_view(text).substr(suffix ? 1 : 0), canonical_,
                                      PublicSuffixPolicy::reject);
     if (!rc.ok()) {
       ctx_.error(where(file_, item), describe(rc, text));
-      return 0;
+      return;
     }
     const std::uint32_t entry = new_entry(source, item);
     if (auto prev = ctx_.domains.add(canonical_, suffix, entry)) {
       r_.entries.pop_back();
       ctx_.warning(where(file_, item),
                    "duplicate rule '" + text + "' (first at " + r_.location(*prev) + ")");
-      return 1;
+      return;
     }
     ctx_.app_rules.push_back(AppRule{canonical_, suffix, entry, where(file_, item)});
-    return 1;
+    return;
   }
 
-  std::size_t url(std::uint32_t source, const Node& item) {
+  void url(std::uint32_t source, const Node& item) {
     std::string pattern, err;
-    if (!read_string(ctx_, file_, item, pattern)) return 0;
+    if (!read_string(ctx_, file_, item, pattern)) return;
     const std::uint32_t entry = new_entry(source, item);
     if (!r_.urls.add(pattern, entry, &err)) {
       r_.entries.pop_back();
       ctx_.error(where(file_, item), "bad regex '" + pattern + "': " + err);
-      return 0;
+      return;
     }
-    return 1;
+    return;
   }
 
-  std::size_t network(std::uint32_t source, const Node& item) {
+  void network(std::uint32_t source, const Node& item) {
     Cidr c;
-    if (!read_cidr(ctx_, file_, item, c)) return 0;
+    if (!read_cidr(ctx_, file_, item, c)) return;
     const std::uint32_t entry = new_entry(source, item);
     std::uint32_t existing = kNone;
     if (!r_.app_networks.insert(c, entry, &existing)) {
       r_.entries.pop_back();
       ctx_.warning(where(file_, item), "duplicate network '" + c.to_string() + "' (first at " +
                                            r_.location(existing) + ")");
-      return 1;
+      return;
     }
     // An allowed app may live on private addresses (SPEC §5 step 7).
     if (r_.categories[category_].action == Verdict::allow) r_.private_allowed.insert(c, entry);
-    return 1;
+    return;
   }
 };
 

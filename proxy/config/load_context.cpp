@@ -105,7 +105,6 @@ MapView::MapView(LoadContext& ctx, const std::string& file, const YAML::Node& no
     const YAML::Node& k = it->first;
     if (!k.IsScalar()) {
       ctx.error(where(file, k), std::string(what) + ": keys must be plain names");
-      ok_ = false;
       continue;
     }
     const std::string& key = k.Scalar();
@@ -118,13 +117,11 @@ MapView::MapView(LoadContext& ctx, const std::string& file, const YAML::Node& no
         if (d < best_d) best_d = d, best = a;
       }
       if (!best.empty()) msg += " (did you mean '" + std::string(best) + "'?)";
-      ctx.error(where(file, k), msg);
-      ok_ = false;
+      ctx.error(where(file, k), msg);  // reported; the known keys are still read
       continue;
     }
     if (get(key)) {
       ctx.error(where(file, k), "duplicate key '" + key + "' in " + std::string(what));
-      ok_ = false;
       continue;
     }
     items_.emplace_back(key, it->second);
