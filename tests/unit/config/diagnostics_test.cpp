@@ -50,8 +50,9 @@ TEST_CASE("unknown keys are errors everywhere", "[config][diagnostics]") {
         "categories/im.yaml:5:5: error: unknown key 'titel' in app (did you mean 'title'?)\n");
   write_base(t);
   t.write("approvals.yaml", std::string(kApprovals) + "    expiry: 2027-01-01\n");
-  CHECK(diags_of(t) == "approvals.yaml:9:5: error: unknown key 'expiry' in approval (did you mean "
-                       "'expires'?)\n");
+  CHECK(diags_of(t) ==
+        "approvals.yaml:9:5: error: unknown key 'expiry' in approval (did you mean "
+        "'expires'?)\n");
   write_base(t);
   t.write("departments.yaml", std::string(kDepartments) + "    owner: x\n");
   CHECK(diags_of(t) == "departments.yaml:6:5: error: unknown key 'owner' in department\n");
@@ -61,16 +62,18 @@ TEST_CASE("bad CIDR", "[config][diagnostics]") {
   TempTree t;
   write_base(t);
   t.write("departments.yaml", replace(kDepartments, "10.30.0.0/16", "10.30.0.0/33"));
-  CHECK(diags_of(t) == "departments.yaml:5:16: error: bad network '10.30.0.0/33' (use e.g. "
-                       "10.0.0.0/8 or 2001:db8::/32)\n");
+  CHECK(diags_of(t) ==
+        "departments.yaml:5:16: error: bad network '10.30.0.0/33' (use e.g. "
+        "10.0.0.0/8 or 2001:db8::/32)\n");
 }
 
 TEST_CASE("bad domain, after IDNA", "[config][diagnostics]") {
   TempTree t;
   write_base(t);
   t.write("categories/im.yaml", replace(kIm, "chat.example.org", "chat_x.example.org"));
-  CHECK(diags_of(t) == "categories/im.yaml:6:38: error: bad domain 'chat_x.example.org': invalid "
-                       "character in host name\n");
+  CHECK(diags_of(t) ==
+        "categories/im.yaml:6:38: error: bad domain 'chat_x.example.org': invalid "
+        "character in host name\n");
   write_base(t);
   t.write("categories/mail.yaml", replace(kMail, ".mail.example.net", "..mail.example.net"));
   CHECK(diags_of(t) ==
@@ -82,12 +85,14 @@ TEST_CASE("a rule that is a public suffix", "[config][diagnostics]") {
   TempTree t;
   write_base(t);
   t.write("categories/im.yaml", replace(kIm, "chat.example.org", ".co.uk"));
-  CHECK(diags_of(t) == "categories/im.yaml:6:38: error: '.co.uk' is a public suffix; a rule must "
-                       "name a registrable domain or a host below one\n");
+  CHECK(diags_of(t) ==
+        "categories/im.yaml:6:38: error: '.co.uk' is a public suffix; a rule must "
+        "name a registrable domain or a host below one\n");
   write_base(t);
   t.write("categories/mail.yaml", replace(kMail, ".mail.example.net", ".com"));
-  CHECK(diags_of(t) == "categories/mail.yaml:5:9: error: '.com' is a public suffix; a rule must "
-                       "name a registrable domain or a host below one\n");
+  CHECK(diags_of(t) ==
+        "categories/mail.yaml:5:9: error: '.com' is a public suffix; a rule must "
+        "name a registrable domain or a host below one\n");
 }
 
 TEST_CASE("a regex re2 rejects", "[config][diagnostics]") {
@@ -101,7 +106,8 @@ TEST_CASE("a regex re2 rejects", "[config][diagnostics]") {
 TEST_CASE("approvals naming unknown things", "[config][diagnostics]") {
   TempTree t;
   write_base(t);
-  t.write("approvals.yaml", replace(kApprovals, "department: immigration", "department: imigration"));
+  t.write("approvals.yaml",
+          replace(kApprovals, "department: immigration", "department: imigration"));
   CHECK(diags_of(t) == "approvals.yaml:3:17: error: unknown department 'imigration'\n");
   t.write("approvals.yaml", replace(kApprovals, "app: chat-web", "app: chatweb"));
   CHECK(diags_of(t) == "approvals.yaml:4:10: error: unknown app 'chatweb'\n");
@@ -111,16 +117,18 @@ TEST_CASE("approvals naming unknown things", "[config][diagnostics]") {
   CHECK(diags_of(t) ==
         "approvals.yaml:2:5: error: an approval needs one of app, category or domain\n");
   t.write("approvals.yaml", replace(kApprovals, "app: chat-web", "domain: .com"));
-  CHECK(diags_of(t) == "approvals.yaml:4:13: error: '.com' is a public suffix; a rule must name a "
-                       "registrable domain or a host below one\n");
+  CHECK(diags_of(t) ==
+        "approvals.yaml:4:13: error: '.com' is a public suffix; a rule must name a "
+        "registrable domain or a host below one\n");
 }
 
 TEST_CASE("two departments claiming the identical network", "[config][diagnostics]") {
   TempTree t;
   write_base(t);
   t.write("departments.yaml", replace(kDepartments, "10.30.0.0/16", "10.20.0.0/16"));
-  CHECK(diags_of(t) == "departments.yaml:5:16: error: network '10.20.0.0/16' is already claimed "
-                       "by department 'immigration'\n");
+  CHECK(diags_of(t) ==
+        "departments.yaml:5:16: error: network '10.20.0.0/16' is already claimed "
+        "by department 'immigration'\n");
   // Nested is fine: the longest prefix wins.
   t.write("departments.yaml", replace(kDepartments, "10.30.0.0/16", "10.20.7.0/24"));
   CHECK(diags_of(t).empty());
@@ -153,19 +161,22 @@ TEST_CASE("bad durations, sizes and enum values", "[config][diagnostics]") {
         "categories/im.yaml:1:11: warning: category 'im' has no action in policy.categories; it is "
         "allowed\n");
   t.write("gatehouse.yaml", replace(kMain, "mode: forward", "mode: reverse"));
-  CHECK(diags_of(t) == "gatehouse.yaml:2:40: error: expected forward, transparent-tls or "
-                       "transparent-http, got 'reverse'\n");
+  CHECK(diags_of(t) ==
+        "gatehouse.yaml:2:40: error: expected forward, transparent-tls or "
+        "transparent-http, got 'reverse'\n");
   t.write("gatehouse.yaml", replace(kMain, "Asia/Hong_Kong", "Asia/Hongkong_x"));
-  CHECK(diags_of(t) == "gatehouse.yaml:10:13: error: unknown time zone 'Asia/Hongkong_x' (use an "
-                       "IANA name such as UTC or Asia/Hong_Kong)\n");
+  CHECK(diags_of(t) ==
+        "gatehouse.yaml:10:13: error: unknown time zone 'Asia/Hongkong_x' (use an "
+        "IANA name such as UTC or Asia/Hong_Kong)\n");
 }
 
 TEST_CASE("policy naming a category nobody defines", "[config][diagnostics]") {
   TempTree t;
   write_base(t);
   t.write("gatehouse.yaml", replace(kMain, "mail: monitor", "mail: monitor, storage: block"));
-  CHECK(diags_of(t) == "gatehouse.yaml:9:43: error: unknown category 'storage' in "
-                       "policy.categories (no category file or domain list defines it)\n");
+  CHECK(diags_of(t) ==
+        "gatehouse.yaml:9:43: error: unknown category 'storage' in "
+        "policy.categories (no category file or domain list defines it)\n");
 }
 
 TEST_CASE("a missing file is reported where it is named", "[config][diagnostics]") {
@@ -175,7 +186,7 @@ TEST_CASE("a missing file is reported where it is named", "[config][diagnostics]
   // The approval's department is unknown too once the departments are gone.
   CHECK(diags_of(t) ==
         "gatehouse.yaml:6:16: error: cannot read 'departments.yaml': No such file or directory\n"
-            "approvals.yaml:3:17: error: unknown department 'immigration'\n");
+        "approvals.yaml:3:17: error: unknown department 'immigration'\n");
   TempTree empty;
   LoadResult r = load_config(empty.path("gatehouse.yaml"), base_now());
   REQUIRE(r.diagnostics.size() == 1);
@@ -190,7 +201,8 @@ TEST_CASE("YAML syntax errors carry the parser's position", "[config][diagnostic
   write_base(t);
   t.write("categories/mail.yaml", "category: mail\napps:\n  - id: [webmail\n");
   const std::string d = diags_of(t);
-  CHECK_THAT(d, Catch::Contains("categories/mail.yaml:4:1: error: end of sequence flow not found\n"));
+  CHECK_THAT(d,
+             Catch::Contains("categories/mail.yaml:4:1: error: end of sequence flow not found\n"));
 }
 
 TEST_CASE("warnings: duplicate and shadowed rules", "[config][diagnostics]") {
@@ -200,16 +212,17 @@ TEST_CASE("warnings: duplicate and shadowed rules", "[config][diagnostics]") {
                                       "      - .mail.example.net\n"      // 6: duplicate
                                       "      - imap.mail.example.net\n"  // 7: shadowed
                                       "      - .web.mail.example.net\n"  // 8: shadowed
-                                      "      - mail.example.net\n");     // 9: shadowed (same domain)
+                                      "      - mail.example.net\n");  // 9: shadowed (same domain)
   const std::string d = diags_of(t);
-  CHECK(d == "categories/mail.yaml:6:9: warning: duplicate rule '.mail.example.net' (first at "
-                 "categories/mail.yaml:5)\n"
-             "categories/mail.yaml:7:9: warning: rule 'imap.mail.example.net' is shadowed by "
-             "'.mail.example.net' (categories/mail.yaml:5) of the same category\n"
-             "categories/mail.yaml:8:9: warning: rule '.web.mail.example.net' is shadowed by "
-             "'.mail.example.net' (categories/mail.yaml:5) of the same category\n"
-             "categories/mail.yaml:9:9: warning: rule 'mail.example.net' is shadowed by "
-             "'.mail.example.net' (categories/mail.yaml:5) of the same category\n");
+  CHECK(d ==
+        "categories/mail.yaml:6:9: warning: duplicate rule '.mail.example.net' (first at "
+        "categories/mail.yaml:5)\n"
+        "categories/mail.yaml:7:9: warning: rule 'imap.mail.example.net' is shadowed by "
+        "'.mail.example.net' (categories/mail.yaml:5) of the same category\n"
+        "categories/mail.yaml:8:9: warning: rule '.web.mail.example.net' is shadowed by "
+        "'.mail.example.net' (categories/mail.yaml:5) of the same category\n"
+        "categories/mail.yaml:9:9: warning: rule 'mail.example.net' is shadowed by "
+        "'.mail.example.net' (categories/mail.yaml:5) of the same category\n");
   // A narrower rule of another category is an override, not a shadow.
   write_base(t);
   t.write("categories/im.yaml", replace(kIm, "chat.example.org", "chat.mail.example.net"));
@@ -235,8 +248,9 @@ TEST_CASE("approval networks outside the department are flagged", "[config][diag
   TempTree t;
   write_base(t);
   t.write("approvals.yaml", replace(kApprovals, "10.20.5.0/24", "10.30.5.0/24"));
-  CHECK(diags_of(t) == "approvals.yaml:8:16: warning: network '10.30.5.0/24' is outside department "
-                       "'immigration': the approval never applies there\n");
+  CHECK(diags_of(t) ==
+        "approvals.yaml:8:16: warning: network '10.30.5.0/24' is outside department "
+        "'immigration': the approval never applies there\n");
 }
 
 TEST_CASE("a category glob that matches nothing", "[config][diagnostics]") {

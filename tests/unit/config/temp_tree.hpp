@@ -29,7 +29,9 @@ class TempTree {
     std::filesystem::create_directories(p.parent_path());
     std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
   }
-  void remove(const std::string& rel) const { std::filesystem::remove(std::filesystem::path(root_) / rel); }
+  void remove(const std::string& rel) const {
+    std::filesystem::remove(std::filesystem::path(root_) / rel);
+  }
   std::string path(const std::string& rel) const { return root_ + "/" + rel; }
   const std::string& root() const { return root_; }
 

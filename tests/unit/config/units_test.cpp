@@ -14,7 +14,8 @@ TEST_CASE("durations: ms, s, m, h, d", "[config][units]") {
   CHECK((parse_duration("1h", d) && d == 1h));
   CHECK((parse_duration("2d", d) && d == 48h));
   CHECK((parse_duration("0s", d) && d == 0ms));
-  for (const char* bad : {"", "10", "5 s", "-1s", "1.5s", "s", "10S", "1w", "10sec", "99999999999999999999s"})
+  for (const char* bad :
+       {"", "10", "5 s", "-1s", "1.5s", "s", "10S", "1w", "10sec", "99999999999999999999s"})
     CHECK_FALSE(parse_duration(bad, d));
 }
 
@@ -51,8 +52,9 @@ TEST_CASE("RFC 3339 instants", "[config][calendar]") {
   REQUIRE(frac);
   CHECK(*frac - *utc == 250ms);
   CHECK(parse_rfc3339("2027-03-31t16:30:00z") == utc);
-  for (const char* bad : {"2027-03-31", "2027-03-31T16:30Z", "2027-03-31T16:30:00", "2027-03-31T25:00:00Z",
-                          "2027-03-31T16:30:00+8:00", "yesterday", "2027-03-31T16:30:00Zjunk"})
+  for (const char* bad :
+       {"2027-03-31", "2027-03-31T16:30Z", "2027-03-31T16:30:00", "2027-03-31T25:00:00Z",
+        "2027-03-31T16:30:00+8:00", "yesterday", "2027-03-31T16:30:00Zjunk"})
     CHECK_FALSE(parse_rfc3339(bad));
 }
 
