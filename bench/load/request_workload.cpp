@@ -56,6 +56,7 @@ awaitable<void> connection_loop(const Options& o, const Plan& plan, RunStats& s,
   };
   while (budget.take()) {
     beast::error_code ec;
+    auto began = Clock::now();  // a new connection's handshake counts in its request's latency
     if (!open) {
       buf.clear();
       stream.expires_after(timeout);
@@ -69,7 +70,6 @@ awaitable<void> connection_loop(const Options& o, const Plan& plan, RunStats& s,
       ++s.connects;
       open = true;
     }
-    auto began = Clock::now();
     stream.expires_after(timeout);
     co_await asio::async_write(stream, asio::buffer(plan.request),
                                redirect_error(use_awaitable, ec));
