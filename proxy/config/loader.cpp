@@ -40,14 +40,13 @@ void check_shadowed_rules(LoadContext& ctx) {
 
 LoadResult load_config(const std::string& path, TimePoint now) {
   LoadContext ctx(now);
+  // Every stage runs even after an error, so one `check` shows every problem.
   load_main_config(ctx, path);
-  if (!has_errors(ctx.diags) || ctx.settings->config_path == path) {
-    load_category_files(ctx);
-    load_domain_lists(ctx);
-    resolve_policy_categories(ctx);
-    load_departments(ctx);
-    load_approvals(ctx);
-  }
+  load_category_files(ctx);
+  load_domain_lists(ctx);
+  resolve_policy_categories(ctx);
+  load_departments(ctx);
+  load_approvals(ctx);
   RuleSet& r = *ctx.rules;
   if (!r.urls.compile()) ctx.error(ctx.main_where, "the urls: patterns exceed re2's memory limit");
   r.domains = std::move(ctx.domains).build();
