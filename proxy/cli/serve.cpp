@@ -1,0 +1,193 @@
+// `gatehouse serve`: load the rules, open the audit log, bind the listeners,
+// run until SIGTERM/SIGINT, then drain (SPEC §2, §6, §8).
+// g++ 12 reports Asio's awaitable frame operator delete as mismatched
+// (a false positive on coroutine frames; GCC PR 109224).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "admin/admin_server.hpp"
+#include "admin/audit_probe.hpp"
+#include "admin/privileges.hpp"
+#include "admin/systemd_notify.hpp"
+#include "audit/writer.hpp"
+#include "cli/commands.hpp"
+#include "config/loader.hpp"
+#include "config/pac.hpp"
+#include "http/session.hpp"
+#include "log.hpp"
+#include "net/reloader.hpp"
+#include "net/server.hpp"
+#include "net/transparent_tls.hpp"
+
+namespace gh::cli {
+namespace {
+
+using namespace std::chrono_literals;
+
+void raise_fd_limit() {
+  // Every tunnel holds two sockets and two pipes; take all the kernel grants.
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+unsigned thread_count() {
+  if (const char* v = std::getenv("GATEHOUSE_THREADS")) {
+    int n = std::atoi(v);
+    if (n > 0 && n <= 256) return static_cast<unsigned>(n);
+  }
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
+
+// Stops accepting, lets requests and tunnels finish for up to drain_timeout,
+// then closes what is left; calls `done` on `ex` when no connection is open.
+void drain(asio::io_context& main, Server& server, Runtime& rt, std::function<void()> done) {
+  rt.draining = true;
+  systemd::notify_stopping();
+  server.stop_accepting();
+  server.tracker().drain_idle();
+  auto settings = rt.settings.load();
+  const auto deadline = std::chrono::steady_clock::now() + settings->limits.drain_timeout;
+  log(LogLevel::info, "draining: %llu connections open, up to %lld ms",
+      static_cast<unsigned long long>(server.tracker().open()),
+      static_cast<long long>(settings->limits.drain_timeout.count()));
+  auto timer = std::make_shared<asio::steady_timer>(main);
+  auto forced = std::make_shared<std::optional<std::chrono::steady_clock::time_point>>();
+  auto tick = std::make_shared<std::function<void()>>();
+  *tick = [&server, timer, forced, tick, deadline, done = std::move(done)]() {
+    auto now = std::chrono::steady_clock::now();
+    if (server.tracker().open() == 0 || (*forced && now >= **forced)) {
+      done();
+      *tick = nullptr;  // break the cycle
+      return;
+    }
+    if (now >= deadline && !*forced) {
+      log(LogLevel::warning, "drain timeout: closing %llu connections",
+          static_cast<unsigned long long>(server.tracker().open()));
+      server.tracker().close_all();
+      *forced = now + 2s;  // time for their close records
+    } else if (!*forced) {
+      server.tracker().drain_idle();  // keep-alive sessions that finished a request
+    }
+    timer->expires_after(50ms);
+    timer->async_wait([tick](const boost::system::error_code& ec) {
+      if (!ec && *tick) (*tick)();
+    });
+  };
+  (*tick)();
+}
+
+}  // namespace
+
+int serve(const ServeOptions& o) {
+  ::signal(SIGPIPE, SIG_IGN);  // splice(2) to a closed peer must be an error, not a signal
+  auto loaded = load_config(o.config, Clock::now());
+  for (const auto& d : loaded.diagnostics) {
+    std::fprintf(stderr, "%s\n", d.format().c_str());
+  }
+  if (!loaded.ok()) {
+    log(LogLevel::error, "%s: rules have errors; not starting", o.config.c_str());
+    return 1;
+  }
+  raise_fd_limit();
+
+  Runtime rt;
+  rt.started = Clock::now();
+  install_rules(rt, loaded.rules, loaded.settings, Clock::now());
+  const Settings& settings = *loaded.settings;
+
+  std::unique_ptr<AuditWriter> audit;
+  try {
+    audit = std::make_unique<AuditWriter>(settings.audit);
+  } catch (const std::exception& e) {
+    log(LogLevel::error, "audit log: %s", e.what());
+    return 3;
+  }
+  rt.audit = audit.get();
+
+  SessionHandlers handlers{forward_session, transparent_tls_session, transparent_http_session};
+  Server server(rt, handlers, event_model_from_env(), thread_count());
+  asio::io_context main;
+  std::unique_ptr<AdminServer> admin;
+  try {
+    server.bind(settings);
+    if (!settings.admin_address.empty()) {
+      AdminContext ctx{&rt, [](const Settings& s) { return pac_text(s); },
+                       audit_probe(audit.get())};
+      admin = std::make_unique<AdminServer>(main.get_executor(), ctx, settings.admin_address);
+    }
+    if (!settings.user.empty()) drop_privileges(settings.user);
+  } catch (const std::exception& e) {
+    log(LogLevel::error, "%s", e.what());
+    return 3;
+  }
+
+  // Reload (SIGHUP, file watch) is the Reloader's: it swaps rt.rules/settings.
+  Reloader reloader(rt, o.config);
+
+  asio::signal_set stop_signals(main, SIGTERM, SIGINT);
+  asio::signal_set hup(main, SIGHUP);
+  asio::signal_set usr1(main, SIGUSR1);
+  std::function<void()> wait_hup = [&] {
+    hup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      log(LogLevel::info, "SIGHUP: reloading rules");
+      reloader.request();
+      wait_hup();
+    });
+  };
+  std::function<void()> wait_usr1 = [&] {
+    usr1.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      log(LogLevel::info, "SIGUSR1: rotating the audit log");
+      // rotate() waits for the writer thread; keep the main loop free.
+      std::thread([w = audit.get()] { w->rotate(); }).detach();
+      wait_usr1();
+    });
+  };
+  wait_hup();
+  wait_usr1();
+  stop_signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    log(LogLevel::info, "signal %d: stopping", sig);
+    if (admin) admin->stop();
+    drain(main, server, rt, [&] {
+      hup.cancel();
+      usr1.cancel();
+      main.stop();
+    });
+  });
+
+  server.start();
+  for (const auto& a : server.bound_addresses()) log(LogLevel::info, "listening on %s", a.c_str());
+  if (admin) {
+    auto ep = admin->local_endpoint();
+    log(LogLevel::info, "admin on %s:%u", ep.address().to_string().c_str(), ep.port());
+  }
+  log(LogLevel::info, "PAC file: http://%s/proxy.pac", pac_proxy(settings).c_str());
+  systemd::notify_ready();
+
+  main.run();
+
+  server.stop();
+  server.wait();
+  reloader.stop();
+  admin.reset();
+  audit->stop();
+  auto st = audit->stats();
+  log(LogLevel::info, "stopped; audit seq %llu hash %s", static_cast<unsigned long long>(st.seq),
+      st.last_hash.c_str());
+  return 0;
+}
+
+}  // namespace gh::cli

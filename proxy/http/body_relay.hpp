@@ -1,0 +1,50 @@
+// Streams a message body from a parser to a serializer through a fixed
+// buffer (Beast's relay example, asynchronous): never holds more than one
+// buffer of the body, whatever its size or framing.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "config/settings.hpp"
+#include "net/asio.hpp"
+
+namespace gh {
+
+template <bool isRequest>
+asio::awaitable<bool> relay_body(beast::tcp_stream& in, beast::flat_buffer& in_buffer,
+                                 http::parser<isRequest, http::buffer_body>& p,
+                                 beast::tcp_stream& out,
+                                 http::serializer<isRequest, http::buffer_body>& sr, Millis idle,
+                                 std::uint64_t& count) {
+  std::array<char, 16 * 1024> buf;
+  boost::system::error_code ec;
+  do {
+    if (!p.is_done()) {
+      p.get().body().data = buf.data();
+      p.get().body().size = buf.size();
+      in.expires_after(idle);
+      co_await http::async_read_some(in, in_buffer, p,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) co_return false;
+      p.get().body().size = buf.size() - p.get().body().size;
+      p.get().body().data = buf.data();
+      p.get().body().more = !p.is_done();
+    } else {
+      p.get().body().data = nullptr;
+      p.get().body().size = 0;
+      p.get().body().more = false;
+    }
+    count += p.get().body().size;
+    out.expires_after(idle);
+    co_await http::async_write(out, sr, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) co_return false;
+  } while (!p.is_done() && !sr.is_done());
+  in.expires_never();
+  out.expires_never();
+  co_return true;
+}
+
+}  // namespace gh

@@ -1,0 +1,218 @@
+// One plain-HTTP request through the proxy: decide, connect (or reuse),
+// audit, forward the request, stream the response back.
+#include <chrono>
+#include <limits>
+
+// g++ 12 reports Asio's awaitable frame operator delete as mismatched
+// (a false positive on coroutine frames; GCC PR 109224).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+#include "http/body_relay.hpp"
+#include "http/message_rules.hpp"
+#include "http/session.hpp"
+#include "log.hpp"
+#include "net/audit_submit.hpp"
+#include "net/upstream.hpp"
+#include "policy/host.hpp"
+
+namespace gh {
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+std::string authority(const std::string& host, bool is_ip, std::uint16_t port) {
+  std::string a = is_ip && host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  if (port != 80) a += ":" + std::to_string(port);
+  return a;
+}
+
+void close_upstream(Upstream& u) {
+  if (u.stream) {
+    boost::system::error_code ec;
+    u.stream->socket().shutdown(tcp::socket::shutdown_both, ec);
+    u.stream->close();
+  }
+  u.stream.reset();
+  u.buffer.clear();
+  u.reusable = false;
+  u.key.clear();
+}
+
+}  // namespace
+
+asio::awaitable<bool> forward_http(Session& s, ClientParser& p, std::string_view raw_host,
+                                   bool /*host_is_ip*/, std::uint16_t port, std::string_view path) {
+  auto& req = p.get();
+  const unsigned version = req.version();
+  const auto started = steady::now();
+  std::string host;
+  HostName hn;
+  if (raw_host.empty() || canonicalize_host(raw_host, host, &hn) != HostError::none) {
+    co_await answer_error(s, Reason::bad_request, 400, version);
+    co_return false;
+  }
+  const std::string auth = authority(host, hn.is_ip, port);
+  const std::string url = "http://" + auth + std::string(path);
+  const std::string method(req.method_string());
+
+  Request r;
+  r.client = s.conn.info.client;
+  r.mode = s.conn.info.mode;
+  r.method = method;
+  r.host = host;
+  r.port = port;
+  r.url = url;
+  const auto t0 = steady::now();
+  Decision d = decide(*s.rules, r, Clock::now());
+  s.rt.metrics.decision(*s.rules, d, steady::now() - t0);
+
+  const bool client_keep = req.keep_alive() && !s.rt.draining.load();
+  const bool body_pending = !p.is_done();
+  if (d.action != Action::allow) {
+    // The body was not read: the connection can only go on if there is none.
+    co_return co_await answer_refusal(s, d, r, 403, version, client_keep && !body_pending);
+  }
+
+  const std::string key =
+      auth + (s.conn.info.has_original_dst ? "@" + s.conn.info.original_dst.to_string() : "");
+  bool reused = s.upstream.stream && s.upstream.reusable && s.upstream.key == key;
+  if (!reused) {
+    close_upstream(s.upstream);
+    UpstreamResult ur(s.client.get_executor());
+    UpstreamTarget target{host, hn.is_ip, port, std::nullopt};
+    if (s.conn.info.has_original_dst) target.fixed = s.conn.info.original_dst;
+    co_await connect_upstream(s.conn.server->resolver(), *s.rules, d, target,
+                              s.limits().connect_timeout, ur);
+    if (ur.status != 0) {
+      co_return co_await answer_refusal(s, ur.decision, r, ur.status, version,
+                                        client_keep && !body_pending);
+    }
+    s.upstream.stream = std::make_unique<beast::tcp_stream>(std::move(ur.stream));
+    s.upstream.key = key;
+  }
+
+  auto rec =
+      decision_record(*s.rules, d, s.conn.info, r, std::nullopt, s.settings->audit.redact_query);
+  std::string id;
+  if (!co_await audit_and_wait(s.rt, std::move(rec), &id) &&
+      s.settings->audit.on_failure == OnFailure::block) {
+    s.rt.metrics.audit_unavailable();
+    co_await answer_error(s, Reason::overloaded, 503, version);
+    co_return false;
+  }
+
+  boost::system::error_code ec;
+  if (body_pending && beast::iequals(req[http::field::expect], "100-continue")) {
+    // Honoured here: the decision is made and the origin is reachable.
+    static constexpr std::string_view k100 = "HTTP/1.1 100 Continue\r\n\r\n";
+    co_await asio::async_write(s.client, asio::buffer(k100.data(), k100.size()),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return false;
+  }
+  req.erase(http::field::expect);
+  strip_hop_by_hop(req);
+  add_via(req, version);
+  req.target(bsv(path));
+  req.set(http::field::host, auth);
+  req.version(11);
+
+  const Millis idle = s.limits().idle_timeout;
+  std::uint64_t up = 0, down = 0;
+  int status = 0;
+  bool ok = false, keep = false;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto& u = s.upstream;
+    http::request_serializer<http::buffer_body> sr{req};
+    if (!co_await relay_body<true>(s.client, s.buffer, p, *u.stream, sr, idle, up)) break;
+
+    std::optional<http::response_parser<http::buffer_body>> rp;
+    bool header_ok = false;
+    for (int interim = 0; interim < 8; ++interim) {
+      rp.emplace();
+      rp->body_limit(std::numeric_limits<std::uint64_t>::max());
+      rp->header_limit(64 * 1024);
+      if (req.method() == http::verb::head) rp->skip(true);
+      u.stream->expires_after(idle);
+      co_await http::async_read_header(*u.stream, u.buffer, *rp,
+                                       asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      int code = rp->get().result_int();
+      if (code < 100 || code >= 200 || code == 101) {
+        header_ok = true;
+        break;
+      }
+      // 1xx interim responses go to the client as they are.
+      http::response<http::empty_body> interim_res{rp->get().base()};
+      strip_hop_by_hop(interim_res);
+      co_await http::async_write(s.client, interim_res,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+    }
+    if (!header_ok) {
+      // A kept-alive upstream may have closed meanwhile: retry once on a new
+      // connection when nothing of a body was sent.
+      bool stale = reused && attempt == 0 && up == 0 && !body_pending &&
+                   (ec == http::error::end_of_stream || ec == asio::error::eof ||
+                    ec == asio::error::connection_reset);
+      close_upstream(u);
+      if (stale) {
+        UpstreamResult ur(s.client.get_executor());
+        UpstreamTarget target{host, hn.is_ip, port, std::nullopt};
+        if (s.conn.info.has_original_dst) target.fixed = s.conn.info.original_dst;
+        co_await connect_upstream(s.conn.server->resolver(), *s.rules, d, target,
+                                  s.limits().connect_timeout, ur);
+        if (ur.status == 0) {
+          u.stream = std::make_unique<beast::tcp_stream>(std::move(ur.stream));
+          u.key = key;
+          reused = false;
+          continue;
+        }
+      }
+      log(LogLevel::warning, "upstream %s: %s", key.c_str(), ec.message().c_str());
+      status = ec == beast::error::timeout ? 504 : 502;
+      auto page = status == 504 ? "The origin server did not answer in time."
+                                : "The origin server closed the connection.";
+      co_await send_page(s, version, status, std::string("<p>") + page + "</p>\n", false);
+      break;
+    }
+
+    auto& res = rp->get();
+    status = res.result_int();
+    const bool origin_keep = res.keep_alive() && !rp->need_eof() && res.result_int() != 101;
+    keep = client_keep && !rp->need_eof() && res.result_int() != 101;
+    strip_hop_by_hop(res);
+    add_via(res, res.version());
+    if (version == 10 && res.chunked()) {
+      res.chunked(false);  // HTTP/1.0 clients read to the end instead
+      keep = false;
+    }
+    res.version(version == 10 ? 10 : 11);
+    res.keep_alive(keep);
+    http::response_serializer<http::buffer_body> rs{res};
+    ok = co_await relay_body<false>(*u.stream, u.buffer, *rp, s.client, rs, idle, down);
+    u.reusable = ok && origin_keep;
+    if (!u.reusable) close_upstream(u);
+    break;
+  }
+  if (!ok) close_upstream(s.upstream);
+
+  AuditRecord close;
+  close.event = AuditEvent::close;
+  close.client = s.conn.info.client_text;
+  close.listener = s.conn.info.listener;
+  close.ref = id;
+  close.host = host;
+  close.port = port;
+  close.method = method;
+  close.action = d.action;
+  close.reason = d.reason;
+  if (status) close.status = status;
+  close.bytes_up = up;
+  close.bytes_down = down;
+  close.duration_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - started).count());
+  if (s.rt.audit) s.rt.audit->submit(std::move(close), [](const SubmitResult&) {});
+  co_return ok&& keep;
+}
+
+}  // namespace gh

@@ -1,0 +1,28 @@
+// The HTML answers gatehouse writes itself: the block page (SPEC §6) and the
+// error pages of SPEC §9. Everything interpolated is HTML-escaped.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace gh {
+
+std::string html_escape(std::string_view s);
+
+struct BlockPageInfo {
+  std::string_view host;
+  std::string_view app;         // title, or empty
+  std::string_view category;    // title, or empty
+  std::string_view department;  // name, or empty
+  std::string_view reason;      // audit reason, e.g. "category-blocked"
+  std::string_view record_id;   // audit record id (the reference to quote)
+  std::string_view contact;     // Settings::block_page_contact
+};
+
+std::string block_page(const BlockPageInfo& info);
+
+// A short page for 400/408/431/502/503/504 (and 403 for non-policy denies).
+std::string error_page(int status, std::string_view title, std::string_view detail,
+                       std::string_view record_id);
+
+}  // namespace gh

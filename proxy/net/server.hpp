@@ -1,0 +1,85 @@
+// Listeners, event loops and the path from accept() to a session: PROXY
+// header, original destination, connection limits, drain registry.
+//
+// Event model (see README "Event model"): by default one io_context per
+// thread, each with its own SO_REUSEPORT acceptor per listener, so the
+// kernel spreads connections and a session never changes thread; the
+// alternative, one io_context run by a thread pool with a strand per
+// session, is kept selectable for measurement (GATEHOUSE_EVENT_MODEL=pool).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "net/asio.hpp"
+#include "net/conn_info.hpp"
+#include "net/connection_tracker.hpp"
+#include "net/resolver.hpp"
+#include "net/runtime.hpp"
+
+namespace gh {
+
+class Server;
+
+// Everything a session owns: its socket, who the client is, bytes already
+// read past a PROXY header, and its place in the limits and drain registry.
+struct Connection {
+  tcp::socket socket;
+  ConnInfo info;
+  std::string prefix;
+  ConnectionTracker::Ticket ticket;
+  std::shared_ptr<LiveConnection> live;
+  Server* server = nullptr;
+};
+
+using SessionHandler = std::function<asio::awaitable<void>(Connection)>;
+
+struct SessionHandlers {
+  SessionHandler forward;
+  SessionHandler transparent_tls;
+  SessionHandler transparent_http;
+};
+
+enum class EventModel : unsigned char { per_thread_reuseport, shared_pool };
+
+class Server {
+ public:
+  Server(Runtime& rt, SessionHandlers handlers, EventModel model, unsigned threads);
+  ~Server();
+
+  // Binds every listener of `settings`; throws std::runtime_error naming the
+  // address on failure.
+  void bind(const Settings& settings);
+  // Runs the event loops on their threads; returns at once.
+  void start();
+  void stop_accepting();  // drain step 1 (thread-safe)
+  void stop();            // stop the loops and join the threads
+  void wait();            // join the threads (after stop)
+
+  Runtime& runtime() { return rt_; }
+  ResolverPool& resolver() { return resolver_; }
+  ConnectionTracker& tracker() { return tracker_; }
+  std::vector<std::string> bound_addresses() const;
+
+ private:
+  struct Listener;
+  asio::awaitable<void> accept_loop(Listener& l);
+  asio::awaitable<void> admit(Listener& l, tcp::socket sock);
+
+  Runtime& rt_;
+  SessionHandlers handlers_;
+  EventModel model_;
+  unsigned threads_;
+  std::vector<std::unique_ptr<asio::io_context>> loops_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::vector<std::thread> pool_;
+  ResolverPool resolver_;
+  ConnectionTracker tracker_;
+};
+
+EventModel event_model_from_env();
+
+}  // namespace gh
