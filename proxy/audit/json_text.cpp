@@ -152,7 +152,7 @@ std::string format_timestamp(TimePoint t) {
   return s;
 }
 
-std::optional<TimePoint> parse_rfc3339(std::string_view s) {
+std::optional<TimePoint> parse_audit_time(std::string_view s) {
   auto digits = [&](std::size_t pos, std::size_t n, int& v) {
     if (pos + n > s.size()) return false;
     v = 0;

@@ -23,7 +23,7 @@ std::string format_timestamp(TimePoint t);
 
 // Parses `YYYY-MM-DDTHH:MM:SS[.fff...](Z|+hh:mm|-hh:mm)` (RFC 3339; `t` or
 // space accepted as separator, `z` as Z). nullopt if malformed.
-std::optional<TimePoint> parse_rfc3339(std::string_view s);
+std::optional<TimePoint> parse_audit_time(std::string_view s);
 
 // Drops the query string (and any fragment) of a URL: `http://a/b?q=1` -> `http://a/b`.
 void redact_query(std::string& url);

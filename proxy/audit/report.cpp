@@ -96,11 +96,11 @@ AttemptCounts& AttemptCounts::operator-=(const AttemptCounts& o) {
 
 std::optional<TimePoint> parse_report_time(std::string_view s, bool end_of_day) {
   if (s.size() == 10) {
-    auto t = parse_rfc3339(std::string(s) + "T00:00:00Z");
+    auto t = parse_audit_time(std::string(s) + "T00:00:00Z");
     if (t && end_of_day) *t += std::chrono::hours(24);
     return t;
   }
-  return parse_rfc3339(s);
+  return parse_audit_time(s);
 }
 
 AttemptReport::AttemptReport(std::vector<ReportKey> by, ReportWindow window)
@@ -134,7 +134,7 @@ void AttemptReport::add_line(std::string_view line) {
     return;
   }
   auto ts_text = string_member(j, "ts");
-  auto parsed = ts_text ? parse_rfc3339(*ts_text) : std::nullopt;
+  auto parsed = ts_text ? parse_audit_time(*ts_text) : std::nullopt;
   TimePoint ts = parsed.value_or(TimePoint{});
   Action action;
   Reason reason;

@@ -85,7 +85,7 @@ bool ChainVerifier::line(std::string_view raw, bool terminated, std::uint64_t li
   Reason reason;
   if (!parse_reason(field("reason"), reason))
     return reject(line_no, "reason is not a known reason");
-  if (!parse_rfc3339(field("ts"))) return reject(line_no, "ts is not an RFC 3339 time");
+  if (!parse_audit_time(field("ts"))) return reject(line_no, "ts is not an RFC 3339 time");
 
   if (r_.records == 0) {
     r_.first_seq = seq;

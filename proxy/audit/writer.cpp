@@ -46,6 +46,10 @@ std::string default_instance_id() {
   return sha256_hex(seed, "").substr(0, 6);
 }
 
+std::string record_id(const std::string& instance, std::uint64_t seq) {
+  return "gh-" + instance + "-" + std::to_string(seq);
+}
+
 void notify_done(const Done& done, const SubmitResult& r) {
   if (done) done(r);
 }
@@ -227,6 +231,7 @@ void AuditWriter::Impl::write_batch(std::vector<Item>& batch) {
   const std::uint64_t max_bytes = settings.rotate_max_bytes;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     AuditRecord& rec = batch[i].rec;
+    rec.id = record_id(instance, rec.seq);
     if (settings.redact_query && rec.url) redact_query(*rec.url);
     line.clear();
     encode_body(rec, line);
@@ -367,6 +372,7 @@ AuditWriter::~AuditWriter() { stop(); }
 void AuditWriter::submit(AuditRecord record, std::function<void(const SubmitResult&)> done,
                          std::string* id_out) {
   Impl& d = *impl_;
+  if (record.ts == TimePoint{}) record.ts = Clock::now();
   std::unique_lock lk(d.m);
   if (d.queue.size() >= d.capacity && !d.failed && !d.stopping) {
     // Backpressure: the proxy slows down rather than losing a record.
@@ -380,9 +386,9 @@ void AuditWriter::submit(AuditRecord record, std::function<void(const SubmitResu
   }
   record.seq = d.next_seq++;
   d.st.seq = record.seq;
-  record.id = "gh-" + d.instance + "-" + std::to_string(record.seq);
-  if (record.ts == TimePoint{}) record.ts = Clock::now();
-  if (id_out) *id_out = record.id;
+  // Before the record is queued: `done` may run (on another thread) at once.
+  // The writer builds the same id from the seq.
+  if (id_out) *id_out = record_id(d.instance, record.seq);
   d.queue.push_back(Item{std::move(record), std::move(done)});
   bool wake = d.queue.size() == 1;  // the writer sleeps only on an empty queue
   lk.unlock();

@@ -15,7 +15,7 @@ namespace {
 AuditRecord rec(const char* ts, const char* dept, const char* app, Action a, Reason r,
                 const char* client = "10.20.5.7:1000") {
   AuditRecord x;
-  x.ts = *parse_rfc3339(ts);
+  x.ts = *parse_audit_time(ts);
   x.client = client;
   if (dept) x.department = dept;
   if (app) x.app = app;
