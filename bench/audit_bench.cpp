@@ -2,7 +2,7 @@
 // sustained with fsync: 1s without blocking the event loop).
 //
 //   audit_bench [--records N] [--producers P] [--fsync every|1s|never]
-//               [--runs R] [--dir DIR] [--queue Q]
+//               [--runs R] [--dir DIR] [--queue Q] [--rate RECORDS_PER_S]
 //
 // Each run: P threads submit N records in total as fast as they can (like
 // event loops handing records over), then stop() flushes everything. Prints
@@ -10,6 +10,7 @@
 // time one submit() call takes (p50/p99/max: that is how long an event loop
 // would be held up, including waits on a full queue), as the median of the
 // runs with min and max.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,7 +33,15 @@ using Steady = std::chrono::steady_clock;
 struct RunResult {
   double records_per_s = 0;
   double p50_us = 0, p99_us = 0, max_us = 0;
+  double cpu_us = 0;  // process CPU time (user + system) per record
 };
+
+double cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 gh::AuditRecord record(int i) {
   gh::AuditRecord r;
@@ -53,7 +62,7 @@ gh::AuditRecord record(int i) {
 }
 
 RunResult run_once(const gh::AuditSettings& base, const std::string& dir, int records,
-                   int producers, std::size_t queue) {
+                   int producers, std::size_t queue, double rate) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   gh::AuditSettings s = base;
@@ -61,6 +70,7 @@ RunResult run_once(const gh::AuditSettings& base, const std::string& dir, int re
   std::vector<std::vector<std::uint32_t>> waits(static_cast<std::size_t>(producers));
   std::atomic<int> accepted{0};
   auto start = Steady::now();
+  double cpu0 = cpu_seconds();
   {
     gh::AuditWriter w(s, "bench", queue);
     start = Steady::now();
@@ -70,7 +80,14 @@ RunResult run_once(const gh::AuditSettings& base, const std::string& dir, int re
         auto& mine = waits[static_cast<std::size_t>(p)];
         int n = records / producers + (p < records % producers ? 1 : 0);
         mine.reserve(static_cast<std::size_t>(n));
+        auto begin = Steady::now();
         for (int i = 0; i < n; ++i) {
+          if (rate > 0 && i % 64 == 0) {
+            // Paced like an event loop with a fixed offered load.
+            auto due = begin + std::chrono::duration_cast<Steady::duration>(
+                                   std::chrono::duration<double>(i * producers / rate));
+            std::this_thread::sleep_until(due);
+          }
           gh::AuditRecord r = record(i);
           auto t0 = Steady::now();
           w.submit(std::move(r), [&accepted](const gh::SubmitResult& res) {
@@ -85,6 +102,7 @@ RunResult run_once(const gh::AuditSettings& base, const std::string& dir, int re
     w.stop();  // the last record is on disk (and synced) when this returns
   }
   double secs = std::chrono::duration<double>(Steady::now() - start).count();
+  double cpu = cpu_seconds() - cpu0;
   if (accepted != records) {
     std::fprintf(stderr, "audit_bench: only %d of %d records accepted\n", accepted.load(), records);
     std::exit(1);
@@ -97,7 +115,7 @@ RunResult run_once(const gh::AuditSettings& base, const std::string& dir, int re
                         static_cast<std::size_t>(q * static_cast<double>(all.size())))] /
            1000.0;
   };
-  return RunResult{records / secs, pct(0.50), pct(0.99), all.back() / 1000.0};
+  return RunResult{records / secs, pct(0.50), pct(0.99), all.back() / 1000.0, cpu * 1e6 / records};
 }
 
 double median(std::vector<double> v) {
@@ -114,6 +132,7 @@ void report(const char* name, std::vector<double> v, const char* unit) {
 
 int main(int argc, char** argv) {
   int records = 1'000'000, producers = 2, runs = 5;
+  double rate = 0;  // records/s offered in total; 0 = as fast as possible
   std::size_t queue = gh::AuditWriter::kDefaultQueueCapacity;
   std::string fsync = "1s";
   std::string dir =
@@ -134,6 +153,8 @@ int main(int argc, char** argv) {
       dir = v;
     else if (a == "--queue")
       queue = std::stoul(v);
+    else if (a == "--rate")
+      rate = std::stod(v);
     else {
       std::fprintf(stderr, "audit_bench: unknown option %s\n", a.c_str());
       return 2;
@@ -149,22 +170,28 @@ int main(int argc, char** argv) {
     s.fsync = gh::FsyncPolicy::interval;
     s.fsync_interval = std::chrono::milliseconds(fsync == "1s" ? 1000 : std::stoi(fsync));
   }
-  std::printf("audit_bench: %d records, %d producers, fsync %s, queue %zu, %d runs, dir %s\n",
-              records, producers, fsync.c_str(), queue, runs, dir.c_str());
-  std::vector<double> rate, p50, p99, mx;
+  std::printf(
+      "audit_bench: %d records, %d producers, fsync %s, queue %zu, %d runs, rate %s, dir %s\n",
+      records, producers, fsync.c_str(), queue, runs,
+      rate > 0 ? std::to_string(static_cast<long>(rate)).c_str() : "max", dir.c_str());
+  std::vector<double> rates, p50, p99, mx, cpu;
   for (int r = 0; r < runs; ++r) {
-    RunResult res = run_once(s, dir + "/run", records, producers, queue);
-    std::printf("  run %d: %.0f records/s, submit p50 %.2f us, p99 %.2f us, max %.1f us\n", r + 1,
-                res.records_per_s, res.p50_us, res.p99_us, res.max_us);
-    rate.push_back(res.records_per_s);
+    RunResult res = run_once(s, dir + "/run", records, producers, queue, rate);
+    std::printf(
+        "  run %d: %.0f records/s, submit p50 %.2f us, p99 %.2f us, max %.1f us, cpu %.2f "
+        "us/record\n",
+        r + 1, res.records_per_s, res.p50_us, res.p99_us, res.max_us, res.cpu_us);
+    cpu.push_back(res.cpu_us);
+    rates.push_back(res.records_per_s);
     p50.push_back(res.p50_us);
     p99.push_back(res.p99_us);
     mx.push_back(res.max_us);
   }
   std::filesystem::remove_all(dir);
-  report("records/s", rate, "");
+  report("records/s", rates, "");
   report("submit p50", p50, "us");
   report("submit p99", p99, "us");
   report("submit max", mx, "us");
+  report("cpu/record", cpu, "us");
   return 0;
 }
