@@ -259,7 +259,12 @@ asio::awaitable<void> Server::admit(Listener& l, tcp::socket sock) {
   auto rules = rt_.rules.load();
   if (l.cfg.proxy_protocol &&
       !co_await read_proxy_header(c.socket, c.info, c.prefix, settings->limits.header_timeout)) {
-    co_return;  // no client identity to audit: the header is the identity
+    // Missing or malformed PROXY header: closed without an answer, audited
+    // as bad-request under the connecting peer's address (SPEC §9).
+    auto rec = deny_record(rules.get(), c.info, Reason::bad_request, 0);
+    rec.status.reset();
+    co_await audit_and_wait(rt_, std::move(rec), nullptr);
+    co_return;
   }
   if (l.cfg.mode != Mode::forward) {
     auto dst = original_destination(c.socket.native_handle());
