@@ -8,7 +8,7 @@ the latency inside the reload windows is reported next to the baseline.
         python3 tests/integration/ops_reload_load.py      # the bench/README figure
 
 In ctest the list is smaller (200,000) and only a gross stall (p99 over
-GH_RELOAD_MAX_P99_MS, default 100 ms) fails the test: the machine is shared
+GH_RELOAD_MAX_P99_MS, default 100 ms, and 5x the baseline p99) fails the test: the machine is shared
 with other tests, so the 5 ms target is measured by the command above."""
 import os
 import re
@@ -145,7 +145,10 @@ try:
     m, _ = g.metrics()
     assert m.value("gatehouse_reloads_total", result="ok") == RELOADS
     assert m.value("gatehouse_rules_loaded", kind="domains") >= DOMAINS
-    assert pct(during, 99) * 1e3 < MAX_P99_MS, "traffic stalled during the reload"
+    # A stall shows as a p99 far above both the bound and the baseline (the
+    # baseline absorbs a machine busy with other tests).
+    limit = max(MAX_P99_MS, 5 * pct(base, 99) * 1e3)
+    assert pct(during, 99) * 1e3 < limit, "traffic stalled during the reload (limit %.1f ms)" % limit
     print("ok: reload under load")
 finally:
     stop.set()
