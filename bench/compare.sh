@@ -23,7 +23,7 @@ gatehouse=""
 rounds=3
 seconds=5
 domains=1000000
-idle=10000
+idle=5000
 out=/tmp/gh-bench-results
 keep=0
 perf=0
@@ -103,6 +103,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 ulimit -n 200000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+# A proxy holds two descriptors per tunnel: keep the idle run inside the limit we got.
+fd_limit=$(ulimit -n)
+if [ "$fd_limit" != unlimited ] && [ $((2 * idle + 2000)) -gt "$fd_limit" ]; then
+  idle=$(((fd_limit - 2000) / 2))
+  log "descriptor limit $fd_limit (hard): idle tunnels reduced to $idle"
+fi
 runs=$out/runs.jsonl
 : >"$runs"
 
@@ -174,6 +180,7 @@ http {
   scgi_temp_path $tmp/nginx/scgi;
   keepalive_requests 10000000;
   keepalive_timeout 120s;
+  client_header_timeout 600s;  # idle tunnels hold an unfinished request line: the origin must wait
   sendfile on;
   default_type application/octet-stream;
   root $tmp/nginx/html;
@@ -263,7 +270,7 @@ start_proxy() {  # NAME CMD... -> proxy_pid[NAME], startup[NAME] (s), or n/a
   "$@" >"$tmp/$name.out" 2>&1 &
   local pid=$!
   pids+=("$pid")
-  for _ in $(seq 1200); do  # <= 60 s: ready when the blocked host gets its 403
+  for _ in $(seq 2400); do  # <= 120 s (Squid takes ~6 s with 1M rules on a quiet machine)
     kill -0 "$pid" 2>/dev/null || break
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -x "http://127.0.0.1:${proxy_port[$name]}" \
       "http://$blocked/" || true)
@@ -369,7 +376,7 @@ if [ "$perf" = 1 ] && [ -n "${proxy_pid[gatehouse]:-}" ] && command -v perf >/de
   gen=$!
   perf record -F 999 -g -p "${proxy_pid[gatehouse]}" -o "$out/perf.data" -- sleep 5 >/dev/null 2>&1 || true
   wait "$gen" || true
-  perf report -i "$out/perf.data" --no-children --percent-limit 2 --stdio 2>/dev/null | grep -v '^$' | head -60 >"$out/perf.txt" || true
+  perf report -i "$out/perf.data" --no-children -g none --percent-limit 1 --stdio 2>/dev/null | grep -v '^$' | head -60 >"$out/perf.txt" || true
   log "perf profile of gatehouse (blocked GET) in $out/perf.txt"
 fi
 
