@@ -29,7 +29,9 @@ asio::awaitable<bool> relay_body(beast::tcp_stream& in, beast::flat_buffer& in_b
       if (ec == http::error::need_buffer) ec = {};
       if (ec) co_return false;
       p.get().body().size = buf.size() - p.get().body().size;
-      p.get().body().data = buf.data();
+      // No bytes: a null buffer makes the serializer wait (need_buffer)
+      // instead of writing a zero-length chunk, which would end the body.
+      p.get().body().data = p.get().body().size == 0 ? nullptr : buf.data();
       p.get().body().more = !p.is_done();
     } else {
       p.get().body().data = nullptr;

@@ -123,7 +123,12 @@ asio::awaitable<bool> forward_http(Session& s, ClientParser& p, std::string_view
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto& u = s.upstream;
     http::request_serializer<http::buffer_body> sr{req};
-    if (!co_await relay_body<true>(s.client, s.buffer, p, *u.stream, sr, idle, up)) break;
+    if (!co_await relay_body<true>(s.client, s.buffer, p, *u.stream, sr, idle, up)) {
+      // Either side broke off mid-request; tell the client if it still listens.
+      status = 502;
+      co_await send_page(s, version, 502, "<p>The request could not be forwarded.</p>\n", false);
+      break;
+    }
 
     std::optional<http::response_parser<http::buffer_body>> rp;
     bool header_ok = false;
