@@ -102,7 +102,8 @@ MapView::MapView(LoadContext& ctx, const std::string& file, const YAML::Node& no
   }
   ok_ = true;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& k = it->first;
+    // A copy: `it->first` lives in a proxy that dies with the full-expression.
+    const YAML::Node k = it->first;
     if (!k.IsScalar()) {
       ctx.error(where(file, k), std::string(what) + ": keys must be plain names");
       continue;

@@ -3,13 +3,7 @@
 // and approvals. Each stage reports into `diags` and fills `rules`/`settings`.
 #pragma once
 
-// yaml-cpp 0.7's node/impl.h trips g++ 12's -Wdangling-pointer (a false positive).
-#pragma GCC diagnostic push
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
-#pragma GCC diagnostic ignored "-Wdangling-pointer"
-#endif
 #include <yaml-cpp/yaml.h>
-#pragma GCC diagnostic pop
 
 #include <map>
 #include <memory>

@@ -14,9 +14,9 @@
 namespace gh {
 
 struct LoadResult {
-  std::vector<Diagnostic> diagnostics;  // errors and warnings, in file order
-  std::shared_ptr<const RuleSet> rules;       // null if any error
-  std::shared_ptr<const Settings> settings;   // null if any error
+  std::vector<Diagnostic> diagnostics;       // errors and warnings, in file order
+  std::shared_ptr<const RuleSet> rules;      // null if any error
+  std::shared_ptr<const Settings> settings;  // null if any error
   bool ok() const noexcept { return rules != nullptr; }
 };
 

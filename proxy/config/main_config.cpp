@@ -181,11 +181,12 @@ struct Reader {
       return;
     }
     for (auto it = cats->begin(); it != cats->end(); ++it) {
+      const Node key = it->first, value = it->second;  // copies: see MapView
       std::string id;
-      if (!read_string(ctx, file, it->first, id)) continue;
+      if (!read_string(ctx, file, key, id)) continue;
       PolicyCategory pc;
-      pc.where = where(file, it->first);
-      if (!read_verdict(ctx, file, it->second, pc.action)) continue;
+      pc.where = where(file, key);
+      if (!read_verdict(ctx, file, value, pc.action)) continue;
       if (!ctx.policy_categories.emplace(id, pc).second)
         ctx.error(pc.where, "duplicate key '" + id + "' in policy.categories");
     }

@@ -19,7 +19,7 @@ using Millis = std::chrono::milliseconds;
 struct ListenerSettings {
   std::string address;  // "127.0.0.1:3128", "[::1]:3128", "0.0.0.0:3129"
   Mode mode = Mode::forward;
-  std::string name;     // audit `listener`; defaults to the mode's name
+  std::string name;  // audit `listener`; defaults to the mode's name
   bool proxy_protocol = false;
 };
 
@@ -43,12 +43,12 @@ struct LimitSettings {
   std::uint32_t max_connections = 20'000;
   std::uint32_t max_connections_per_client = 512;
   Millis drain_timeout{30'000};
-  Millis connect_timeout{10'000};      // upstream connect
-  Millis client_hello_timeout{10'000}; // first bytes of a CONNECT tunnel
+  Millis connect_timeout{10'000};       // upstream connect
+  Millis client_hello_timeout{10'000};  // first bytes of a CONNECT tunnel
 };
 
 struct PacSettings {
-  std::string proxy;                 // "proxy.example.gov:3128"; empty = first forward listener
+  std::string proxy;  // "proxy.example.gov:3128"; empty = first forward listener
   std::vector<std::string> direct_domains;  // ".intranet.example.gov", "host.example"
   std::vector<Cidr> direct_networks;        // "10.0.0.0/8"
 };
@@ -60,8 +60,8 @@ struct TlsInterceptSettings {
 };
 
 struct Settings {
-  std::string config_path;   // the main config file as given
-  std::string config_dir;    // its directory
+  std::string config_path;                 // the main config file as given
+  std::string config_dir;                  // its directory
   std::vector<std::string> watched_files;  // every file the config names (for reload)
   std::vector<ListenerSettings> listeners;
   std::string admin_address;  // "" = no admin listener
