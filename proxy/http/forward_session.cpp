@@ -52,7 +52,8 @@ StatusText status_for(Reason r) {
 
 // Reads one request head within the session's deadline. Beast parses it;
 // scan_head refuses what Beast would accept but a peer might read otherwise.
-asio::awaitable<Head> read_head(Session& s, ClientParser& p) {
+asio::awaitable<Head> read_head_bytes(Session& s, ClientParser& p,
+                                      const std::shared_ptr<bool>& expired) {
   const std::size_t max = s.limits().max_header_bytes;
   std::size_t scanned = 0;
   for (;;) {
@@ -82,16 +83,33 @@ asio::awaitable<Head> read_head(Session& s, ClientParser& p) {
     scanned = data.size();
     if (data.size() > max) co_return Head::too_large;
     if (steady::now() >= s.head_deadline) co_return Head::timeout;
-    s.client.expires_at(s.head_deadline);
     boost::system::error_code ec;
     std::size_t want = std::min<std::size_t>(8192, max + 4 - data.size());
     std::size_t n = co_await s.client.async_read_some(
         s.buffer.prepare(want), asio::redirect_error(asio::use_awaitable, ec));
     s.buffer.commit(n);
-    if (ec == beast::error::timeout)
-      co_return s.buffer.size() == 0 && s.idle ? Head::closed : Head::timeout;
+    if (ec && *expired) co_return s.buffer.size() == 0 && s.idle ? Head::closed : Head::timeout;
     if (ec) co_return s.buffer.size() == 0 ? Head::closed : Head::bad;
   }
+}
+
+// The header deadline cancels the read instead of closing the socket (as
+// tcp_stream's expiry would), so the client can still be told 408.
+asio::awaitable<Head> read_head(Session& s, ClientParser& p) {
+  auto expired = std::make_shared<bool>(false);
+  auto done = std::make_shared<bool>(false);
+  asio::steady_timer timer(s.client.get_executor());
+  timer.expires_at(s.head_deadline);
+  timer.async_wait([expired, done, &s](const boost::system::error_code& ec) {
+    if (ec || *done) return;
+    *expired = true;
+    boost::system::error_code ignored;
+    s.client.socket().cancel(ignored);
+  });
+  Head h = co_await read_head_bytes(s, p, expired);
+  *done = true;
+  timer.cancel();
+  co_return h;
 }
 
 bool is_pac_path(std::string_view path) {
