@@ -66,6 +66,15 @@ bool zone_exists(std::string_view name) {
 }
 
 std::optional<TimePoint> local_midnight(const std::string& zone, CalendarDate date) {
+  // UTC needs no zone rules, and the environment is best left untouched
+  // (setenv races with getenv in other threads).
+  if (zone == "UTC" || zone == "Etc/UTC" || zone == "GMT" || zone == "Etc/GMT" || zone == "Zulu" ||
+      zone == "Etc/Zulu" || zone == "Universal" || zone == "Etc/Universal") {
+    // days_from_civil is linear in the day, so day 32 of March is April 1st.
+    const long long days = days_from_civil(date.year, date.month, date.day);
+    return TimePoint(
+        std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(days * 86400LL)));
+  }
   std::lock_guard lock(tz_mutex());
   const char* old = std::getenv("TZ");
   const std::string saved = old ? old : "";

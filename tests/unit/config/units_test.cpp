@@ -76,6 +76,10 @@ TEST_CASE("local midnight in a time zone", "[config][calendar]") {
   auto rolled = local_midnight("Asia/Hong_Kong", {2027, 3, 32});
   REQUIRE(rolled);
   CHECK(*rolled == *hk);
+  // UTC is computed without touching TZ; the roll-over works there too.
+  CHECK(format_utc(*local_midnight("UTC", {2026, 12, 32})) == "2027-01-01T00:00:00Z");
+  CHECK(format_utc(*local_midnight("Etc/UTC", {2028, 2, 30})) == "2028-03-01T00:00:00Z");
+  CHECK(format_utc(*local_midnight("Europe/London", {2026, 12, 32})) == "2027-01-01T00:00:00Z");
   auto ny_winter = local_midnight("America/New_York", {2027, 1, 15});
   REQUIRE(ny_winter);
   CHECK(format_utc(*ny_winter) == "2027-01-15T05:00:00Z");
