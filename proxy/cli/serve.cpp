@@ -91,6 +91,7 @@ void drain(asio::io_context& main, Server& server, Runtime& rt, std::function<vo
 
 int serve(const ServeOptions& o) {
   ::signal(SIGPIPE, SIG_IGN);  // splice(2) to a closed peer must be an error, not a signal
+  ::signal(SIGXFSZ, SIG_IGN);  // a full audit file is an error (EFBIG) to report, not death
   auto loaded = load_config(o.config, Clock::now());
   for (const auto& d : loaded.diagnostics) {
     std::fprintf(stderr, "%s\n", d.format().c_str());

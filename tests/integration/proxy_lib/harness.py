@@ -233,13 +233,14 @@ def write_rules(d, forward_port, connect_ports, **overrides):
 # ---------------------------------------------------------------- gatehouse
 
 class Gatehouse:
-    def __init__(self, config, port, env=None):
+    def __init__(self, config, port, env=None, preexec=None):
         self.port = port
         self.log = tempfile.NamedTemporaryFile(prefix="gatehouse-", suffix=".log", delete=False)
         e = dict(os.environ)
         e.update(env or {})
         self.proc = subprocess.Popen([BIN, "serve", "--config", config], stdout=self.log,
-                                     stderr=subprocess.STDOUT, env=e)
+                                     stderr=subprocess.STDOUT, env=e,
+                                     preexec_fn=preexec)
         _procs.append(self.proc)
         deadline = time.time() + 30
         while time.time() < deadline:
