@@ -136,6 +136,14 @@ class ThreadingServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
 
 
+class ThreadingServer6(ThreadingServer):
+    address_family = socket.AF_INET6  # "::" also takes IPv4 (v4-mapped)
+
+
+def server_class(host):
+    return ThreadingServer6 if ":" in host else ThreadingServer
+
+
 def start_origin(host="127.0.0.1"):
     srv = ThreadingServer((host, 0), OriginHandler)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
@@ -151,11 +159,11 @@ def make_cert(d):
     return crt, key
 
 
-def start_tls_origin(d, host="127.0.0.1"):
+def start_tls_origin(d, host="127.0.0.1", port=0):
     crt, key = make_cert(d)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(crt, key)
-    srv = ThreadingServer((host, 0), OriginHandler)
+    srv = server_class(host)((host, port), OriginHandler)
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
 
     def get_request():

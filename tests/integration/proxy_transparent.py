@@ -1,0 +1,162 @@
+"""Transparent listeners for real (SPEC §6): network namespaces joined by
+veths, an origin in one, gatehouse and an nftables redirect in the gateway
+between, the client in a third. Original destinations come from
+SO_ORIGINAL_DST (IPv4) and IP6T_SO_ORIGINAL_DST (IPv6). Private test
+addresses (10.99.x.x, fd99::) live only inside the namespaces created here;
+nothing leaves the machine. Exit 77 where namespaces cannot be created."""
+import atexit
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from proxy_lib.harness import BIN, check, client_hello, fail, free_port, wait_record, write_rules  # noqa: E402
+
+tag = "%d" % (os.getpid() % 100000)
+NS = {"c": "ghc" + tag, "g": "ghg" + tag, "o": "gho" + tag}
+procs = []
+
+
+def sh(*cmd, ns=None, check_rc=True, timeout=30):
+    full = (["ip", "netns", "exec", NS[ns]] if ns else []) + list(cmd)
+    r = subprocess.run(full, capture_output=True, timeout=timeout)
+    if check_rc and r.returncode != 0:
+        fail("%s: %s" % (" ".join(full), r.stderr.decode(errors="replace")))
+    return r
+
+
+def cleanup():
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait(timeout=5)
+    for n in NS.values():
+        subprocess.run(["ip", "netns", "del", n], capture_output=True)
+
+
+atexit.register(cleanup)
+
+if os.geteuid() != 0 or subprocess.run(["ip", "netns", "add", NS["c"]], capture_output=True).returncode != 0:
+    print("SKIP: cannot create network namespaces here (needs root / CAP_SYS_ADMIN)")
+    sys.exit(77)
+for k in ("g", "o"):
+    sh("ip", "netns", "add", NS[k])
+
+# client c0 (10.99.1.2, fd99:1::2) <-> g0 gateway g1 <-> o0 origin (10.99.2.2, fd99:2::2)
+sh("ip", "link", "add", "c0", "netns", NS["c"], "type", "veth", "peer", "name", "g0", "netns", NS["g"])
+sh("ip", "link", "add", "o0", "netns", NS["o"], "type", "veth", "peer", "name", "g1", "netns", NS["g"])
+for ns, dev, v4, v6 in (("c", "c0", "10.99.1.2/24", "fd99:1::2/64"), ("g", "g0", "10.99.1.1/24", "fd99:1::1/64"),
+                        ("g", "g1", "10.99.2.1/24", "fd99:2::1/64"), ("o", "o0", "10.99.2.2/24", "fd99:2::2/64")):
+    sh("ip", "addr", "add", v4, "dev", dev, ns=ns)
+    sh("ip", "-6", "addr", "add", v6, "dev", dev, "nodad", ns=ns)
+    sh("ip", "link", "set", dev, "up", ns=ns)
+for ns in ("c", "g", "o"):
+    sh("ip", "link", "set", "lo", "up", ns=ns)
+sh("ip", "addr", "add", "10.99.1.3/24", "dev", "c0", ns="c")  # a client outside clients.allow
+sh("ip", "route", "add", "default", "via", "10.99.1.1", ns="c")
+sh("ip", "-6", "route", "add", "default", "via", "fd99:1::1", ns="c")
+sh("ip", "route", "add", "default", "via", "10.99.2.1", ns="o")
+sh("ip", "-6", "route", "add", "default", "via", "fd99:2::1", ns="o")
+sh("sysctl", "-qw", "net.ipv4.ip_forward=1", ns="g")
+sh("sysctl", "-qw", "net.ipv6.conf.all.forwarding=1", ns="g")
+nft = """table inet ghtest {
+  chain prerouting {
+    type nat hook prerouting priority dstnat;
+    iifname "g0" tcp dport 443 redirect to :3129
+    iifname "g0" tcp dport 80 redirect to :3130
+  }
+}
+"""
+p = subprocess.run(["ip", "netns", "exec", NS["g"], "nft", "-f", "-"], input=nft.encode(), capture_output=True)
+if p.returncode != 0:
+    fail("nft: " + p.stderr.decode())
+
+tmp = tempfile.mkdtemp(prefix="gh-proxy-transparent-")
+o = subprocess.Popen(["ip", "netns", "exec", NS["o"], "python3",
+                      os.path.join(os.path.dirname(os.path.abspath(__file__)), "proxy_lib", "origin_main.py"),
+                      "::", "80", "443", tmp], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+procs.append(o)
+line = o.stdout.readline()
+if b"ready" not in line:
+    fail("origin did not start: %r" % line)
+
+fwd = free_port()
+config = write_rules(tmp, fwd, [], clients=["10.99.1.2/32", "fd99:1::2/128"],
+                     listen=[{"address": "127.0.0.1:%d" % fwd, "mode": "forward"},
+                             {"address": "0.0.0.0:3129", "mode": "transparent-tls"},
+                             {"address": "0.0.0.0:3130", "mode": "transparent-http"},
+                             {"address": "[::]:3129", "mode": "transparent-tls", "name": "tls6"},
+                             {"address": "[::]:3130", "mode": "transparent-http", "name": "http6"}])
+audit = os.path.join(tmp, "audit.jsonl")
+log = open(os.path.join(tmp, "gatehouse.log"), "w+")
+gh = subprocess.Popen(["ip", "netns", "exec", NS["g"], BIN, "serve", "--config", config], stdout=log,
+                      stderr=subprocess.STDOUT)
+procs.append(gh)
+deadline = time.time() + 30
+while time.time() < deadline:
+    log.seek(0)
+    if log.read().count("listening on") >= 5:
+        break
+    if gh.poll() is not None:
+        break
+    time.sleep(0.1)
+log.seek(0)
+out = log.read()
+if out.count("listening on") < 5:
+    fail("gatehouse did not start in the gateway namespace:\n" + out)
+
+
+def curl(*args):
+    return sh("curl", "-sS", "--max-time", "15", *args, ns="c", check_rc=False, timeout=25)
+
+
+def rec(pred, what):
+    return wait_record(audit, lambda r: r["event"] == "decision" and pred(r), what=what)
+
+
+# --- transparent-http, IPv4 and IPv6
+r = curl("-H", "Host: allowed.example", "http://10.99.2.2/hello")
+check(b"hello from origin /hello" in r.stdout, "transparent-http relays to the original destination")
+d = rec(lambda r: r["listener"] == "transparent-http" and r.get("host") == "allowed.example", "t-http allow")
+check(d["action"] == "allow" and d["port"] == 80 and d["client"].startswith("10.99.1.2:"), "transparent-http audited")
+r = curl("-D", "-", "-H", "Host: web.whatsapp.com", "http://10.99.2.2/")
+check(r.stdout.startswith(b"HTTP/1.1 403") and b"WhatsApp Web" in r.stdout, "transparent-http block page")
+d = rec(lambda r: r["listener"] == "transparent-http" and r.get("host") == "web.whatsapp.com", "t-http block")
+check(d["action"] == "block" and d["reason"] == "category-blocked", "transparent-http block audited")
+r = curl("-H", "Host: allowed6.example", "http://[fd99:2::2]/v6")
+check(b"hello from origin /v6" in r.stdout, "transparent-http over IPv6 (IP6T_SO_ORIGINAL_DST)")
+rec(lambda r: r["listener"] == "http6" and r.get("host") == "allowed6.example", "t-http v6")
+
+# --- transparent-tls, IPv4 and IPv6
+r = curl("-k", "--resolve", "allowed.example:443:10.99.2.2", "https://allowed.example/tls")
+check(b"hello from origin /tls" in r.stdout, "transparent-tls relays to the original destination")
+d = rec(lambda r: r["listener"] == "transparent-tls" and r.get("sni") == "allowed.example", "t-tls allow")
+check(d["action"] == "allow" and d["port"] == 443 and d["host"] == "allowed.example", "transparent-tls audited")
+r = curl("-k", "--resolve", "allowed6.example:443:[fd99:2::2]", "https://allowed6.example/tls6")
+check(b"hello from origin /tls6" in r.stdout, "transparent-tls over IPv6")
+rec(lambda r: r["listener"] == "tls6" and r.get("sni") == "allowed6.example", "t-tls v6")
+
+hello = client_hello("web.whatsapp.com")
+probe = ("import socket,sys\ns=socket.create_connection(('10.99.2.2',443),timeout=10)\n"
+         "s.sendall(bytes.fromhex('%s'))\nd=b''\n"
+         "while True:\n  c=s.recv(100)\n  if not c: break\n  d+=c\nprint(d.hex())\n" % hello.hex())
+r = sh("python3", "-c", probe, ns="c", check_rc=False)
+check(r.stdout.strip() == b"15030300020231", "blocked SNI gets the TLS access_denied alert, then close")
+d = rec(lambda r: r["listener"] == "transparent-tls" and r.get("sni") == "web.whatsapp.com", "t-tls block")
+check(d["action"] == "block" and d["reason"] == "category-blocked" and d["app"] == "whatsapp-web",
+      "transparent-tls block audited")
+r = curl("-k", "--resolve", "web.whatsapp.com:443:10.99.2.2", "https://web.whatsapp.com/")
+check(r.returncode != 0, "curl fails against a blocked SNI")
+
+# --- a client outside clients.allow is audited and closed
+r = curl("--interface", "10.99.1.3", "-H", "Host: allowed.example", "http://10.99.2.2/x")
+check(b"hello from origin" not in r.stdout, "client outside clients.allow gets nothing")
+d = rec(lambda r: r["client"].startswith("10.99.1.3:"), "client-not-allowed")
+check(d["reason"] == "client-not-allowed" and d["action"] == "deny", "transparent client-not-allowed audited")
+
+gh.terminate()
+check(gh.wait(timeout=40) == 0, "gatehouse in the namespace stops cleanly")
+print("proxy_transparent: all passed")
