@@ -130,6 +130,10 @@ try:
     first_reload = windows[0][0]
     base = [s[1] for s in samples if s[0] < first_reload - 0.1]
     during = [s[1] for s in samples if any(a <= s[0] <= b for a, b, _, _ in windows)]
+    # Interleaved baseline: the quiet gaps between reloads (from 0.3 s after
+    # one ends), so a machine whose load drifts is compared with itself.
+    between = [s[1] for s in samples if s[0] >= first_reload and
+               not any(a <= s[0] <= b + 0.3 for a, b, _, _ in windows)]
     total_s = samples[-1][0] - samples[0][0] if samples else 0
     print("requests: %d (%.0f/s over %.1f s), errors: %d, non-403: %d"
           % (len(samples), len(samples) / max(total_s, 1e-9), total_s, len(errors), len(bad)))
@@ -137,6 +141,9 @@ try:
         print("reload: %d rules built in %d ms; window %.0f ms" % (rules, ms, (b - a) * 1000))
     print("baseline: n=%d p50=%.3f ms p99=%.3f ms max=%.3f ms"
           % (len(base), pct(base, 50) * 1e3, pct(base, 99) * 1e3, max(base) * 1e3))
+    if between:
+        print("between reloads: n=%d p50=%.3f ms p99=%.3f ms max=%.3f ms"
+              % (len(between), pct(between, 50) * 1e3, pct(between, 99) * 1e3, max(between) * 1e3))
     print("during reloads: n=%d p50=%.3f ms p99=%.3f ms max=%.3f ms"
           % (len(during), pct(during, 50) * 1e3, pct(during, 99) * 1e3, max(during) * 1e3))
     assert not errors, errors[:5]
@@ -147,7 +154,7 @@ try:
     assert m.value("gatehouse_rules_loaded", kind="domains") >= DOMAINS
     # A stall shows as a p99 far above both the bound and the baseline (the
     # baseline absorbs a machine busy with other tests).
-    limit = max(MAX_P99_MS, 5 * pct(base, 99) * 1e3)
+    limit = max(MAX_P99_MS, 5 * pct(base + between, 99) * 1e3)
     assert pct(during, 99) * 1e3 < limit, "traffic stalled during the reload (limit %.1f ms)" % limit
     print("ok: reload under load")
 finally:
