@@ -384,7 +384,8 @@ fi
 for name in gatehouse squid; do
   echo "{\"workload\":\"startup\",\"target\":\"$name\",\"seconds\":${startup[$name]:-null},\"rss_kib\":${rss_start[$name]:-null}}" >>"$runs"
 done
-versions="gatehouse $(cd "$src" && git rev-parse --short HEAD 2>/dev/null || echo '?'), $(squid -v | head -1), $(nginx -v 2>&1), $(openssl version | cut -d' ' -f1-2)"
+gh_built=$(date -u -r "$gatehouse" +%Y-%m-%dT%H:%MZ 2>/dev/null || echo '?')
+versions="gatehouse binary built $gh_built (source tree HEAD $(cd "$src" && git rev-parse --short HEAD 2>/dev/null || echo '?')), $(squid -v | head -1), $(nginx -v 2>&1), $(openssl version | cut -d' ' -f1-2)"
 versions="$versions; load average before $loadavg_start, after $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$runs" "$versions" <<'EOF' | tee "$out/table.md"
 import json, statistics, sys
