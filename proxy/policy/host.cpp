@@ -112,7 +112,9 @@ HostError canonicalize_host(std::string_view in, std::string& out, HostName* inf
       char c = in[i];
       out[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
     }
-    if (auto ip = IpAddress::parse(out)) {
+    // A dotted quad ends in a digit; a name's last label never is all digits.
+    const bool maybe_v4 = out.back() >= '0' && out.back() <= '9';
+    if (auto ip = maybe_v4 ? IpAddress::parse(out) : std::nullopt) {
       out = ip->to_string();
       if (info) info->is_ip = true;
       return HostError::none;
