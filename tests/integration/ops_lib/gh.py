@@ -50,7 +50,7 @@ DEPARTMENTS = """departments:
 
 def main_config(forward_port, admin_port, audit_path="var/audit.jsonl", extra_listeners="",
                 proxy_protocol=False, categories="categories/*.yaml", domain_lists="",
-                policy_categories="instant-messaging-web: block", user=""):
+                policy_categories="instant-messaging-web: block", user="", fsync="every"):
     pp = ", proxy_protocol: true" if proxy_protocol else ""
     lists = ""
     if domain_lists:
@@ -73,7 +73,7 @@ include:
   block_private_destinations: false
 audit:
   path: "{audit_path}"
-  fsync: "every"
+  fsync: "{fsync}"
   on_failure: block
 limits:
   drain_timeout: "2s"
