@@ -261,3 +261,10 @@ TEST_CASE("a category glob that matches nothing", "[config][diagnostics]") {
   t.write("approvals.yaml", "approvals: []\n");
   CHECK(diags_of(t) == "gatehouse.yaml:5:15: warning: no category file matches 'cats/*.yaml'\n");
 }
+
+TEST_CASE("duplicate keys are errors (YAML would silently keep one)", "[config][diagnostics]") {
+  TempTree t;
+  write_base(t);
+  t.write("gatehouse.yaml", std::string(kMain) + "  timezone: \"UTC\"\n");
+  CHECK(diags_of(t) == "gatehouse.yaml:11:3: error: duplicate key 'timezone' in policy\n");
+}
