@@ -23,7 +23,7 @@ gatehouse=""
 rounds=3
 seconds=5
 domains=1000000
-idle=5000
+idle=3000
 out=/tmp/gh-bench-results
 keep=0
 perf=0
@@ -103,10 +103,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 ulimit -n 200000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-# A proxy holds two descriptors per tunnel: keep the idle run inside the limit we got.
+# A proxy holds two sockets per tunnel, gatehouse also a splice pipe pair (6
+# descriptors): keep the idle run inside the limit we got (20,000 hard here).
 fd_limit=$(ulimit -n)
-if [ "$fd_limit" != unlimited ] && [ $((2 * idle + 2000)) -gt "$fd_limit" ]; then
-  idle=$(((fd_limit - 2000) / 2))
+if [ "$fd_limit" != unlimited ] && [ $((6 * idle + 1000)) -gt "$fd_limit" ]; then
+  idle=$(((fd_limit - 1000) / 6))
   log "descriptor limit $fd_limit (hard): idle tunnels reduced to $idle"
 fi
 runs=$out/runs.jsonl
