@@ -3,6 +3,7 @@
 // g++ 12 reports Asio's awaitable frame operator delete as mismatched
 // (a false positive on coroutine frames; GCC PR 109224).
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#include <algorithm>
 #include <chrono>
 
 #include "http/message_rules.hpp"
@@ -77,7 +78,8 @@ asio::awaitable<void> connect_tunnel(Session& s, ClientParser& p) {
     std::string_view pipelined(static_cast<const char*>(s.buffer.data().data()), s.buffer.size());
     auto hello = std::make_unique<HelloRead>();
     co_await read_client_hello(client, *hello, s.limits().client_hello_timeout, pipelined);
-    s.buffer.consume(s.buffer.size());
+    // read_client_hello took at most HelloRead::kMax of them; the rest follow it.
+    s.buffer.consume(std::min(pipelined.size(), HelloRead::kMax));
     if (hello->tls) {
       Request r2 = r;
       r2.tls = hello->seen;
@@ -103,6 +105,13 @@ asio::awaitable<void> connect_tunnel(Session& s, ClientParser& p) {
       co_await asio::async_write(origin, asio::buffer(hello->bytes.data(), hello->size),
                                  asio::redirect_error(asio::use_awaitable, ec));
       up += hello->size;
+      relay_it = !ec;
+    }
+    if (relay_it && s.buffer.size() > 0) {
+      co_await asio::async_write(origin, s.buffer.data(),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      up += s.buffer.size();
+      s.buffer.consume(s.buffer.size());
       relay_it = !ec;
     }
     if (relay_it && hello->eof) {

@@ -143,6 +143,18 @@ s.close()
 n = sum(1 for r in audit_records(audit) if r["event"] == "decision" and r.get("sni") == "localhost")
 check(n >= 2, "byte-wise hello parsed (SNI recorded)")
 
+# --- CONNECT and ClientHello in one write (pipelined behind the request)
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.sendall(b"CONNECT localhost:%d HTTP/1.1\r\nHost: localhost:%d\r\n\r\n" % (tport, tport) + client_hello("localhost"))
+resp = b""
+while b"\r\n\r\n" not in resp:
+    resp += s.recv(4096)
+rest = resp.split(b"\r\n\r\n", 1)[1]
+if not rest:
+    rest = s.recv(5)
+check(resp.startswith(b"HTTP/1.1 200") and rest[:1] == b"\x16", "pipelined ClientHello reaches the origin")
+s.close()
+
 # --- departments from distinct loopback sources, approvals in and out of window
 url2 = "http://127.0.0.2:%d/dept" % oport2
 r = curl("--interface", "127.0.20.5", "-x", proxy, url2)
