@@ -116,6 +116,10 @@ Server::Server(Runtime& rt, SessionHandlers handlers, EventModel model, unsigned
 Server::~Server() {
   stop();
   wait();
+  // Lookups in flight post to the loops: end them before the loops go.
+  resolver_.stop();
+  listeners_.clear();
+  loops_.clear();  // destroys what is left of the sessions
 }
 
 void Server::bind(const Settings& settings) {

@@ -73,11 +73,13 @@ class Server {
   SessionHandlers handlers_;
   EventModel model_;
   unsigned threads_;
+  // Declared first, destroyed last: session frames destroyed with the loops
+  // still hand their tickets back to the tracker.
+  ConnectionTracker tracker_;
+  ResolverPool resolver_;
   std::vector<std::unique_ptr<asio::io_context>> loops_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<std::thread> pool_;
-  ResolverPool resolver_;
-  ConnectionTracker tracker_;
 };
 
 EventModel event_model_from_env();
