@@ -96,11 +96,21 @@ void BM_CanonicalizeAndLookup(benchmark::State& state) {
 }
 BENCHMARK(BM_CanonicalizeAndLookup);
 
+// The hosts are packed into one buffer and walked in order, as a proxy's just
+// parsed Host header would be in cache: the time measured is the matcher's.
 void run_lookups(benchmark::State& state, const std::vector<std::string>& hosts) {
   auto& f = fixture();
+  std::string packed;
+  std::vector<std::string_view> views;
+  for (const auto& h : hosts) packed += h;
+  std::size_t at = 0;
+  for (const auto& h : hosts) {
+    views.emplace_back(packed.data() + at, h.size());
+    at += h.size();
+  }
   std::size_t i = 0, found = 0;
   for (auto _ : state) {
-    auto hit = f.matcher.lookup(hosts[i++ & (hosts.size() - 1)]);
+    auto hit = f.matcher.lookup(views[i++ & (views.size() - 1)]);
     found += hit.has_value();
     benchmark::DoNotOptimize(hit);
   }
