@@ -126,4 +126,37 @@ r = curl("-x", proxy3, "http://web.whatsapp.com/", "-D", "-")
 check(r.stdout.startswith(b"HTTP/1.1 503") and b"WhatsApp" not in r.stdout, "still 503, no block page unaudited")
 check(gh3.output().count("audit log unavailable") <= 3, "failure logged at most once a second")
 gh3.stop(timeout=40)
+
+# --- out of descriptors: accept backs off (no spin) and recovers
+def few_fds():
+    resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48))
+
+
+tmp4 = tempfile.mkdtemp(prefix="gh-proxy-limits4-")
+port4 = free_port()
+config4 = write_rules(tmp4, port4, [])
+gh4 = Gatehouse(config4, port4, preexec=few_fds)
+flood = []
+for _ in range(80):
+    try:
+        flood.append(socket.create_connection(("127.0.0.1", port4), timeout=2))
+    except OSError:
+        break
+time.sleep(1.0)
+with open("/proc/%d/stat" % gh4.proc.pid) as f:
+    fields = f.read().rsplit(")", 1)[1].split()
+cpu0 = int(fields[11]) + int(fields[12])
+time.sleep(1.0)
+with open("/proc/%d/stat" % gh4.proc.pid) as f:
+    fields = f.read().rsplit(")", 1)[1].split()
+cpu1 = int(fields[11]) + int(fields[12])
+print("info: CPU ticks in 1 s at EMFILE: %d (of %d per second)" % (cpu1 - cpu0, os.sysconf("SC_CLK_TCK")))
+check(gh4.proc.poll() is None, "still running when out of descriptors")
+check("backing off" in gh4.output(), "EMFILE logged with back-off")
+for c in flood:
+    c.close()
+time.sleep(1.5)
+r = curl("-x", "127.0.0.1:%d" % port4, "http://web.whatsapp.com/", "-D", "-")
+check(r.stdout.startswith(b"HTTP/1.1 403"), "serves again once descriptors are free")
+gh4.stop(timeout=40)
 print("proxy_limits: all passed")
