@@ -67,12 +67,25 @@ nft = """table inet ghtest {
     type nat hook prerouting priority dstnat;
     iifname "g0" tcp dport 443 redirect to :3129
     iifname "g0" tcp dport 80 redirect to :3130
+    iifname "g0" tcp dport 81 redirect to :3130
   }
 }
 """
 p = subprocess.run(["ip", "netns", "exec", NS["g"], "nft", "-f", "-"], input=nft.encode(), capture_output=True)
 if p.returncode != 0:
     fail("nft: " + p.stderr.decode())
+
+# The origin silently drops port 81: an upstream that never answers.
+drop = """table inet ghdrop {
+  chain input {
+    type filter hook input priority 0;
+    tcp dport 81 drop
+  }
+}
+"""
+p = subprocess.run(["ip", "netns", "exec", NS["o"], "nft", "-f", "-"], input=drop.encode(), capture_output=True)
+if p.returncode != 0:
+    fail("nft (origin): " + p.stderr.decode())
 
 tmp = tempfile.mkdtemp(prefix="gh-proxy-transparent-")
 o = subprocess.Popen(["ip", "netns", "exec", NS["o"], "python3",
@@ -84,7 +97,7 @@ if b"ready" not in line:
     fail("origin did not start: %r" % line)
 
 fwd = free_port()
-config = write_rules(tmp, fwd, [], clients=["10.99.1.2/32", "fd99:1::2/128"],
+config = write_rules(tmp, fwd, [], clients=["10.99.1.2/32", "fd99:1::2/128"], limits={"connect_timeout": "1s"},
                      listen=[{"address": "127.0.0.1:%d" % fwd, "mode": "forward"},
                              {"address": "0.0.0.0:3129", "mode": "transparent-tls"},
                              {"address": "0.0.0.0:3130", "mode": "transparent-http"},
@@ -150,6 +163,12 @@ check(d["action"] == "block" and d["reason"] == "category-blocked" and d["app"] 
       "transparent-tls block audited")
 r = curl("-k", "--resolve", "web.whatsapp.com:443:10.99.2.2", "https://web.whatsapp.com/")
 check(r.returncode != 0, "curl fails against a blocked SNI")
+
+# --- an origin that never answers the connect: 504 upstream-timeout
+r = curl("-D", "-", "-H", "Host: slow.example", "http://10.99.2.2:81/")
+check(r.stdout.startswith(b"HTTP/1.1 504"), "unanswered connect gives 504")
+d = rec(lambda r: r.get("host") == "slow.example", "upstream-timeout")
+check(d["reason"] == "upstream-timeout" and d["action"] == "deny" and d["status"] == 504, "audited upstream-timeout")
 
 # --- a client outside clients.allow is audited and closed
 r = curl("--interface", "10.99.1.3", "-H", "Host: allowed.example", "http://10.99.2.2/x")
