@@ -42,6 +42,10 @@ bool parse_port(std::string_view s, std::uint16_t& out) {
 
 bool is_ipv6_literal(std::string_view s) {
   if (s.empty() || s.size() > 45) return false;
+  // inet_pton stops at a NUL: "[::1\0@evil]" must not pass as "::1" (found by fuzzing).
+  for (char c : s)
+    if (!(is_digit(c) || c == ':' || c == '.' || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')))
+      return false;
   char buf[46];
   std::memcpy(buf, s.data(), s.size());
   buf[s.size()] = '\0';

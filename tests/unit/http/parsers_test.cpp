@@ -264,6 +264,9 @@ TEST_CASE("request targets", "[request_target]") {
       {"http://[fe80::1%25eth0]/", false, F::invalid, "", "", 0, false, "", ""},
       {"http://[v1.x]/", false, F::invalid, "", "", 0, false, "", ""},
       {"http://[1.2.3.4]/", false, F::invalid, "", "", 0, false, "", ""},
+      // an embedded NUL once made inet_pton see only "::C0c" (fuzzer crash)
+      {std::string("http://[::C0c\0@x]:8967/", 23), false, F::invalid, "", "", 0, false, "", ""},
+      {std::string("[::1\0]:443", 10), true, F::invalid, "", "", 0, false, "", ""},
       {"http://a b/", false, F::invalid, "", "", 0, false, "", ""},
       {"http://a%62.com/", false, F::invalid, "", "", 0, false, "", ""},
       {"http://h/a b", false, F::invalid, "", "", 0, false, "", ""},
