@@ -22,11 +22,13 @@ struct Gate {
 
 TEST_CASE("a slow lookup does not delay a fast one") {
   Gate gate;
+  // Declared before the pool: lookup threads are joined while the loop
+  // they post to still exists.
+  asio::io_context ioc;
   ResolverPool pool(4, 16, [&](const std::string& host) -> std::optional<std::vector<IpAddress>> {
     if (host == "slow.test") gate.opened.wait();
     return std::vector<IpAddress>{IpAddress::v4(0xC0000201)};  // 192.0.2.1
   });
-  asio::io_context ioc;
   std::vector<std::string> order;
   ResolveStatus slow_status = ResolveStatus::unresolvable;
   asio::co_spawn(
@@ -53,10 +55,12 @@ TEST_CASE("a slow lookup does not delay a fast one") {
 }
 
 TEST_CASE("results are delivered on the caller's executor thread") {
+  // Declared before the pool: lookup threads are joined while the loop
+  // they post to still exists.
+  asio::io_context ioc;
   ResolverPool pool(2, 16, [](const std::string&) -> std::optional<std::vector<IpAddress>> {
     return std::vector<IpAddress>{IpAddress::v4(0x7f000001)};
   });
-  asio::io_context ioc;
   std::thread::id where;
   asio::co_spawn(
       ioc,
@@ -71,11 +75,13 @@ TEST_CASE("results are delivered on the caller's executor thread") {
 
 TEST_CASE("unresolvable names and time-outs are reported as such") {
   Gate gate;
+  // Declared before the pool: lookup threads are joined while the loop
+  // they post to still exists.
+  asio::io_context ioc;
   ResolverPool pool(2, 16, [&](const std::string& host) -> std::optional<std::vector<IpAddress>> {
     if (host == "hang.test") gate.opened.wait();
     return std::nullopt;
   });
-  asio::io_context ioc;
   ResolveStatus missing = ResolveStatus::ok, hung = ResolveStatus::ok;
   asio::co_spawn(
       ioc,
@@ -93,11 +99,13 @@ TEST_CASE("unresolvable names and time-outs are reported as such") {
 
 TEST_CASE("a full queue is refused as overloaded") {
   Gate gate;
+  // Declared before the pool: lookup threads are joined while the loop
+  // they post to still exists.
+  asio::io_context ioc;
   ResolverPool pool(1, 1, [&](const std::string&) -> std::optional<std::vector<IpAddress>> {
     gate.opened.wait();
     return std::nullopt;
   });
-  asio::io_context ioc;
   std::vector<ResolveStatus> got;
   // The first occupies the only thread, the second fills the queue (size 1)
   // once the thread took the first; the rest must be refused.
