@@ -120,6 +120,11 @@ bool is_pac_path(std::string_view path) {
 
 asio::awaitable<void> session_loop(Connection c) {
   Session s(c, std::move(c.socket));
+  // However the session ends, drain must not reach into its frame afterwards.
+  struct StopReset {
+    LiveConnection& live;
+    ~StopReset() { live.stop = nullptr; }
+  } stop_reset{*c.live};
   // Drain closes a session only between requests; force closes it anyway.
   c.live->stop = [&s](bool force) {
     if (force || s.idle) {

@@ -18,6 +18,10 @@ asio::awaitable<void> transparent_tls_session(Connection c) {
   Runtime& rt = c.server->runtime();
   auto settings = rt.settings.load();
   tcp::socket& client = c.socket;
+  struct StopReset {
+    LiveConnection& live;
+    ~StopReset() { live.stop = nullptr; }
+  } stop_reset{*c.live};
 
   auto hello = std::make_unique<HelloRead>();
   co_await read_client_hello(client, *hello, settings->limits.client_hello_timeout, c.prefix);
