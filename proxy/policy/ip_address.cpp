@@ -35,7 +35,9 @@ IpAddress IpAddress::v6(const std::array<std::uint8_t, 16>& b) noexcept {
 std::optional<IpAddress> IpAddress::parse(std::string_view text) noexcept {
   if (text.size() >= 2 && text.front() == '[' && text.back() == ']')
     text = text.substr(1, text.size() - 2);
-  if (text.empty() || text.size() > 45) return std::nullopt;
+  // inet_pton would stop at an embedded NUL and accept the prefix.
+  if (text.empty() || text.size() > 45 || text.find('\0') != std::string_view::npos)
+    return std::nullopt;
   char buf[46];
   std::memcpy(buf, text.data(), text.size());
   buf[text.size()] = '\0';

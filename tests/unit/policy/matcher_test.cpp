@@ -123,6 +123,13 @@ TEST_CASE("CidrTable: longest prefix wins, v4 and v6, overlapping", "[cidr]") {
   CHECK(t.size() == 5);
 }
 
+TEST_CASE("IpAddress: an embedded NUL is not an address", "[cidr]") {
+  using namespace std::string_view_literals;
+  CHECK_FALSE(IpAddress::parse("10.0.0.1\0.evil.com"sv));
+  CHECK_FALSE(IpAddress::parse("::1\0x"sv));
+  CHECK_FALSE(Cidr::parse("10.0.0.0\0/8"sv));
+}
+
 TEST_CASE("IpAddress: private ranges", "[cidr]") {
   for (const char* p :
        {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254",
