@@ -9,20 +9,8 @@ cd "$(dirname "$0")/.."
 root=$PWD
 cmd=${1:-run}
 
-# The build's packages: the same list tests/run.sh installs, read from there
-# so the two never drift apart.
-mapfile -t packages < <(sed -n '/^packages=(/,/^)/p' tests/run.sh | sed '1d;$d' | tr ' ' '\n' | sed '/^$/d')
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "dev.sh: installing ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+# The build's packages are installed by tests/run.sh, the one install point.
+bash tests/run.sh --deps-only
 
 cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$root/build" --target gatehouse -j "$(nproc)"

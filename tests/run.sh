@@ -4,6 +4,7 @@
 #   tests/run.sh                 Release build in build/
 #   GATEHOUSE_SANITIZE=ON tests/run.sh   ASan+UBSan build in build-asan/
 #   CTEST_ARGS="-L unit" tests/run.sh    only the fast part
+#   tests/run.sh --deps-only             install the packages and stop
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -28,6 +29,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# deploy/dev.sh shares this install step.
+[ "${1:-}" = "--deps-only" ] && exit 0
 
 sanitize=${GATEHOUSE_SANITIZE:-OFF}
 build=${BUILD_DIR:-build}
