@@ -9,7 +9,9 @@ int main(int argc, char** argv) {
   CLI::App app{"gatehouse: a web-filtering forward proxy with a tamper-evident audit log"};
   app.require_subcommand(1);
   std::string config;
-  app.add_option("--config", config, "main config file (default rules/gatehouse.yaml, then /etc/gatehouse/gatehouse.yaml)");
+  app.add_option(
+      "--config", config,
+      "main config file (default rules/gatehouse.yaml, then /etc/gatehouse/gatehouse.yaml)");
 
   auto* serve_cmd = app.add_subcommand("serve", "run the proxy in the foreground");
   serve_cmd->add_option("--config", config, "main config file");
@@ -25,8 +27,9 @@ int main(int argc, char** argv) {
   explain_cmd->add_option("--client", explain_opts.client, "client address (default 127.0.0.1)");
   explain_cmd->add_option("--at", explain_opts.at, "time, RFC 3339 (default now)");
   explain_cmd->add_flag("--json", explain_opts.json, "one JSON object");
-  explain_cmd->add_option("target", explain_opts.target,
-                          "http://URL, https://host/..., host:port, host, or sni:host")
+  explain_cmd
+      ->add_option("target", explain_opts.target,
+                   "http://URL, https://host/..., host:port, host, or sni:host")
       ->required();
 
   auto* pac_cmd = app.add_subcommand("pac", "print the PAC file serve publishes");
@@ -35,9 +38,11 @@ int main(int argc, char** argv) {
   auto* audit_cmd = app.add_subcommand("audit", "read the audit log");
   audit_cmd->require_subcommand(1);
   AuditVerifyOptions verify_opts;
-  auto* verify_cmd = audit_cmd->add_subcommand("verify", "verify the hash chain across files in order");
+  auto* verify_cmd =
+      audit_cmd->add_subcommand("verify", "verify the hash chain across files in order");
   verify_cmd->add_option("files", verify_opts.files, "audit files, oldest first")->required();
-  verify_cmd->add_option("--expect-seq", verify_opts.expect_seq, "the seq the last record must have");
+  verify_cmd->add_option("--expect-seq", verify_opts.expect_seq,
+                         "the seq the last record must have");
   AuditReportOptions report_opts;
   auto* report_cmd = audit_cmd->add_subcommand("report", "attempts by department, app and client");
   report_cmd->add_option("files", report_opts.files, "audit files")->required();

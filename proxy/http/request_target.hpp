@@ -11,12 +11,12 @@ enum class TargetForm : std::uint8_t { absolute, authority, origin, asterisk, in
 
 struct RequestTarget {
   TargetForm form = TargetForm::invalid;
-  std::string_view scheme;     // "http" (absolute form)
-  std::string_view host;       // raw, not canonical; brackets removed for IPv6
-  std::uint16_t port = 0;      // explicit or the scheme's default
+  std::string_view scheme;  // "http" (absolute form)
+  std::string_view host;    // raw, not canonical; brackets removed for IPv6
+  std::uint16_t port = 0;   // explicit or the scheme's default
   bool port_given = false;
-  std::string_view path;       // "/a/b?q" (absolute and origin form); "/" if empty
-  std::string_view query;      // without '?'
+  std::string_view path;   // "/a/b?q" (absolute and origin form); "/" if empty
+  std::string_view query;  // without '?'
 };
 
 // `connect`: the method is CONNECT, so only authority form is valid

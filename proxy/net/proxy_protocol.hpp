@@ -14,12 +14,12 @@ enum class ProxyHeaderStatus : std::uint8_t { need_more, ok, invalid };
 
 struct ProxyHeader {
   ProxyHeaderStatus status = ProxyHeaderStatus::need_more;
-  bool local = false;          // v2 LOCAL / v1 UNKNOWN: keep the socket's own addresses
+  bool local = false;  // v2 LOCAL / v1 UNKNOWN: keep the socket's own addresses
   IpAddress source;
   std::uint16_t source_port = 0;
   IpAddress destination;
   std::uint16_t destination_port = 0;
-  std::size_t consumed = 0;    // header length to drop from the stream
+  std::size_t consumed = 0;  // header length to drop from the stream
 };
 
 // Parses the start of a connection; v1 lines are at most 107 bytes, v2
