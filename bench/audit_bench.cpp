@@ -3,13 +3,17 @@
 //
 //   audit_bench [--records N] [--producers P] [--fsync every|1s|never]
 //               [--runs R] [--dir DIR] [--queue Q] [--rate RECORDS_PER_S]
+//               [--inline 1|0]
 //
 // Each run: P threads submit N records in total as fast as they can (like
 // event loops handing records over), then stop() flushes everything. Prints
 // records/s (submit of the first record to the last one on disk) and the
 // time one submit() call takes (p50/p99/max: that is how long an event loop
-// would be held up, including waits on a full queue), as the median of the
-// runs with min and max.
+// would be held up, including waits on a full queue, and with inline writes
+// the batches it writes itself), as the median of the runs with min and max.
+// `--inline 1` (the default, as `serve` runs it) lets a producer that finds
+// the writer idle write the queued batch itself; `--inline 0` hands every
+// record to the writer thread.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -62,7 +66,7 @@ gh::AuditRecord record(int i) {
 }
 
 RunResult run_once(const gh::AuditSettings& base, const std::string& dir, int records,
-                   int producers, std::size_t queue, double rate) {
+                   int producers, std::size_t queue, double rate, bool inline_writes) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   gh::AuditSettings s = base;
@@ -73,6 +77,7 @@ RunResult run_once(const gh::AuditSettings& base, const std::string& dir, int re
   double cpu0 = cpu_seconds();
   {
     gh::AuditWriter w(s, "bench", queue);
+    if (inline_writes) w.enable_inline_writes();
     start = Steady::now();
     std::vector<std::thread> threads;
     for (int p = 0; p < producers; ++p) {
@@ -135,6 +140,7 @@ int main(int argc, char** argv) {
   double rate = 0;  // records/s offered in total; 0 = as fast as possible
   std::size_t queue = gh::AuditWriter::kDefaultQueueCapacity;
   std::string fsync = "1s";
+  bool inline_writes = true;
   std::string dir =
       (std::filesystem::temp_directory_path() / ("gh-audit-bench-" + std::to_string(::getpid())))
           .string();
@@ -155,6 +161,8 @@ int main(int argc, char** argv) {
       queue = std::stoul(v);
     else if (a == "--rate")
       rate = std::stod(v);
+    else if (a == "--inline")
+      inline_writes = v != "0";
     else {
       std::fprintf(stderr, "audit_bench: unknown option %s\n", a.c_str());
       return 2;
@@ -171,12 +179,14 @@ int main(int argc, char** argv) {
     s.fsync_interval = std::chrono::milliseconds(fsync == "1s" ? 1000 : std::stoi(fsync));
   }
   std::printf(
-      "audit_bench: %d records, %d producers, fsync %s, queue %zu, %d runs, rate %s, dir %s\n",
+      "audit_bench: %d records, %d producers, fsync %s, queue %zu, %d runs, rate %s, inline %d, "
+      "dir %s\n",
       records, producers, fsync.c_str(), queue, runs,
-      rate > 0 ? std::to_string(static_cast<long>(rate)).c_str() : "max", dir.c_str());
+      rate > 0 ? std::to_string(static_cast<long>(rate)).c_str() : "max", inline_writes ? 1 : 0,
+      dir.c_str());
   std::vector<double> rates, p50, p99, mx, cpu;
   for (int r = 0; r < runs; ++r) {
-    RunResult res = run_once(s, dir + "/run", records, producers, queue, rate);
+    RunResult res = run_once(s, dir + "/run", records, producers, queue, rate, inline_writes);
     std::printf(
         "  run %d: %.0f records/s, submit p50 %.2f us, p99 %.2f us, max %.1f us, cpu %.2f "
         "us/record\n",

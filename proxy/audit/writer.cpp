@@ -75,6 +75,12 @@ struct AuditWriter::Impl {
   bool thread_done = false;
   bool rotate_requested = false;
   std::uint64_t flush_requested = 0, flush_completed = 0;
+  // The write token: whoever holds it (the writer thread, or a producer
+  // writing inline) alone touches the file and the chain below.
+  bool writing = false;
+  bool thread_waiting = false;  // the writer thread waits for the token
+  bool inline_writes = false;
+  Steady::time_point next_probe{};  // when failed: the next recovery probe
   AuditStats
       st;  // seq, records_written, write_errors, last_hash (queue_depth/failed filled on read)
   std::atomic<bool> failed_flag{false};
@@ -84,8 +90,8 @@ struct AuditWriter::Impl {
   std::uint64_t seq_written = 0;  // seq of the last record on disk
   bool unsynced = false;
   Steady::time_point last_sync = Steady::now();
-  Steady::time_point next_probe{};
   Steady::time_point next_rotate_try{};
+  std::vector<Item> inline_batch;  // the inline writer's batch
   Steady::time_point last_error_log{};
   std::thread thread;
 
@@ -93,6 +99,7 @@ struct AuditWriter::Impl {
       : settings(s), instance(std::move(inst)), capacity(cap), file(log_paths(s.path)) {}
 
   void run();
+  void write_inline(std::unique_lock<std::mutex>& lk);
   void write_batch(std::vector<Item>& batch);
   bool commit_segment(std::string& buf, std::vector<Item>& batch, std::size_t first,
                       std::size_t last, const std::string& head);
@@ -126,17 +133,21 @@ void AuditWriter::Impl::enter_failed(int err, const char* what, std::vector<Item
     next_seq = seq_written + 1;
     st.seq = seq_written;
     pending.swap(queue);
+    next_probe = Steady::now() + kRetryEvery;
   }
   cv_space.notify_all();
+  cv_work.notify_one();  // the writer thread takes over the recovery probes
   log_error(err, what);
-  next_probe = Steady::now() + kRetryEvery;
   SubmitResult refused;
   for (std::size_t i = from; i < batch.size(); ++i) notify_done(batch[i].done, refused);
   for (auto& it : pending) notify_done(it.done, refused);
 }
 
 void AuditWriter::Impl::try_recover() {
-  next_probe = Steady::now() + kRetryEvery;
+  {
+    std::lock_guard lk(m);
+    next_probe = Steady::now() + kRetryEvery;
+  }
   int err = file.is_open() ? 0 : file.open();
   if (err == 0) err = file.probe();
   if (err != 0) {
@@ -214,7 +225,8 @@ bool AuditWriter::Impl::commit_segment(std::string& buf, std::vector<Item>& batc
   }
   buf.clear();
   for (std::size_t i = first; i < last; ++i) {
-    notify_done(batch[i].done, SubmitResult{true, batch[i].rec.seq, batch[i].rec.id});
+    // The record is on disk: its id moves into the result, no copy.
+    notify_done(batch[i].done, SubmitResult{true, batch[i].rec.seq, std::move(batch[i].rec.id)});
   }
   return true;
 }
@@ -275,7 +287,16 @@ void AuditWriter::Impl::sync_if_needed(bool force) {
 void AuditWriter::Impl::run() {
   std::vector<Item> batch;
   batch.reserve(kMaxBatch);
+  const bool interval = settings.fsync == FsyncPolicy::interval;
+  auto next_sync = Steady::now() + settings.fsync_interval;
   std::unique_lock lk(m);
+  // Waits (under `m`) until no producer writes inline, then takes the token.
+  auto take_token = [&] {
+    thread_waiting = true;
+    cv_work.wait(lk, [&] { return !writing; });
+    thread_waiting = false;
+    writing = true;
+  };
   for (;;) {
     if (failed) {
       cv_work.wait_until(lk, next_probe,
@@ -285,19 +306,28 @@ void AuditWriter::Impl::run() {
       cv_flush.notify_all();
       if (stopping) break;
       if (Steady::now() >= next_probe) {
+        take_token();
         lk.unlock();
         try_recover();
         lk.lock();
+        writing = false;
       }
       continue;
     }
     auto ready = [&] {
-      return !queue.empty() || stopping || rotate_requested || flush_requested != flush_completed;
+      return !queue.empty() || stopping || rotate_requested || failed ||
+             flush_requested != flush_completed;
     };
-    if (unsynced && settings.fsync == FsyncPolicy::interval) {
-      cv_work.wait_until(lk, last_sync + settings.fsync_interval, ready);
+    if (interval) {
+      // Wakes at least once per interval to sync what inline writers wrote.
+      cv_work.wait_until(lk, next_sync, [&] { return ready() && !writing; });
     } else {
-      cv_work.wait(lk, ready);
+      cv_work.wait(lk, [&] { return ready() && !writing; });
+    }
+    take_token();
+    if (failed) {
+      writing = false;
+      continue;
     }
     std::size_t n = std::min(queue.size(), kMaxBatch);
     for (std::size_t i = 0; i < n; ++i) {
@@ -314,15 +344,20 @@ void AuditWriter::Impl::run() {
     if (!batch.empty()) write_batch(batch);
     batch.clear();
     if (rotate && !failed_flag) rotate_now("signal");
-    sync_if_needed(drained && flush_gen != flush_completed);
+    const bool sync_due = interval && Steady::now() >= next_sync;
+    sync_if_needed(sync_due || (drained && flush_gen != flush_completed));
+    if (sync_due) next_sync = Steady::now() + settings.fsync_interval;
 
     lk.lock();
+    writing = false;
     if (drained && flush_gen != flush_completed) {
       flush_completed = flush_gen;
       cv_flush.notify_all();
     }
     if (stop && queue.empty()) break;
   }
+  // Stopping: no producer writes inline any more (submit refuses).
+  take_token();
   lk.unlock();
   sync_if_needed(true);
   file.close();
@@ -333,6 +368,32 @@ void AuditWriter::Impl::run() {
   flush_completed = flush_requested;
   cv_flush.notify_all();
   cv_space.notify_all();
+}
+
+// A producer that finds the writer idle writes the queue itself: no thread
+// hand-off and no wake-up per record. Called with `m` held and the token
+// taken; returns with `m` released and the token given back. Syncing stays
+// on the writer thread, so a producer never waits for the disk.
+void AuditWriter::Impl::write_inline(std::unique_lock<std::mutex>& lk) {
+  for (int round = 0; round < 4 && !queue.empty() && !failed && !stopping; ++round) {
+    const bool was_full = queue.size() >= capacity;
+    std::size_t n = std::min(queue.size(), kMaxBatch);
+    for (std::size_t i = 0; i < n; ++i) {
+      inline_batch.push_back(std::move(queue.front()));
+      queue.pop_front();
+    }
+    lk.unlock();
+    if (was_full) cv_space.notify_all();
+    write_batch(inline_batch);
+    inline_batch.clear();
+    lk.lock();
+  }
+  writing = false;
+  // Whatever the writer thread may be waiting for (its wait needs the token).
+  const bool more = !queue.empty() || stopping || rotate_requested || failed ||
+                    flush_requested != flush_completed || thread_waiting;
+  lk.unlock();
+  if (more) cv_work.notify_one();
 }
 
 AuditWriter::AuditWriter(const AuditSettings& settings, std::string instance_id,
@@ -371,6 +432,28 @@ AuditWriter::~AuditWriter() { stop(); }
 
 void AuditWriter::submit(AuditRecord record, std::function<void(const SubmitResult&)> done,
                          std::string* id_out) {
+  push(std::move(record), std::move(done), id_out, false);
+}
+
+void AuditWriter::enqueue(AuditRecord record, std::function<void(const SubmitResult&)> done,
+                          std::string* id_out) {
+  push(std::move(record), std::move(done), id_out, true);
+}
+
+void AuditWriter::write_queued() {
+  Impl& d = *impl_;
+  std::unique_lock lk(d.m);
+  if (d.inline_writes && !d.writing && !d.failed && !d.stopping && !d.rotate_requested &&
+      d.flush_requested == d.flush_completed && !d.queue.empty()) {
+    d.writing = true;
+    d.write_inline(lk);
+  }
+  // Otherwise the token holder looks at the queue again before it lets go,
+  // and without inline writes the writer thread was woken by push().
+}
+
+void AuditWriter::push(AuditRecord record, std::function<void(const SubmitResult&)> done,
+                       std::string* id_out, bool defer) {
   Impl& d = *impl_;
   if (record.ts == TimePoint{}) record.ts = Clock::now();
   std::unique_lock lk(d.m);
@@ -390,9 +473,25 @@ void AuditWriter::submit(AuditRecord record, std::function<void(const SubmitResu
   // The writer builds the same id from the seq.
   if (id_out) *id_out = record_id(d.instance, record.seq);
   d.queue.push_back(Item{std::move(record), std::move(done)});
-  bool wake = d.queue.size() == 1;  // the writer sleeps only on an empty queue
+  if (d.inline_writes && defer) return;  // write_queued() follows
+  if (d.inline_writes && !d.writing && !d.rotate_requested &&
+      d.flush_requested == d.flush_completed) {
+    d.writing = true;
+    d.write_inline(lk);
+    return;
+  }
+  // The writer thread sleeps only on an empty queue; a token holder
+  // (inline writer) looks at the queue again before it lets go.
+  bool wake = d.queue.size() == 1 && !d.writing;
   lk.unlock();
   if (wake) d.cv_work.notify_one();
+}
+
+void AuditWriter::enable_inline_writes() {
+  std::lock_guard lk(impl_->m);
+  // With fsync: every a record is acknowledged only once synced, which must
+  // not happen on a producer's thread.
+  impl_->inline_writes = impl_->settings.fsync != FsyncPolicy::every;
 }
 
 SubmitResult AuditWriter::submit_wait(AuditRecord record) {

@@ -49,6 +49,20 @@ class AuditWriter {
   void submit(AuditRecord record, std::function<void(const SubmitResult&)> done,
               std::string* id_out = nullptr);
 
+  // Lets a producer that finds the writer idle write the queued records
+  // itself (group commit without a thread hand-off). Syncs, rotation on
+  // signal and recovery stay on the writer thread. No effect with fsync:
+  // every, whose syncs must never run on a producer (event loop) thread.
+  void enable_inline_writes();
+
+  // Like submit(), but with inline writes on it only queues the record: the
+  // caller calls write_queued() soon after (an event loop does once per turn,
+  // so the records of every request it handled in that turn share one write).
+  void enqueue(AuditRecord record, std::function<void(const SubmitResult&)> done,
+               std::string* id_out = nullptr);
+  // Writes the queued records on this thread if no one else is writing.
+  void write_queued();
+
   // Synchronous convenience for tools and tests: waits until written.
   SubmitResult submit_wait(AuditRecord record);
 
@@ -60,6 +74,8 @@ class AuditWriter {
   AuditStats stats() const;
 
  private:
+  void push(AuditRecord record, std::function<void(const SubmitResult&)> done, std::string* id_out,
+            bool defer);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

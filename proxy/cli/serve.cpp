@@ -110,6 +110,7 @@ int serve(const ServeOptions& o) {
   std::unique_ptr<AuditWriter> audit;
   try {
     audit = std::make_unique<AuditWriter>(settings.audit);
+    audit->enable_inline_writes();
   } catch (const std::exception& e) {
     log(LogLevel::error, "audit log: %s", e.what());
     return 3;

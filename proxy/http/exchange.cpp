@@ -216,7 +216,7 @@ asio::awaitable<bool> forward_http(Session& s, ClientParser& p, std::string_view
   close.bytes_down = down;
   close.duration_ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - started).count());
-  if (s.rt.audit) s.rt.audit->submit(std::move(close), [](const SubmitResult&) {});
+  if (s.rt.audit) submit_detached(*s.rt.audit, std::move(close), s.client.get_executor());
   co_return ok&& keep;
 }
 

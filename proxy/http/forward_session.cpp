@@ -179,8 +179,9 @@ asio::awaitable<void> session_loop(Connection c) {
     bool keep = false;
     const bool is_connect = req.method() == http::verb::connect;
     if (is_connect && c.info.mode == Mode::forward) {
-      co_await connect_tunnel(s, *parser);
-      break;
+      if (!co_await connect_tunnel(s, *parser)) break;
+      s.head_deadline = steady::now() + s.limits().header_timeout;
+      continue;
     }
     auto target = parse_request_target(sv(req.target()), is_connect);
     if (c.info.mode == Mode::transparent_http && target.form == TargetForm::origin) {

@@ -2,9 +2,7 @@
 
 namespace gh {
 
-std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 16);
+void append_html_escaped(std::string& out, std::string_view s) {
   for (char c : s) {
     switch (c) {
       case '&':
@@ -26,6 +24,12 @@ std::string html_escape(std::string_view s) {
         out += c;
     }
   }
+}
+
+std::string html_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 16);
+  append_html_escaped(out, s);
   return out;
 }
 
@@ -35,7 +39,11 @@ void row(std::string& out, std::string_view label, std::string_view value) {
   out += "<tr><th>";
   out += label;
   out += "</th><td>";
-  out += value.empty() ? std::string("&mdash;") : html_escape(value);
+  if (value.empty()) {
+    out += "&mdash;";
+  } else {
+    append_html_escaped(out, value);
+  }
   out += "</td></tr>\n";
 }
 
@@ -48,10 +56,13 @@ constexpr std::string_view kHead =
 }  // namespace
 
 std::string block_page(const BlockPageInfo& i) {
-  std::string out(kHead);
+  std::string out;
+  out.reserve(1536 + i.host.size() + i.app.size() + i.category.size() + i.department.size() +
+              i.contact.size());
+  out += kHead;
   out += "<title>Access blocked</title></head><body>\n<h1>Access to this site is blocked</h1>\n";
   out += "<p>The web filter of your organisation blocked access to <strong>";
-  out += html_escape(i.host);
+  append_html_escaped(out, i.host);
   out += "</strong>.</p>\n<table>\n";
   row(out, "Application", i.app);
   row(out, "Category", i.category);
@@ -59,32 +70,36 @@ std::string block_page(const BlockPageInfo& i) {
   row(out, "Reason", i.reason);
   row(out, "Reference", i.record_id);
   out += "</table>\n<h2>How to request approval</h2>\n<p>";
-  out += i.contact.empty()
-             ? std::string(
-                   "Ask the head of your department to approve this application for your "
-                   "work, quoting the reference above.")
-             : html_escape(i.contact);
+  if (i.contact.empty()) {
+    out +=
+        "Ask the head of your department to approve this application for your work, quoting "
+        "the reference above.";
+  } else {
+    append_html_escaped(out, i.contact);
+  }
   out += "</p>\n</body></html>\n";
   return out;
 }
 
 std::string error_page(int status, std::string_view title, std::string_view detail,
                        std::string_view record_id) {
-  std::string out(kHead);
+  std::string out;
+  out.reserve(1024);
+  out += kHead;
   out += "<title>";
   out += std::to_string(status);
   out += ' ';
-  out += html_escape(title);
+  append_html_escaped(out, title);
   out += "</title></head><body>\n<h1>";
   out += std::to_string(status);
   out += ' ';
-  out += html_escape(title);
+  append_html_escaped(out, title);
   out += "</h1>\n<p>";
-  out += html_escape(detail);
+  append_html_escaped(out, detail);
   out += "</p>\n";
   if (!record_id.empty()) {
     out += "<p>Reference: <code>";
-    out += html_escape(record_id);
+    append_html_escaped(out, record_id);
     out += "</code></p>\n";
   }
   out += "</body></html>\n";

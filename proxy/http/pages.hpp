@@ -8,6 +8,7 @@
 namespace gh {
 
 std::string html_escape(std::string_view s);
+void append_html_escaped(std::string& out, std::string_view s);
 
 struct BlockPageInfo {
   std::string_view host;

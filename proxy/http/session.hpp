@@ -59,7 +59,8 @@ asio::awaitable<void> answer_error(Session& s, Reason reason, int status, unsign
 // exchange.cpp: one absolute-form (or transparent origin-form) request.
 asio::awaitable<bool> forward_http(Session& s, ClientParser& p, std::string_view host,
                                    bool host_is_ip, std::uint16_t port, std::string_view path);
-// tunnel.cpp: CONNECT; the connection ends with it.
-asio::awaitable<void> connect_tunnel(Session& s, ClientParser& p);
+// tunnel.cpp: CONNECT. A tunnel ends the connection; a refused CONNECT may
+// leave it open for the next request (returns true then).
+asio::awaitable<bool> connect_tunnel(Session& s, ClientParser& p);
 
 }  // namespace gh

@@ -17,7 +17,7 @@
 
 namespace gh {
 
-asio::awaitable<void> connect_tunnel(Session& s, ClientParser& p) {
+asio::awaitable<bool> connect_tunnel(Session& s, ClientParser& p) {
   auto& req = p.get();
   const unsigned version = req.version();
   const auto started = std::chrono::steady_clock::now();
@@ -27,7 +27,7 @@ asio::awaitable<void> connect_tunnel(Session& s, ClientParser& p) {
   if (target.form != TargetForm::authority ||
       canonicalize_host(target.host, host, &hn) != HostError::none) {
     co_await answer_error(s, Reason::bad_request, 400, version);
-    co_return;
+    co_return false;
   }
   Request r;
   r.client = s.conn.info.client;
@@ -40,8 +40,9 @@ asio::awaitable<void> connect_tunnel(Session& s, ClientParser& p) {
   Decision d = decide(*s.rules, r, Clock::now());
   s.rt.metrics.decision(*s.rules, d, std::chrono::steady_clock::now() - t0);
   if (d.action != Action::allow) {
-    co_await answer_refusal(s, d, r, 403, version, false);
-    co_return;
+    // As Squid does, the connection stays open for the client's next request.
+    const bool keep = req.keep_alive() && p.is_done() && !s.rt.draining.load();
+    co_return co_await answer_refusal(s, d, r, 403, version, keep);
   }
 
   UpstreamResult ur(s.client.get_executor());
@@ -50,7 +51,7 @@ asio::awaitable<void> connect_tunnel(Session& s, ClientParser& p) {
                             s.limits().connect_timeout, ur);
   if (ur.status != 0) {
     co_await answer_refusal(s, ur.decision, r, ur.status, version, false);
-    co_return;
+    co_return false;
   }
 
   std::string id;
@@ -59,7 +60,7 @@ asio::awaitable<void> connect_tunnel(Session& s, ClientParser& p) {
       s.settings->audit.on_failure == OnFailure::block) {
     s.rt.metrics.audit_unavailable();
     co_await answer_error(s, Reason::overloaded, 503, version);
-    co_return;
+    co_return false;
   }
   static constexpr std::string_view k200 = "HTTP/1.1 200 Connection established\r\n\r\n";
   boost::system::error_code ec;
@@ -119,6 +120,9 @@ asio::awaitable<void> connect_tunnel(Session& s, ClientParser& p) {
     }
   }
   if (relay_it) {
+    // The session's read buffer is not needed while relaying: an idle
+    // tunnel should cost its sockets and little else.
+    s.buffer.shrink_to_fit();
     s.conn.live->stop = [&client, &origin](bool force) {
       if (!force) return;  // a tunnel is never idle in the drain sense
       boost::system::error_code e;
@@ -152,7 +156,8 @@ asio::awaitable<void> connect_tunnel(Session& s, ClientParser& p) {
       static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                      std::chrono::steady_clock::now() - started)
                                      .count());
-  if (s.rt.audit) s.rt.audit->submit(std::move(close), [](const SubmitResult&) {});
+  if (s.rt.audit) submit_detached(*s.rt.audit, std::move(close), s.client.get_executor());
+  co_return false;
 }
 
 }  // namespace gh

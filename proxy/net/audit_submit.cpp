@@ -24,6 +24,21 @@ std::string redacted(std::string_view url) {
 
 }  // namespace
 
+void schedule_audit_write(AuditWriter& writer, const asio::any_io_executor& ex) {
+  // Per thread: with one io_context per thread, per event loop.
+  thread_local std::atomic<bool> scheduled{false};
+  if (scheduled.exchange(true, std::memory_order_relaxed)) return;
+  asio::post(ex, [&writer, flag = &scheduled] {
+    flag->store(false, std::memory_order_relaxed);
+    writer.write_queued();
+  });
+}
+
+void submit_detached(AuditWriter& writer, AuditRecord rec, const asio::any_io_executor& ex) {
+  writer.enqueue(std::move(rec), {});
+  schedule_audit_write(writer, ex);
+}
+
 std::string endpoint_text(const IpAddress& a, std::uint16_t port) {
   std::string s = a.is_v4() ? a.to_string() : "[" + a.to_string() + "]";
   s += ':';
@@ -87,8 +102,7 @@ bool audit_blocks_requests(Runtime& rt) {
 
 asio::awaitable<bool> audit_and_wait(Runtime& rt, AuditRecord rec, std::string* id_out) {
   if (!rt.audit) co_return false;
-  SubmitResult res = co_await async_audit(*rt.audit, std::move(rec), id_out, asio::use_awaitable);
-  co_return res.accepted;
+  co_return co_await async_audit(*rt.audit, std::move(rec), id_out, asio::use_awaitable);
 }
 
 }  // namespace gh

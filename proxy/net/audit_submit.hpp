@@ -25,20 +25,40 @@ AuditRecord decision_record(const RuleSet& rules, const Decision& d, const ConnI
 // department still resolved from the client when rules are available.
 AuditRecord deny_record(const RuleSet* rules, const ConnInfo& c, Reason reason, int status);
 
+// One audit write per event-loop turn: the first record queued in a turn
+// posts write_queued() behind the handlers already queued on `ex`, so the
+// records of every request handled in that turn share one write.
+void schedule_audit_write(AuditWriter& writer, const asio::any_io_executor& ex);
+
+// Queues a record nobody waits for (close records) into this turn's write.
+void submit_detached(AuditWriter& writer, AuditRecord rec, const asio::any_io_executor& ex);
+
 // Submits `rec` and resumes the calling coroutine, on its own executor, once
-// the writer has written it (or refused it). `id_out` receives the record id
-// before the coroutine suspends.
+// the writer has written it (true) or refused it (false). `id_out` receives
+// the record id before the coroutine suspends. One allocation per call: the
+// handler and its executor, owned by the posted completion.
 template <class Token>
 auto async_audit(AuditWriter& writer, AuditRecord rec, std::string* id_out, Token&& token) {
-  return asio::async_initiate<Token, void(SubmitResult)>(
+  return asio::async_initiate<Token, void(bool)>(
       [&writer, id_out](auto handler, AuditRecord r) {
-        auto ex = asio::get_associated_executor(handler);
-        // std::function needs a copyable callable; the handler is move-only.
-        auto h = std::make_shared<decltype(handler)>(std::move(handler));
-        writer.submit(
+        using Handler = decltype(handler);
+        struct Pending {
+          Handler handler;
+          asio::associated_executor_t<Handler> ex;
+        };
+        auto* p = new Pending{std::move(handler), {}};
+        p->ex = asio::get_associated_executor(p->handler);
+        // A raw pointer keeps the std::function within its small buffer.
+        writer.enqueue(
             std::move(r),
-            [h, ex](const SubmitResult& res) { asio::post(ex, [h, res]() mutable { (*h)(res); }); },
+            [p](const SubmitResult& res) {
+              auto ex = p->ex;
+              asio::post(ex, [own = std::unique_ptr<Pending>(p), ok = res.accepted]() mutable {
+                std::move(own->handler)(ok);
+              });
+            },
             id_out);
+        schedule_audit_write(writer, p->ex);
       },
       token, std::move(rec));
 }

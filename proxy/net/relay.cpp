@@ -10,6 +10,8 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <memory>
+#include <vector>
 
 namespace gh {
 namespace {
@@ -17,19 +19,75 @@ namespace {
 using steady = std::chrono::steady_clock;
 constexpr std::size_t kChunk = 64 * 1024;
 
+// A pipe for splice(2). Idle tunnels hold none: a direction takes one from
+// its thread's pool when bytes arrive and gives it back, empty, before it
+// waits again, so a tunnel costs two descriptors while idle, not six.
 struct Pipe {
   int r = -1, w = -1;
-  bool open() {
-    int fds[2];
-    if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return false;
-    r = fds[0];
-    w = fds[1];
-    return true;
-  }
-  ~Pipe() {
+  void close() noexcept {
     if (r >= 0) ::close(r);
     if (w >= 0) ::close(w);
+    r = w = -1;
   }
+};
+
+class PipePool {
+ public:
+  static constexpr std::size_t kKeep = 64;  // empty pipes kept per thread
+  ~PipePool() {
+    for (auto& p : free_) p.close();
+  }
+  bool acquire(Pipe& out) {
+    if (!free_.empty()) {
+      out = free_.back();
+      free_.pop_back();
+      return true;
+    }
+    int fds[2];
+    if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return false;
+    out = Pipe{fds[0], fds[1]};
+    return true;
+  }
+  // `p` must be empty.
+  void release(Pipe& p) {
+    if (p.r < 0) return;
+    if (free_.size() < kKeep) {
+      free_.push_back(p);
+      p = Pipe{};
+    } else {
+      p.close();
+    }
+  }
+
+ private:
+  std::vector<Pipe> free_;
+};
+
+PipePool& pipe_pool() {
+  thread_local PipePool pool;
+  return pool;
+}
+
+// Holds a pool pipe for one burst; a pipe that still holds bytes is closed
+// rather than handed back.
+struct PipeLease {
+  Pipe pipe;
+  bool dirty = false;
+  PipeLease() = default;
+  PipeLease(const PipeLease&) = delete;
+  PipeLease& operator=(const PipeLease&) = delete;
+  bool held() const { return pipe.r >= 0; }
+  bool take() { return pipe_pool().acquire(pipe); }
+  void give_back() {
+    if (!held()) return;
+    if (dirty) {
+      pipe.close();
+    } else {
+      pipe_pool().release(pipe);
+    }
+    dirty = false;
+  }
+  ~PipeLease() { give_back(); }
 };
 
 struct Shared {
@@ -45,15 +103,53 @@ void end_both(tcp::socket& a, tcp::socket& b) {
   b.shutdown(tcp::socket::shutdown_both, ec);
 }
 
+// Moves what `src` has now to `dst` through a small heap buffer: the
+// fallback when no pipe can be had (descriptors exhausted). False on error.
+asio::awaitable<bool> copy_burst(tcp::socket& src, tcp::socket& dst, std::uint64_t& count,
+                                 bool& eof) {
+  constexpr std::size_t kBuf = 16 * 1024;
+  auto buf = std::make_unique<char[]>(kBuf);
+  boost::system::error_code ec;
+  ssize_t got = ::recv(src.native_handle(), buf.get(), kBuf, MSG_DONTWAIT);
+  if (got < 0) co_return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+  if (got == 0) {
+    eof = true;
+    co_return true;
+  }
+  const auto n = static_cast<std::size_t>(got);
+  co_await asio::async_write(dst, asio::buffer(buf.get(), n),
+                             asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return false;
+  count += n;
+  co_return true;
+}
+
 // One direction through a pipe: socket -> pipe -> socket, without copying
-// through user space.
-asio::awaitable<void> pump_splice(tcp::socket& src, tcp::socket& dst, Pipe& pipe,
-                                  std::uint64_t& count, Shared& sh) {
+// through user space. The pipe is held only while bytes are moving.
+asio::awaitable<void> pump_splice(tcp::socket& src, tcp::socket& dst, std::uint64_t& count,
+                                  Shared& sh) {
   boost::system::error_code ec;
   const int in = src.native_handle();
   const int out = dst.native_handle();
-  for (;;) {
-    ssize_t n = ::splice(in, nullptr, pipe.w, nullptr, kChunk, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+  PipeLease lease;
+  bool eof = false;
+  while (!eof) {
+    if (!lease.held() && !lease.take()) {
+      // No pipe: copy this burst instead, then try for a pipe again.
+      bool had_eof = false;
+      if (!co_await copy_burst(src, dst, count, had_eof)) {
+        sh.failed = true;
+        co_return;
+      }
+      sh.last_activity = steady::now();
+      if (had_eof) break;
+      co_await src.async_wait(tcp::socket::wait_read,
+                              asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || sh.failed) co_return;
+      continue;
+    }
+    ssize_t n =
+        ::splice(in, nullptr, lease.pipe.w, nullptr, kChunk, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
     if (n == 0) break;  // EOF
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -61,16 +157,18 @@ asio::awaitable<void> pump_splice(tcp::socket& src, tcp::socket& dst, Pipe& pipe
         sh.failed = true;
         break;
       }
+      lease.give_back();  // empty: idle tunnels hold no pipe
       co_await src.async_wait(tcp::socket::wait_read,
                               asio::redirect_error(asio::use_awaitable, ec));
       if (ec || sh.failed) break;
       continue;
     }
     sh.last_activity = steady::now();
+    lease.dirty = true;
     std::size_t pending = static_cast<std::size_t>(n);
     while (pending > 0) {
       ssize_t m =
-          ::splice(pipe.r, nullptr, out, nullptr, pending, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+          ::splice(lease.pipe.r, nullptr, out, nullptr, pending, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
       if (m > 0) {
         pending -= static_cast<std::size_t>(m);
         count += static_cast<std::uint64_t>(m);
@@ -86,6 +184,7 @@ asio::awaitable<void> pump_splice(tcp::socket& src, tcp::socket& dst, Pipe& pipe
       sh.failed = true;
       co_return;
     }
+    lease.dirty = false;
   }
   if (!sh.failed) dst.shutdown(tcp::socket::shutdown_send, ec);
 }
@@ -121,8 +220,7 @@ asio::awaitable<RelayResult> relay(tcp::socket& a, tcp::socket& b, Millis idle_t
   auto ex = co_await asio::this_coro::executor;
   RelayResult result;
   Shared sh;
-  Pipe up_pipe, down_pipe;
-  bool use_splice = method != RelayMethod::copy && up_pipe.open() && down_pipe.open();
+  bool use_splice = method != RelayMethod::copy;
   if (use_splice) {
     boost::system::error_code ec;
     a.native_non_blocking(true, ec);
@@ -130,10 +228,10 @@ asio::awaitable<RelayResult> relay(tcp::socket& a, tcp::socket& b, Millis idle_t
     if (ec) use_splice = false;
   }
 
-  auto make_pump = [&](tcp::socket& src, tcp::socket& dst, Pipe& pipe,
+  auto make_pump = [&](tcp::socket& src, tcp::socket& dst,
                        std::uint64_t& count) -> asio::awaitable<void> {
     if (use_splice) {
-      co_await pump_splice(src, dst, pipe, count, sh);
+      co_await pump_splice(src, dst, count, sh);
     } else {
       co_await pump_copy(src, dst, count, sh);
     }
@@ -144,7 +242,7 @@ asio::awaitable<RelayResult> relay(tcp::socket& a, tcp::socket& b, Millis idle_t
   // the same executor; the frame outlives them because we wait for both.
   asio::steady_timer down_done(ex, asio::steady_timer::time_point::max());
   bool down_finished = false;
-  asio::co_spawn(ex, make_pump(b, a, down_pipe, result.bytes_down), [&](std::exception_ptr) {
+  asio::co_spawn(ex, make_pump(b, a, result.bytes_down), [&](std::exception_ptr) {
     down_finished = true;
     down_done.cancel();
   });
@@ -172,7 +270,7 @@ asio::awaitable<RelayResult> relay(tcp::socket& a, tcp::socket& b, Millis idle_t
     idle_done.cancel();
   });
 
-  co_await make_pump(a, b, up_pipe, result.bytes_up);
+  co_await make_pump(a, b, result.bytes_up);
   boost::system::error_code ec;
   if (!down_finished) co_await down_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   relay_over = true;
