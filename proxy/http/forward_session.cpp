@@ -1,7 +1,10 @@
 // g++ 12 reports Asio's awaitable frame operator delete as mismatched
 // (a false positive on coroutine frames; GCC PR 109224).
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <limits>
 
@@ -83,13 +86,27 @@ asio::awaitable<Head> read_head_bytes(Session& s, ClientParser& p,
     scanned = data.size();
     if (data.size() > max) co_return Head::too_large;
     if (steady::now() >= s.head_deadline) co_return Head::timeout;
+    // Read what is there without an asynchronous operation; wait for
+    // readiness only when nothing is (the header timer cancels the wait).
     boost::system::error_code ec;
     std::size_t want = std::min<std::size_t>(8192, max + 4 - data.size());
-    std::size_t n = co_await s.client.async_read_some(
-        s.buffer.prepare(want), asio::redirect_error(asio::use_awaitable, ec));
-    s.buffer.commit(n);
-    if (ec && *expired) co_return s.buffer.size() == 0 && s.idle ? Head::closed : Head::timeout;
-    if (ec) co_return s.buffer.size() == 0 ? Head::closed : Head::bad;
+    auto space = s.buffer.prepare(want);
+    ssize_t n = ::recv(s.client.socket().native_handle(), space.data(), space.size(), MSG_DONTWAIT);
+    if (n > 0) {
+      s.buffer.commit(static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (*expired) co_return s.buffer.size() == 0 && s.idle ? Head::closed : Head::timeout;
+      co_await s.client.socket().async_wait(tcp::socket::wait_read,
+                                            asio::redirect_error(asio::use_awaitable, ec));
+      if (ec && *expired) co_return s.buffer.size() == 0 && s.idle ? Head::closed : Head::timeout;
+      if (ec) co_return s.buffer.size() == 0 ? Head::closed : Head::bad;
+      continue;
+    }
+    // 0: the client closed; < 0: the connection failed.
+    co_return s.buffer.size() == 0 ? Head::closed : Head::bad;
   }
 }
 
@@ -224,6 +241,52 @@ asio::awaitable<void> session_loop(Connection c) {
 Session::Session(Connection& c, tcp::socket sock)
     : conn(c), rt(c.server->runtime()), client(std::move(sock)) {}
 
+namespace {
+
+// Serialises a message with Beast into one contiguous buffer.
+template <bool isRequest, class Body, class Fields>
+std::string serialize_flat(http::message<isRequest, Body, Fields>& msg, std::size_t hint) {
+  std::string out;
+  out.reserve(hint + 256);
+  http::serializer<isRequest, Body, Fields> sr{msg};
+  boost::system::error_code ec;
+  while (!ec && !sr.is_done()) {
+    sr.next(ec, [&](boost::system::error_code& e, const auto& buffers) {
+      e = {};
+      for (auto b : beast::buffers_range_ref(buffers)) {
+        out.append(static_cast<const char*>(b.data()), b.size());
+      }
+      sr.consume(beast::buffer_bytes(buffers));
+    });
+  }
+  return out;
+}
+
+}  // namespace
+
+asio::awaitable<bool> write_client(Session& s, std::string_view data) {
+  // Most answers fit the socket buffer: one send(2), no asynchronous
+  // operation and no timer. What does not fit is written with the timeout.
+  const int fd = s.client.socket().native_handle();
+  while (!data.empty()) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      data.remove_prefix(static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    co_return false;
+  }
+  if (data.empty()) co_return true;
+  boost::system::error_code ec;
+  s.client.expires_after(s.limits().idle_timeout);
+  co_await asio::async_write(s.client, asio::buffer(data.data(), data.size()),
+                             asio::redirect_error(asio::use_awaitable, ec));
+  s.client.expires_never();
+  co_return !ec;
+}
+
 asio::awaitable<bool> send_page(Session& s, unsigned version, int status, std::string body,
                                 bool keep_alive, std::string_view content_type) {
   http::response<http::string_body> res{static_cast<http::status>(status),
@@ -234,11 +297,9 @@ asio::awaitable<bool> send_page(Session& s, unsigned version, int status, std::s
   res.body() = std::move(body);
   res.keep_alive(keep_alive && !s.closing);
   res.prepare_payload();
-  boost::system::error_code ec;
-  s.client.expires_after(s.limits().idle_timeout);
-  co_await http::async_write(s.client, res, asio::redirect_error(asio::use_awaitable, ec));
-  s.client.expires_never();
-  co_return !ec && keep_alive;
+  const std::string wire = serialize_flat(res, res.body().size());
+  const bool ok = co_await write_client(s, wire);
+  co_return ok&& keep_alive;
 }
 
 asio::awaitable<void> answer_error(Session& s, Reason reason, int status, unsigned version) {

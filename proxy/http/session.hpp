@@ -43,6 +43,10 @@ struct Session {
 asio::awaitable<void> forward_session(Connection c);
 asio::awaitable<void> transparent_http_session(Connection c);
 
+// Writes bytes to the client: at once when the socket takes them, else
+// asynchronously within the idle timeout. False when the client is gone.
+asio::awaitable<bool> write_client(Session& s, std::string_view data);
+
 // Writes a complete response with an HTML (or other) body.
 asio::awaitable<bool> send_page(Session& s, unsigned version, int status, std::string body,
                                 bool keep_alive,

@@ -64,10 +64,7 @@ asio::awaitable<bool> connect_tunnel(Session& s, ClientParser& p) {
   }
   static constexpr std::string_view k200 = "HTTP/1.1 200 Connection established\r\n\r\n";
   boost::system::error_code ec;
-  s.client.expires_after(s.limits().idle_timeout);
-  co_await asio::async_write(s.client, asio::buffer(k200.data(), k200.size()),
-                             asio::redirect_error(asio::use_awaitable, ec));
-  s.client.expires_never();
+  if (!co_await write_client(s, k200)) ec = asio::error::broken_pipe;
   tcp::socket& client = s.client.socket();
   tcp::socket& origin = ur.stream.socket();
 
