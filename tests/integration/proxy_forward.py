@@ -120,6 +120,41 @@ check(b"403" in r.stderr, "blocked CONNECT answers 403")
 d = decision(lambda r: r.get("method") == "CONNECT" and r.get("host") == "web.whatsapp.com", "blocked CONNECT")
 check(d["action"] == "block" and d["sni"] is None and d["status"] == 403, "blocked CONNECT audited")
 
+
+def read_response(sock):
+    """One response with a Content-Length body: (head, body)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            fail("connection closed before a response head")
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = int([ln.split(b":", 1)[1] for ln in head.split(b"\r\n")
+                  if ln.lower().startswith(b"content-length:")][0])
+    while len(body) < length:
+        chunk = sock.recv(4096)
+        if not chunk:
+            fail("connection closed inside a response body")
+        body += chunk
+    return head, body
+
+
+# --- after a 403 to CONNECT the connection stays open (as Squid keeps it):
+# the next request on it is answered
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.sendall(b"CONNECT web.whatsapp.com:443 HTTP/1.1\r\nHost: web.whatsapp.com:443\r\n\r\n")
+head, body = read_response(s)
+check(head.startswith(b"HTTP/1.1 403") and b"gh-" in body, "blocked CONNECT: 403 with the block page")
+s.sendall(b"GET http://127.0.0.1:%d/again HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % (oport, oport))
+head, body = read_response(s)
+check(head.startswith(b"HTTP/1.1 200") and b"hello from origin /again" in body,
+      "the connection of a refused CONNECT serves the next request")
+s.sendall(b"CONNECT web.whatsapp.com:443 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+head, body = read_response(s)
+check(head.startswith(b"HTTP/1.1 403") and s.recv(1) == b"", "Connection: close is honoured after a 403")
+s.close()
+
 # --- SNI differing from the CONNECT host: TLS alert, sni-mismatch
 p = subprocess.run(["openssl", "s_client", "-proxy", proxy, "-connect", "localhost:%d" % tport,
                     "-servername", "other.example"], input=b"", capture_output=True, timeout=20)

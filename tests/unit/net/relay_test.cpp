@@ -1,8 +1,15 @@
 // relay(): bytes both ways over real loopback sockets, half-close passed
 // on, counts right, for splice(2) and for the copying fallback.
-#include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <filesystem>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "net/relay.hpp"
 
@@ -85,3 +92,124 @@ TEST_CASE("relay ends an idle tunnel") {
   REQUIRE(done);
   REQUIRE(result.idle_timeout);
 }
+
+namespace {
+
+// Pipes this process holds open (splice pipes, pooled or in use).
+int open_pipes() {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    auto target = std::filesystem::read_symlink(e.path(), ec);
+    if (!ec && target.string().rfind("pipe:", 0) == 0) ++n;
+  }
+  return n;
+}
+
+struct Tunnel {
+  tcp::socket client, proxy_a, proxy_b, server;
+};
+
+// Sends `bytes` from the client end to the server end of each tunnel in
+// turn and reads them there.
+void pass_bytes(asio::io_context& ioc, std::vector<Tunnel>& ts, std::size_t bytes) {
+  const std::string data(bytes, 'x');
+  for (auto& t : ts) {
+    std::string got;
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+          co_await asio::async_write(t.client, asio::buffer(data), asio::use_awaitable);
+          got.resize(bytes);
+          co_await asio::async_read(t.server, asio::buffer(got), asio::use_awaitable);
+        },
+        asio::detached);
+    ioc.restart();
+    for (int i = 0; i < 200 && got != data; ++i) ioc.run_for(std::chrono::milliseconds(10));
+    REQUIRE(got == data);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("idle tunnels hold no splice pipe; pipes go back to the pool") {
+  // On a thread of its own: the pool is per thread, and starts empty here.
+  std::thread([] {
+    asio::io_context ioc;
+    const int before = open_pipes();
+    std::vector<Tunnel> ts;
+    for (int i = 0; i < 20; ++i) {
+      auto [c, a] = socket_pair(ioc);
+      auto [b, s] = socket_pair(ioc);
+      ts.push_back(Tunnel{std::move(c), std::move(a), std::move(b), std::move(s)});
+    }
+    for (auto& t : ts) {
+      asio::co_spawn(
+          ioc,
+          [&t]() -> asio::awaitable<void> {
+            co_await relay(t.proxy_a, t.proxy_b, Millis(30'000), RelayMethod::splice);
+          },
+          asio::detached);
+    }
+    ioc.run_for(std::chrono::milliseconds(100));
+    // 20 idle tunnels hold no pipe; the pool may keep the one pipe their
+    // first (empty) splice attempts shared.
+    CHECK(open_pipes() <= before + 2);
+
+    pass_bytes(ioc, ts, 256 * 1024);
+    // Bytes went through one tunnel at a time: a pipe or two served them
+    // all, and they are back in the pool, not held by idle tunnels.
+    CHECK(open_pipes() <= before + 4);
+    CHECK(open_pipes() > before);  // splice was really used
+    for (auto& t : ts) {
+      boost::system::error_code ec;
+      t.client.close(ec);
+      t.server.close(ec);
+    }
+    ioc.restart();
+    ioc.run_for(std::chrono::milliseconds(200));
+  }).join();
+}
+
+#if !defined(__SANITIZE_ADDRESS__)  // the sanitizers need descriptors of their own
+TEST_CASE("without descriptors for a pipe the relay copies instead") {
+  // A thread of its own: its pipe pool is empty, so every pipe would need
+  // a new descriptor.
+  std::thread([] {
+    asio::io_context ioc;
+    std::vector<Tunnel> ts;
+    auto [c, a] = socket_pair(ioc);
+    auto [b, s] = socket_pair(ioc);
+    ts.push_back(Tunnel{std::move(c), std::move(a), std::move(b), std::move(s)});
+    // No descriptor free above the highest one open: pipe2() fails.
+    rlimit old{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &old) == 0);
+    int highest = 0;
+    for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+      highest = std::max(highest, std::stoi(e.path().filename().string()));
+    }
+    rlimit tight = old;
+    tight.rlim_cur = static_cast<rlim_t>(highest) + 1;
+    const int pipes = open_pipes();  // (reading /proc/self/fd takes a descriptor)
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &tight) == 0);
+    // ...nor below it: fill the holes other tests left.
+    std::vector<int> fillers;
+    for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) fillers.push_back(fd);
+    asio::co_spawn(
+        ioc,
+        [&ts]() -> asio::awaitable<void> {
+          co_await relay(ts[0].proxy_a, ts[0].proxy_b, Millis(30'000), RelayMethod::splice);
+        },
+        asio::detached);
+    pass_bytes(ioc, ts, 200 * 1024);
+    for (int fd : fillers) ::close(fd);
+    ::setrlimit(RLIMIT_NOFILE, &old);
+    CHECK(open_pipes() == pipes);  // a pipe made meanwhile would be in the pool
+    boost::system::error_code ec;
+    ts[0].client.close(ec);
+    ts[0].server.close(ec);
+    ioc.restart();
+    ioc.run_for(std::chrono::milliseconds(200));
+  }).join();
+}
+#endif
