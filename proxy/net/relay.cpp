@@ -17,13 +17,17 @@ namespace gh {
 namespace {
 
 using steady = std::chrono::steady_clock;
-constexpr std::size_t kChunk = 64 * 1024;
+// Pipes are enlarged to this (fewer splice calls and wake-ups per MiB); the
+// pages are taken only while bytes sit in the pipe, and pooled pipes are
+// empty. Where the kernel refuses (pipe-max-size), the default 64 KiB stays.
+constexpr std::size_t kPipeBytes = 1024 * 1024;
 
 // A pipe for splice(2). Idle tunnels hold none: a direction takes one from
 // its thread's pool when bytes arrive and gives it back, empty, before it
 // waits again, so a tunnel costs two descriptors while idle, not six.
 struct Pipe {
   int r = -1, w = -1;
+  std::size_t capacity = 0;
   void close() noexcept {
     if (r >= 0) ::close(r);
     if (w >= 0) ::close(w);
@@ -46,6 +50,8 @@ class PipePool {
     int fds[2];
     if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return false;
     out = Pipe{fds[0], fds[1]};
+    int size = ::fcntl(fds[1], F_SETPIPE_SZ, static_cast<int>(kPipeBytes));
+    out.capacity = size > 0 ? static_cast<std::size_t>(size) : 64 * 1024;
     return true;
   }
   // `p` must be empty.
@@ -148,8 +154,8 @@ asio::awaitable<void> pump_splice(tcp::socket& src, tcp::socket& dst, std::uint6
       if (ec || sh.failed) co_return;
       continue;
     }
-    ssize_t n =
-        ::splice(in, nullptr, lease.pipe.w, nullptr, kChunk, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    ssize_t n = ::splice(in, nullptr, lease.pipe.w, nullptr, lease.pipe.capacity,
+                         SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
     if (n == 0) break;  // EOF
     if (n < 0) {
       if (errno == EINTR) continue;

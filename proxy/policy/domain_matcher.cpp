@@ -28,6 +28,10 @@ std::uint64_t mix(std::uint64_t x) noexcept {
   return x;
 }
 
+std::uint64_t label_bit(std::size_t labels) noexcept {
+  return std::uint64_t{1} << (labels < 63 ? labels : 63);
+}
+
 std::uint32_t tag_of(std::uint64_t mixed) noexcept {
   auto t = static_cast<std::uint32_t>(mixed >> 32);
   return t == 0 ? 1 : t;
@@ -60,20 +64,21 @@ std::optional<DomainMatcher::Hit> DomainMatcher::lookup_impl(std::string_view ho
   const std::size_t n = host.size();
   if (n == 0 || n > kMaxHost || slots_.empty()) return std::nullopt;
 
-  // Right to left: the hash of each suffix that starts after a dot.
+  // Right to left: the hash of each suffix that starts after a dot and has
+  // a label count some rule has.
   std::uint64_t mixed[kMaxLabels];
   std::uint16_t start[kMaxLabels];
-  std::size_t k = 0;
+  std::size_t k = 0, labels = 0;
   std::uint64_t h = kFnvOffset;
   for (std::size_t i = n; i-- > 0;) {
     const char c = host[i];
-    if (c == '.') {
+    if (c == '.' && (label_counts_ & label_bit(++labels))) {
       mixed[k] = mix(h);
       start[k++] = static_cast<std::uint16_t>(i + 1);
     }
     h = (h ^ static_cast<unsigned char>(c)) * kFnvPrime;
   }
-  if (!kSkipFull) {
+  if (!kSkipFull && (label_counts_ & label_bit(labels + 1))) {
     mixed[k] = mix(h);
     start[k++] = 0;
   }
@@ -151,6 +156,9 @@ std::optional<std::uint32_t> DomainMatcher::Builder::add(std::string_view domain
   s.offset = static_cast<std::uint32_t>(m.arena_.size());
   s.exact = suffix ? kNone : value;
   s.suffix = suffix ? value : kNone;
+  std::size_t labels = 1;
+  for (char c : domain) labels += c == '.';
+  m.label_counts_ |= label_bit(labels);
   m.arena_.push_back(static_cast<char>(domain.size()));
   m.arena_.insert(m.arena_.end(), domain.begin(), domain.end());
   ++m.count_;

@@ -59,6 +59,10 @@ class DomainMatcher {
   std::vector<char, HugePageAllocator<char>> arena_;
   std::vector<Slot, HugePageAllocator<Slot>> slots_;
   std::size_t mask_ = 0;
+  // Bit n set: some rule domain has n labels (bit 63: 63 or more). A lookup
+  // probes only the suffixes of the host with a label count that occurs, so
+  // a deep host name costs no more probes than the rules need.
+  std::uint64_t label_counts_ = 0;
   std::size_t count_ = 0;
   std::size_t rules_ = 0;
   Slot* find_slot(std::string_view key, std::uint64_t mixed) noexcept;

@@ -80,6 +80,46 @@ TEST_CASE("DomainMatcher: survives growth with many rules", "[matcher]") {
   CHECK_FALSE(m.lookup("host50001.example"));
 }
 
+TEST_CASE("DomainMatcher: only label counts that rules have are probed", "[matcher]") {
+  // Rules of 2 and 5 labels only: hosts of every depth still find them, and
+  // a name with one of the skipped depths is never mistaken for a rule.
+  DomainMatcher::Builder b;
+  CHECK_FALSE(b.add("two.com", true, 1));
+  CHECK_FALSE(b.add("a.b.c.five.com", true, 2));
+  CHECK_FALSE(b.add("x.y.z.exact.org", false, 3));
+  auto m = std::move(b).build();
+  auto v = [&](const std::string& h) -> long {
+    auto hit = m.lookup(h);
+    return hit ? static_cast<long>(hit->value) : -1;
+  };
+  CHECK(v("two.com") == 1);
+  CHECK(v("a.two.com") == 1);
+  CHECK(v("1.2.3.4.5.6.7.8.two.com") == 1);
+  CHECK(v("a.b.c.five.com") == 2);  // 5 labels: the longest suffix
+  CHECK(v("q.a.b.c.five.com") == 2);
+  CHECK(v("b.c.five.com") == -1);  // 4 labels: not a rule
+  CHECK(v("c.five.com") == -1);
+  CHECK(v("x.y.z.exact.org") == 3);
+  CHECK(v("w.x.y.z.exact.org") == -1);  // exact rule only
+  CHECK(v("com") == -1);
+  std::string deep;
+  for (int i = 0; i < 70; ++i) deep += "l.";  // more than 63 labels
+  CHECK(v(deep + "two.com") == 1);
+  CHECK(m.lookup_parent("a.b.c.five.com") == std::nullopt);
+  CHECK(m.lookup_parent("q.a.b.c.five.com")->value == 2);
+}
+
+TEST_CASE("DomainMatcher: more than 63 labels in a rule", "[matcher]") {
+  std::string deep;
+  for (int i = 0; i < 70; ++i) deep += "l.";
+  DomainMatcher::Builder b;
+  CHECK_FALSE(b.add(deep + "deep.com", true, 7));
+  auto m = std::move(b).build();
+  CHECK(m.lookup(deep + "deep.com")->value == 7);
+  CHECK(m.lookup("z." + deep + "deep.com")->value == 7);
+  CHECK_FALSE(m.lookup("deep.com"));
+}
+
 TEST_CASE("DomainMatcher: empty matcher", "[matcher]") {
   DomainMatcher m;
   CHECK_FALSE(m.lookup("example.com"));
