@@ -55,8 +55,8 @@ StatusText status_for(Reason r) {
 
 // Reads one request head within the session's deadline. Beast parses it;
 // scan_head refuses what Beast would accept but a peer might read otherwise.
-asio::awaitable<Head> read_head_bytes(Session& s, ClientParser& p,
-                                      const std::shared_ptr<bool>& expired) {
+asio::awaitable<Head> read_head_bytes(Session& s, ClientParser& p) {
+  const HeadWatch& w = *s.head_watch;
   const std::size_t max = s.limits().max_header_bytes;
   std::size_t scanned = 0;
   for (;;) {
@@ -98,10 +98,10 @@ asio::awaitable<Head> read_head_bytes(Session& s, ClientParser& p,
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (*expired) co_return s.buffer.size() == 0 && s.idle ? Head::closed : Head::timeout;
+      if (w.expired) co_return s.buffer.size() == 0 && s.idle ? Head::closed : Head::timeout;
       co_await s.client.socket().async_wait(tcp::socket::wait_read,
                                             asio::redirect_error(asio::use_awaitable, ec));
-      if (ec && *expired) co_return s.buffer.size() == 0 && s.idle ? Head::closed : Head::timeout;
+      if (ec && w.expired) co_return s.buffer.size() == 0 && s.idle ? Head::closed : Head::timeout;
       if (ec) co_return s.buffer.size() == 0 ? Head::closed : Head::bad;
       continue;
     }
@@ -111,21 +111,32 @@ asio::awaitable<Head> read_head_bytes(Session& s, ClientParser& p,
 }
 
 // The header deadline cancels the read instead of closing the socket (as
-// tcp_stream's expiry would), so the client can still be told 408.
-asio::awaitable<Head> read_head(Session& s, ClientParser& p) {
-  auto expired = std::make_shared<bool>(false);
-  auto done = std::make_shared<bool>(false);
-  asio::steady_timer timer(s.client.get_executor());
-  timer.expires_at(s.head_deadline);
-  timer.async_wait([expired, done, &s](const boost::system::error_code& ec) {
-    if (ec || *done) return;
-    *expired = true;
-    boost::system::error_code ignored;
-    s.client.socket().cancel(ignored);
+// tcp_stream's expiry would), so the client can still be told 408. One timer
+// per connection, armed at most once per header timeout: a keep-alive
+// request only moves the deadline, it costs no timer operation.
+void arm_head_watch(const std::shared_ptr<HeadWatch>& w) {
+  w->armed = true;
+  w->timer.expires_at(w->deadline);
+  w->timer.async_wait([w](const boost::system::error_code& ec) {
+    w->armed = false;
+    if (ec || w->gone || !w->reading) return;
+    if (steady::now() >= w->deadline) {
+      w->expired = true;
+      boost::system::error_code ignored;
+      w->socket->cancel(ignored);
+      return;
+    }
+    arm_head_watch(w);  // the deadline moved on: a later request is being read
   });
-  Head h = co_await read_head_bytes(s, p, expired);
-  *done = true;
-  timer.cancel();
+}
+
+asio::awaitable<Head> read_head(Session& s, ClientParser& p) {
+  HeadWatch& w = *s.head_watch;
+  w.deadline = s.head_deadline;
+  w.reading = true;
+  if (!w.armed) arm_head_watch(s.head_watch);
+  Head h = co_await read_head_bytes(s, p);
+  w.reading = false;
   co_return h;
 }
 
@@ -239,7 +250,14 @@ asio::awaitable<void> session_loop(Connection c) {
 }  // namespace
 
 Session::Session(Connection& c, tcp::socket sock)
-    : conn(c), rt(c.server->runtime()), client(std::move(sock)) {}
+    : conn(c), rt(c.server->runtime()), client(std::move(sock)) {
+  head_watch = std::make_shared<HeadWatch>(client.get_executor(), &client.socket());
+}
+
+Session::~Session() {
+  head_watch->gone = true;
+  head_watch->timer.cancel();
+}
 
 namespace {
 

@@ -23,6 +23,19 @@ struct Upstream {
   bool reusable = false;
 };
 
+// The request-head deadline of one connection (see read_head). Shared with
+// the timer's handler, which may run after the session has ended.
+struct HeadWatch {
+  HeadWatch(const asio::any_io_executor& ex, tcp::socket* s) : timer(ex), socket(s) {}
+  asio::steady_timer timer;
+  tcp::socket* socket;  // valid while !gone
+  std::chrono::steady_clock::time_point deadline;
+  bool armed = false;    // a wait is pending
+  bool reading = false;  // a request head is being read
+  bool expired = false;  // the deadline passed while reading: the read was cancelled
+  bool gone = false;     // the session has ended
+};
+
 struct Session {
   Connection& conn;
   Runtime& rt;
@@ -35,7 +48,12 @@ struct Session {
   bool closing = false;
   std::chrono::steady_clock::time_point head_deadline;
 
+  std::shared_ptr<HeadWatch> head_watch;
+
   Session(Connection& c, tcp::socket s);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
   const LimitSettings& limits() const { return settings->limits; }
 };
 
