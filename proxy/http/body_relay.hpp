@@ -5,8 +5,10 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 
 #include "config/settings.hpp"
+#include "http/send.hpp"
 #include "net/asio.hpp"
 
 namespace gh {
@@ -18,6 +20,8 @@ asio::awaitable<bool> relay_body(beast::tcp_stream& in, beast::flat_buffer& in_b
                                  http::serializer<isRequest, http::buffer_body>& sr, Millis idle,
                                  std::uint64_t& count) {
   std::array<char, 16 * 1024> buf;
+  std::string wire;
+  wire.reserve(buf.size() + 1024);
   boost::system::error_code ec;
   do {
     if (!p.is_done()) {
@@ -39,10 +43,10 @@ asio::awaitable<bool> relay_body(beast::tcp_stream& in, beast::flat_buffer& in_b
       p.get().body().more = false;
     }
     count += p.get().body().size;
-    out.expires_after(idle);
-    co_await http::async_write(out, sr, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) co_return false;
+    // Beast serialises; what it has ready goes out in one send(2).
+    wire.clear();
+    if (!drain_serializer(sr, wire)) co_return false;
+    if (!co_await send_all(out, wire, idle)) co_return false;
   } while (!p.is_done() && !sr.is_done());
   in.expires_never();
   out.expires_never();

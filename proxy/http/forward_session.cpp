@@ -1,8 +1,6 @@
 // g++ 12 reports Asio's awaitable frame operator delete as mismatched
 // (a false positive on coroutine frames; GCC PR 109224).
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -12,6 +10,7 @@
 #include "http/message_rules.hpp"
 #include "http/pages.hpp"
 #include "http/request_target.hpp"
+#include "http/send.hpp"
 #include "http/session.hpp"
 #include "log.hpp"
 #include "net/audit_submit.hpp"
@@ -259,50 +258,8 @@ Session::~Session() {
   head_watch->timer.cancel();
 }
 
-namespace {
-
-// Serialises a message with Beast into one contiguous buffer.
-template <bool isRequest, class Body, class Fields>
-std::string serialize_flat(http::message<isRequest, Body, Fields>& msg, std::size_t hint) {
-  std::string out;
-  out.reserve(hint + 256);
-  http::serializer<isRequest, Body, Fields> sr{msg};
-  boost::system::error_code ec;
-  while (!ec && !sr.is_done()) {
-    sr.next(ec, [&](boost::system::error_code& e, const auto& buffers) {
-      e = {};
-      for (auto b : beast::buffers_range_ref(buffers)) {
-        out.append(static_cast<const char*>(b.data()), b.size());
-      }
-      sr.consume(beast::buffer_bytes(buffers));
-    });
-  }
-  return out;
-}
-
-}  // namespace
-
 asio::awaitable<bool> write_client(Session& s, std::string_view data) {
-  // Most answers fit the socket buffer: one send(2), no asynchronous
-  // operation and no timer. What does not fit is written with the timeout.
-  const int fd = s.client.socket().native_handle();
-  while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n > 0) {
-      data.remove_prefix(static_cast<std::size_t>(n));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-    co_return false;
-  }
-  if (data.empty()) co_return true;
-  boost::system::error_code ec;
-  s.client.expires_after(s.limits().idle_timeout);
-  co_await asio::async_write(s.client, asio::buffer(data.data(), data.size()),
-                             asio::redirect_error(asio::use_awaitable, ec));
-  s.client.expires_never();
-  co_return !ec;
+  co_return co_await send_all(s.client, data, s.limits().idle_timeout);
 }
 
 asio::awaitable<bool> send_page(Session& s, unsigned version, int status, std::string body,
@@ -315,8 +272,10 @@ asio::awaitable<bool> send_page(Session& s, unsigned version, int status, std::s
   res.body() = std::move(body);
   res.keep_alive(keep_alive && !s.closing);
   res.prepare_payload();
-  const std::string wire = serialize_flat(res, res.body().size());
-  const bool ok = co_await write_client(s, wire);
+  std::string wire;
+  wire.reserve(res.body().size() + 256);
+  http::serializer<false, http::string_body> sr{res};
+  bool ok = drain_serializer(sr, wire) && co_await write_client(s, wire);
   co_return ok&& keep_alive;
 }
 

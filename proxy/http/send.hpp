@@ -1,0 +1,37 @@
+// Writing serialised bytes to a peer: at once with send(2) when the socket
+// takes them (the common case: no asynchronous operation, no timer), else
+// asynchronously within the idle timeout.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "config/settings.hpp"
+#include "net/asio.hpp"
+
+namespace gh {
+
+// False when the peer is gone or the write timed out.
+asio::awaitable<bool> send_all(beast::tcp_stream& out, std::string_view data, Millis idle);
+
+// Appends what `sr` has ready (until it is done or needs more body) to `wire`.
+// Beast does the serialising; this only flattens its buffers so that they
+// go out in one send(2). False on a serialiser error.
+template <bool isRequest, class Body, class Fields>
+bool drain_serializer(http::serializer<isRequest, Body, Fields>& sr, std::string& wire) {
+  boost::system::error_code ec;
+  while (!sr.is_done()) {
+    sr.next(ec, [&](boost::system::error_code& e, const auto& buffers) {
+      e = {};
+      for (auto b : beast::buffers_range_ref(buffers)) {
+        wire.append(static_cast<const char*>(b.data()), b.size());
+      }
+      sr.consume(beast::buffer_bytes(buffers));
+    });
+    if (ec == http::error::need_buffer) return true;
+    if (ec) return false;
+  }
+  return true;
+}
+
+}  // namespace gh
