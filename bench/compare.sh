@@ -11,6 +11,7 @@
 #
 #   bench/compare.sh [--build DIR] [--gatehouse BIN] [--rounds N] [--seconds S]
 #                    [--domains N] [--idle N] [--out DIR] [--keep] [--perf]
+#                    [--gh-threads N]
 #
 # The headline figure is the proxy's CPU time per request (user+sys of its
 # processes from /proc/PID/stat over the run / requests served): generator and
@@ -24,6 +25,7 @@ rounds=3
 seconds=5
 domains=1000000
 idle=9000
+gh_threads=1  # event-loop threads for gatehouse, as Squid runs `workers 1`
 out=/tmp/gh-bench-results
 keep=0
 perf=0
@@ -35,10 +37,11 @@ while [ $# -gt 0 ]; do
     --seconds) seconds=$2; shift 2 ;;
     --domains) domains=$2; shift 2 ;;
     --idle) idle=$2; shift 2 ;;
+    --gh-threads) gh_threads=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     --perf) perf=1; shift ;;
-    -h|--help) sed -n 2,17p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,18p "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -293,7 +296,8 @@ start_proxy() {  # NAME CMD... -> proxy_pid[NAME], startup[NAME] (s), or n/a
   log "$name ready in ${startup[$name]} s, RSS $((rss_start[$name] / 1024)) MiB"
 }
 if [ -x "$gatehouse" ]; then
-  start_proxy gatehouse "$gatehouse" serve --config "$tmp/gatehouse/gatehouse.yaml"
+  start_proxy gatehouse env GATEHOUSE_THREADS="$gh_threads" "$gatehouse" serve \
+    --config "$tmp/gatehouse/gatehouse.yaml"
 else
   log "no gatehouse binary at $gatehouse: its columns are n/a"
 fi
@@ -388,6 +392,7 @@ for name in gatehouse squid; do
 done
 gh_built=$(date -u -r "$gatehouse" +%Y-%m-%dT%H:%MZ 2>/dev/null || echo '?')
 versions="gatehouse binary built $gh_built (source tree HEAD $(cd "$src" && git rev-parse --short HEAD 2>/dev/null || echo '?')), $(squid -v | head -1), $(nginx -v 2>&1), $(openssl version | cut -d' ' -f1-2)"
+versions="$versions; gatehouse event-loop threads $gh_threads (GATEHOUSE_THREADS), Squid workers 1"
 versions="$versions; load average before $loadavg_start, after $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$runs" "$versions" <<'EOF' | tee "$out/table.md"
 import json, statistics, sys

@@ -10,6 +10,7 @@
 #include "http/body_relay.hpp"
 #include "http/message_rules.hpp"
 #include "http/session.hpp"
+#include "http/upstream_pool.hpp"
 #include "log.hpp"
 #include "net/audit_submit.hpp"
 #include "net/upstream.hpp"
@@ -26,6 +27,8 @@ std::string authority(const std::string& host, bool is_ip, std::uint16_t port) {
   return a;
 }
 
+}  // namespace
+
 void close_upstream(Upstream& u) {
   if (u.stream) {
     boost::system::error_code ec;
@@ -38,7 +41,13 @@ void close_upstream(Upstream& u) {
   u.key.clear();
 }
 
-}  // namespace
+void park_upstream(Upstream& u) {
+  // Only a connection whose last response ended cleanly, nothing unread.
+  if (u.stream && u.reusable && u.buffer.size() == 0 && !u.key.empty()) {
+    UpstreamPool::local().put(std::move(u.key), std::move(u.stream), u.opened_under);
+  }
+  close_upstream(u);
+}
 
 asio::awaitable<bool> forward_http(Session& s, ClientParser& p, std::string_view raw_host,
                                    bool /*host_is_ip*/, std::uint16_t port, std::string_view path) {
@@ -77,7 +86,15 @@ asio::awaitable<bool> forward_http(Session& s, ClientParser& p, std::string_view
       auth + (s.conn.info.has_original_dst ? "@" + s.conn.info.original_dst.to_string() : "");
   bool reused = s.upstream.stream && s.upstream.reusable && s.upstream.key == key;
   if (!reused) {
-    close_upstream(s.upstream);
+    park_upstream(s.upstream);  // another origin: its connection may serve someone else
+    if (auto pooled = UpstreamPool::local().take(key, s.rules)) {
+      s.upstream.stream = std::move(pooled);
+      s.upstream.key = key;
+      s.upstream.opened_under = s.rules;
+      reused = true;
+    }
+  }
+  if (!reused) {
     UpstreamResult ur(s.client.get_executor());
     UpstreamTarget target{host, hn.is_ip, port, std::nullopt};
     if (s.conn.info.has_original_dst) target.fixed = s.conn.info.original_dst;
@@ -89,6 +106,7 @@ asio::awaitable<bool> forward_http(Session& s, ClientParser& p, std::string_view
     }
     s.upstream.stream = std::make_unique<beast::tcp_stream>(std::move(ur.stream));
     s.upstream.key = key;
+    s.upstream.opened_under = s.rules;
   }
 
   auto rec =
@@ -169,6 +187,7 @@ asio::awaitable<bool> forward_http(Session& s, ClientParser& p, std::string_view
         if (ur.status == 0) {
           u.stream = std::make_unique<beast::tcp_stream>(std::move(ur.stream));
           u.key = key;
+          u.opened_under = s.rules;
           reused = false;
           continue;
         }

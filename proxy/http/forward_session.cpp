@@ -244,6 +244,7 @@ asio::awaitable<void> session_loop(Connection c) {
   boost::system::error_code ec;
   s.client.socket().shutdown(tcp::socket::shutdown_send, ec);
   c.live->stop = nullptr;
+  if (!s.rt.draining.load()) park_upstream(s.upstream);
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ struct Upstream {
   std::string key;  // "host:port" or "ip:port"
   beast::flat_buffer buffer;
   bool reusable = false;
+  std::weak_ptr<const RuleSet> opened_under;  // the rules its connect was checked against
 };
 
 // The request-head deadline of one connection (see read_head). Shared with
@@ -77,6 +78,11 @@ asio::awaitable<bool> answer_refusal(Session& s, const Decision& d, const Reques
 
 // Audits a refusal that has no policy decision (bad input, timeouts).
 asio::awaitable<void> answer_error(Session& s, Reason reason, int status, unsigned version);
+
+// exchange.cpp: closes the upstream connection, or parks it in this
+// thread's UpstreamPool when its last response ended cleanly.
+void close_upstream(Upstream& u);
+void park_upstream(Upstream& u);
 
 // exchange.cpp: one absolute-form (or transparent origin-form) request.
 asio::awaitable<bool> forward_http(Session& s, ClientParser& p, std::string_view host,

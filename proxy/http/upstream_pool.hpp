@@ -1,0 +1,45 @@
+// Idle keep-alive connections to origins, kept per event-loop thread and
+// shared by all client connections of that loop (as Squid's server-side
+// persistent connections): a client that opens a new connection per request
+// does not cost the origin a new TCP connection each time.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "net/asio.hpp"
+#include "policy/rule_set.hpp"
+
+namespace gh {
+
+class UpstreamPool {
+ public:
+  static constexpr std::size_t kMaxIdle = 64;  // per thread
+  static constexpr std::chrono::seconds kMaxAge{15};
+
+  // This thread's pool.
+  static UpstreamPool& local();
+
+  // An idle connection to `key` opened under `rules` (the private-destination
+  // check of SPEC §5 step 7 ran against those rules), or null.
+  std::unique_ptr<beast::tcp_stream> take(const std::string& key,
+                                          const std::shared_ptr<const RuleSet>& rules);
+  // Keeps a connection whose response ended cleanly (nothing unread).
+  void put(std::string key, std::unique_ptr<beast::tcp_stream> stream,
+           std::weak_ptr<const RuleSet> rules);
+  std::size_t size() const { return idle_.size(); }
+
+ private:
+  struct Entry {
+    std::string key;
+    std::unique_ptr<beast::tcp_stream> stream;
+    std::weak_ptr<const RuleSet> rules;
+    std::chrono::steady_clock::time_point since;
+  };
+  void expire(std::chrono::steady_clock::time_point now);
+  std::deque<Entry> idle_;  // oldest first
+};
+
+}  // namespace gh
