@@ -126,7 +126,7 @@ EOF
 )
 
 # Processes: CPU ticks and RSS summed over a process and its descendants.
-proc_stat() {  # PID -> "ticks rss_kib"
+proc_stat() {  # PID -> "ticks rss_kib sys_ticks"
   python3 - "$1" <<'EOF'
 import os, sys
 root = int(sys.argv[1])
@@ -140,7 +140,7 @@ for d in os.listdir("/proc"):
             continue
         ppid = int(st.rsplit(")", 1)[1].split()[1])
         kids.setdefault(ppid, []).append(int(d))
-ticks = rss = 0
+ticks = sys_ticks = rss = 0
 todo = [root]
 while todo:
     p = todo.pop()
@@ -148,12 +148,13 @@ while todo:
     try:
         f = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
         ticks += sum(int(x) for x in f[11:15])  # utime stime cutime cstime
+        sys_ticks += int(f[12]) + int(f[14])  # stime cstime
         for line in open(f"/proc/{p}/status"):
             if line.startswith("VmRSS:"):
                 rss += int(line.split()[1])
     except OSError:
         pass
-print(ticks, rss)
+print(ticks, rss, sys_ticks)
 EOF
 }
 
@@ -319,12 +320,12 @@ workloads=(
 one_run() {  # WORKLOAD ROUND TARGET PID ARGS...
   local w=$1 r=$2 target=$3 pid=$4; shift 4
   if [ "$SECONDS" -ge "$budget_end" ]; then log "time budget used up: skipping $w/$target"; return; fi
-  local before after line
-  before=$(proc_stat "$pid" | cut -d' ' -f1)
+  local before after sys_before sys_after line _rss
+  read -r before _rss sys_before < <(proc_stat "$pid")
   line=$("$load" "$@" -d "$seconds" --label "$w" 2>>"$tmp/load.err" || true)
-  after=$(proc_stat "$pid" | cut -d' ' -f1)
+  read -r after _rss sys_after < <(proc_stat "$pid")
   [ -n "$line" ] || line='{"requests":0,"errors":1}'
-  echo "{\"workload\":\"$w\",\"round\":$r,\"target\":\"$target\",\"cpu_ticks\":$((after - before)),\"hz\":$(getconf CLK_TCK),\"run\":$line}" >>"$runs"
+  echo "{\"workload\":\"$w\",\"round\":$r,\"target\":\"$target\",\"cpu_ticks\":$((after - before)),\"sys_ticks\":$((sys_after - sys_before)),\"hz\":$(getconf CLK_TCK),\"run\":$line}" >>"$runs"
 }
 
 order=(gatehouse squid)
@@ -413,14 +414,16 @@ for r in runs:
     if "run" not in r: continue
     run = r["run"]
     tunnel = r["workload"].startswith("tunnel")
-    cell = rows.setdefault(r["workload"], {}).setdefault(r["target"], {"rate": [], "cpu": [], "p99": [], "err": 0})
+    cell = rows.setdefault(r["workload"], {}).setdefault(r["target"], {"rate": [], "cpu": [], "sys": [], "p99": [], "err": 0})
     n = run.get("requests", 0)
     cell["err"] += run.get("errors", 0)
     if not n: continue
     cell["rate"].append(run["bytes_per_s"] / 2**20 if tunnel else run["rps"])
     cpu_us = r["cpu_ticks"] * 1e6 / r["hz"]
     # per request; for tunnels per MiB moved
-    cell["cpu"].append(cpu_us / (run["bytes"] / 2**20) if tunnel else cpu_us / n)
+    per = run["bytes"] / 2**20 if tunnel else n
+    cell["cpu"].append(cpu_us / per)
+    cell["sys"].append(r.get("sys_ticks", 0) * 1e6 / r["hz"] / per)
     cell["p99"].append(run["p99_us"])
 
 print("| workload | gatehouse req/s | gatehouse CPU µs/req | gatehouse p99 µs | Squid req/s | Squid CPU µs/req | Squid p99 µs | reference req/s | CPU gh/Squid | req/s gh/Squid | req/s gh/ref |")
@@ -441,6 +444,18 @@ for w, cells in rows.items():
     print(f"| {label} | {c(g,'rate')} | {c(g,'cpu')} | {c(g,'p99')} | {c(s,'rate')} | {c(s,'cpu')} | {c(s,'p99')} | "
           f"{c(ref,'rate')} ({ref_name or '-'}) | {ratio(med(g.get('cpu', [])), med(s.get('cpu', [])))} | "
           f"{ratio(med(g.get('rate', [])), med(s.get('rate', [])))} | {ratio(med(g.get('rate', [])), med(ref.get('rate', [])))} |")
+print()
+print("CPU per request split into user and system (kernel) time, medians:")
+print()
+print("| workload | gatehouse user µs | gatehouse sys µs | Squid user µs | Squid sys µs |")
+print("|---|---|---|---|---|")
+for w, cells in rows.items():
+    g, s = cells.get("gatehouse", {}), cells.get("squid", {})
+    def us(cell, key):
+        c, k = cell.get("cpu", []), cell.get("sys", [])
+        if not c: return "n/a"
+        return fmt(med(k)) if key == "sys" else fmt(med([a - b for a, b in zip(c, k)]))
+    print(f"| {w} | {us(g,'user')} | {us(g,'sys')} | {us(s,'user')} | {us(s,'sys')} |")
 print()
 print("| proxy | start-up s (to first 403) | RSS MiB with the list | idle tunnels held (failed) | KiB per idle tunnel |")
 print("|---|---|---|---|---|")
