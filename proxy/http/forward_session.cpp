@@ -254,10 +254,14 @@ Session::Session(Connection& c, tcp::socket sock)
   head_watch = std::make_shared<HeadWatch>(client.get_executor(), &client.socket());
 }
 
-Session::~Session() {
+void Session::stop_head_watch() {
+  if (!head_watch) return;
   head_watch->gone = true;
-  head_watch->timer.cancel();
+  head_watch->timer.cancel();  // its handler holds the last reference
+  head_watch.reset();
 }
+
+Session::~Session() { stop_head_watch(); }
 
 asio::awaitable<bool> write_client(Session& s, std::string_view data) {
   co_return co_await send_all(s.client, data, s.limits().idle_timeout);

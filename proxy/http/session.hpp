@@ -53,6 +53,7 @@ struct Session {
 
   Session(Connection& c, tcp::socket s);
   ~Session();
+  void stop_head_watch();  // for good: the connection reads no more request heads
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
   const LimitSettings& limits() const { return settings->limits; }

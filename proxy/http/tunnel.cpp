@@ -17,18 +17,43 @@
 
 namespace gh {
 
-asio::awaitable<bool> connect_tunnel(Session& s, ClientParser& p) {
+namespace {
+
+// What open_tunnel leaves for the relay and the close record.
+struct Tunnel {
+  std::optional<beast::tcp_stream> origin;
+  std::string id;  // of the first decision record (the close record's ref)
+  std::string host;
+  std::uint16_t port = 0;
+  Decision final_d;
+  std::uint64_t up = 0;  // bytes sent to the origin before the relay
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
+enum class Opening : unsigned char {
+  keep,   // refused; the client connection stays open
+  close,  // refused or failed; close the client connection
+  ended,  // the tunnel opened and ended before relaying (alert, error): close record
+  relay,  // relay the tunnel, then the close record
+};
+
+// Everything up to the relay: the decision on the authority, the upstream
+// connection, the 200, the ClientHello and its decision, the first bytes.
+// A coroutine of its own so that its frame (records, requests, the hello
+// reader) is freed before a tunnel settles down to relaying.
+asio::awaitable<Opening> open_tunnel(Session& s, ClientParser& p, Tunnel& t) {
   auto& req = p.get();
   const unsigned version = req.version();
-  const auto started = std::chrono::steady_clock::now();
   auto target = parse_request_target(sv(req.target()), true);
   std::string host;
   HostName hn;
   if (target.form != TargetForm::authority ||
       canonicalize_host(target.host, host, &hn) != HostError::none) {
     co_await answer_error(s, Reason::bad_request, 400, version);
-    co_return false;
+    co_return Opening::close;
   }
+  t.host = host;
+  t.port = target.port;
   Request r;
   r.client = s.conn.info.client;
   r.mode = s.conn.info.mode;
@@ -42,7 +67,7 @@ asio::awaitable<bool> connect_tunnel(Session& s, ClientParser& p) {
   if (d.action != Action::allow) {
     // As Squid does, the connection stays open for the client's next request.
     const bool keep = req.keep_alive() && p.is_done() && !s.rt.draining.load();
-    co_return co_await answer_refusal(s, d, r, 403, version, keep);
+    co_return co_await answer_refusal(s, d, r, 403, version, keep) ? Opening::keep : Opening::close;
   }
 
   UpstreamResult ur(s.client.get_executor());
@@ -51,25 +76,26 @@ asio::awaitable<bool> connect_tunnel(Session& s, ClientParser& p) {
                             s.limits().connect_timeout, ur);
   if (ur.status != 0) {
     co_await answer_refusal(s, ur.decision, r, ur.status, version, false);
-    co_return false;
+    co_return Opening::close;
   }
+  t.origin.emplace(std::move(ur.stream));
 
-  std::string id;
   auto rec = decision_record(*s.rules, d, s.conn.info, r, 200, false);
-  if (!co_await audit_and_wait(s.rt, std::move(rec), &id) &&
+  if (!co_await audit_and_wait(s.rt, std::move(rec), &t.id) &&
       s.settings->audit.on_failure == OnFailure::block) {
     s.rt.metrics.audit_unavailable();
     co_await answer_error(s, Reason::overloaded, 503, version);
-    co_return false;
+    co_return Opening::close;
   }
   static constexpr std::string_view k200 = "HTTP/1.1 200 Connection established\r\n\r\n";
   boost::system::error_code ec;
   if (!co_await write_client(s, k200)) ec = asio::error::broken_pipe;
   tcp::socket& client = s.client.socket();
-  tcp::socket& origin = ur.stream.socket();
+  tcp::socket& origin = t.origin->socket();
 
-  std::uint64_t up = 0, down = 0;
-  Decision final_d = d;
+  std::uint64_t& up = t.up;
+  Decision& final_d = t.final_d;
+  final_d = d;
   bool relay_it = !ec;
   if (relay_it) {
     // Bytes the client sent right behind the CONNECT belong to the tunnel.
@@ -116,10 +142,49 @@ asio::awaitable<bool> connect_tunnel(Session& s, ClientParser& p) {
       origin.shutdown(tcp::socket::shutdown_send, ec);
     }
   }
-  if (relay_it) {
+  co_return relay_it ? Opening::relay : Opening::ended;
+}
+
+// The close record of a tunnel (a plain function: no coroutine frame).
+void submit_tunnel_close(Session& s, const Tunnel& t, std::uint64_t down) {
+  if (!s.rt.audit) return;
+  AuditRecord close;
+  close.event = AuditEvent::close;
+  close.client = s.conn.info.client_text;
+  close.listener = s.conn.info.listener;
+  close.ref = t.id;
+  close.method = "CONNECT";
+  close.host = t.host;
+  close.port = t.port;
+  close.action = t.final_d.action;
+  close.reason = t.final_d.reason;
+  close.status = 200;
+  close.bytes_up = t.up;
+  close.bytes_down = down;
+  close.duration_ms =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::steady_clock::now() - t.started)
+                                     .count());
+  submit_detached(*s.rt.audit, std::move(close), s.client.get_executor());
+}
+
+}  // namespace
+
+asio::awaitable<bool> connect_tunnel(Session& s, ClientParser& p) {
+  Tunnel t;
+  const Opening o = co_await open_tunnel(s, p, t);
+  if (o == Opening::keep) co_return true;
+  if (o == Opening::close) co_return false;
+  std::uint64_t down = 0;
+  tcp::socket& client = s.client.socket();
+  tcp::socket& origin = t.origin->socket();
+  boost::system::error_code ec;
+  if (o == Opening::relay) {
     // The session's read buffer is not needed while relaying: an idle
     // tunnel should cost its sockets and little else.
     s.buffer.shrink_to_fit();
+    { auto request = p.release(); }  // the CONNECT's fields
+    s.stop_head_watch();             // a tunnel never reads another request head
     s.conn.live->stop = [&client, &origin](bool force) {
       if (!force) return;  // a tunnel is never idle in the drain sense
       boost::system::error_code e;
@@ -130,30 +195,12 @@ asio::awaitable<bool> connect_tunnel(Session& s, ClientParser& p) {
     };
     RelayResult rr = co_await relay(client, origin, s.limits().idle_timeout);
     s.conn.live->stop = nullptr;
-    up += rr.bytes_up;
+    t.up += rr.bytes_up;
     down += rr.bytes_down;
   }
   s.closing = true;
   origin.close(ec);
-
-  AuditRecord close;
-  close.event = AuditEvent::close;
-  close.client = s.conn.info.client_text;
-  close.listener = s.conn.info.listener;
-  close.ref = id;
-  close.method = "CONNECT";
-  close.host = host;
-  close.port = target.port;
-  close.action = final_d.action;
-  close.reason = final_d.reason;
-  close.status = 200;
-  close.bytes_up = up;
-  close.bytes_down = down;
-  close.duration_ms =
-      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::steady_clock::now() - started)
-                                     .count());
-  if (s.rt.audit) submit_detached(*s.rt.audit, std::move(close), s.client.get_executor());
+  submit_tunnel_close(s, t, down);
   co_return false;
 }
 

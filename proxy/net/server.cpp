@@ -247,11 +247,32 @@ asio::awaitable<void> Server::accept_loop(Listener& l) {
   }
 }
 
+// The admission steps run in a coroutine of their own: its frame (records
+// and rule snapshots for the refusals) is freed before the session starts,
+// so a long-lived connection (an idle tunnel) does not carry it.
 asio::awaitable<void> Server::admit(Listener& l, tcp::socket sock) {
   Connection c{std::move(sock), {}, {}, {}, nullptr, this};
+  if (!co_await prepare(l, c)) co_return;
+
+  struct Opened {
+    Metrics& m;
+    explicit Opened(Metrics& mm) : m(mm) { m.connection_opened(); }
+    ~Opened() { m.connection_closed(); }
+  } opened(rt_.metrics);
+
+  c.live = std::make_shared<LiveConnection>();
+  c.live->executor = c.socket.get_executor();
+  c.ticket.attach(c.live);
+  const SessionHandler* h = &handlers_.forward;
+  if (l.cfg.mode == Mode::transparent_tls) h = &handlers_.transparent_tls;
+  if (l.cfg.mode == Mode::transparent_http) h = &handlers_.transparent_http;
+  if (*h) co_await (*h)(std::move(c));
+}
+
+asio::awaitable<bool> Server::prepare(Listener& l, Connection& c) {
   boost::system::error_code ec;
   auto remote = c.socket.remote_endpoint(ec);
-  if (ec) co_return;
+  if (ec) co_return false;
   c.socket.set_option(tcp::no_delay(true), ec);
   c.info.client = to_ip(remote.address());
   c.info.client_port = remote.port();
@@ -268,14 +289,14 @@ asio::awaitable<void> Server::admit(Listener& l, tcp::socket sock) {
     auto rec = deny_record(rules.get(), c.info, Reason::bad_request, 0);
     rec.status.reset();
     co_await audit_and_wait(rt_, std::move(rec), nullptr);
-    co_return;
+    co_return false;
   }
   if (l.cfg.mode != Mode::forward) {
     auto dst = original_destination(c.socket.native_handle());
     if (!dst) {
       log(LogLevel::warning, "%s: no original destination for %s (not redirected?)",
           l.cfg.name.c_str(), c.info.client_text.c_str());
-      co_return;
+      co_return false;
     }
     c.info.has_original_dst = true;
     c.info.original_dst = dst->first;
@@ -287,7 +308,7 @@ asio::awaitable<void> Server::admit(Listener& l, tcp::socket sock) {
       rec.host = c.info.original_dst.to_string();
       rec.port = c.info.original_port;
       co_await audit_and_wait(rt_, std::move(rec), nullptr);
-      co_return;
+      co_return false;
     }
   }
 
@@ -302,22 +323,10 @@ asio::awaitable<void> Server::admit(Listener& l, tcp::socket sock) {
                                  asio::redirect_error(asio::use_awaitable, ec));
     }
     c.socket.shutdown(tcp::socket::shutdown_both, ec);
-    co_return;
+    co_return false;
   }
 
-  struct Opened {
-    Metrics& m;
-    explicit Opened(Metrics& mm) : m(mm) { m.connection_opened(); }
-    ~Opened() { m.connection_closed(); }
-  } opened(rt_.metrics);
-
-  c.live = std::make_shared<LiveConnection>();
-  c.live->executor = c.socket.get_executor();
-  c.ticket.attach(c.live);
-  const SessionHandler* h = &handlers_.forward;
-  if (l.cfg.mode == Mode::transparent_tls) h = &handlers_.transparent_tls;
-  if (l.cfg.mode == Mode::transparent_http) h = &handlers_.transparent_http;
-  if (*h) co_await (*h)(std::move(c));
+  co_return true;
 }
 
 }  // namespace gh

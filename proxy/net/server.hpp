@@ -68,6 +68,9 @@ class Server {
   struct Listener;
   asio::awaitable<void> accept_loop(Listener& l);
   asio::awaitable<void> admit(Listener& l, tcp::socket sock);
+  // Source address, PROXY header, original destination, clients.allow and
+  // connection limits; false: refused (audited) or gone.
+  asio::awaitable<bool> prepare(Listener& l, Connection& c);
 
   Runtime& rt_;
   SessionHandlers handlers_;
