@@ -91,7 +91,8 @@ struct AuditWriter::Impl {
   bool unsynced = false;
   Steady::time_point last_sync = Steady::now();
   Steady::time_point next_rotate_try{};
-  std::vector<Item> inline_batch;  // the inline writer's batch
+  std::vector<Item> inline_batch;   // the inline writer's batch
+  std::string batch_buf, line_buf;  // write_batch's buffers
   Steady::time_point last_error_log{};
   std::thread thread;
 
@@ -236,8 +237,10 @@ void AuditWriter::Impl::write_batch(std::vector<Item>& batch) {
     enter_failed(EBADF, "no open file for", batch, 0);
     return;
   }
-  std::string buf, line;
-  buf.reserve(batch.size() * 512);
+  // Reused across batches (the write token makes them ours alone).
+  std::string& buf = batch_buf;
+  std::string& line = line_buf;
+  buf.clear();
   std::string head = hash;
   std::size_t first = 0;
   const std::uint64_t max_bytes = settings.rotate_max_bytes;

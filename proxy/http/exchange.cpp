@@ -49,38 +49,82 @@ void park_upstream(Upstream& u) {
   close_upstream(u);
 }
 
+namespace {
+
+// One request after its decision, shared by forward_http and forward_allowed.
+struct Exchange {
+  std::string host;
+  HostName hn;
+  std::uint16_t port = 0;
+  std::string auth;  // "host[:port]"
+  std::string url;
+  std::string method;
+  std::string_view path;
+  Request r;
+  Decision d;
+  bool client_keep = false;
+  bool body_pending = false;
+  steady::time_point started = steady::now();
+};
+
+asio::awaitable<bool> forward_allowed(Session& s, ClientParser& p, Exchange& x);
+
+}  // namespace
+
+// Decides; a refusal is answered from this small frame, and only an allowed
+// request pays for the frame of forward_allowed (serialisers, parsers).
 asio::awaitable<bool> forward_http(Session& s, ClientParser& p, std::string_view raw_host,
                                    bool /*host_is_ip*/, std::uint16_t port, std::string_view path) {
   auto& req = p.get();
   const unsigned version = req.version();
-  const auto started = steady::now();
-  std::string host;
-  HostName hn;
-  if (raw_host.empty() || canonicalize_host(raw_host, host, &hn) != HostError::none) {
+  Exchange x;
+  if (raw_host.empty() || canonicalize_host(raw_host, x.host, &x.hn) != HostError::none) {
     co_await answer_error(s, Reason::bad_request, 400, version);
     co_return false;
   }
-  const std::string auth = authority(host, hn.is_ip, port);
-  const std::string url = "http://" + auth + std::string(path);
-  const std::string method(req.method_string());
+  x.port = port;
+  x.path = path;
+  x.auth = authority(x.host, x.hn.is_ip, port);
+  x.url.reserve(7 + x.auth.size() + path.size());
+  x.url.append("http://").append(x.auth).append(path);
+  x.method = std::string(req.method_string());
 
-  Request r;
+  Request& r = x.r;
   r.client = s.conn.info.client;
   r.mode = s.conn.info.mode;
-  r.method = method;
-  r.host = host;
+  r.method = x.method;
+  r.host = x.host;
   r.port = port;
-  r.url = url;
+  r.url = x.url;
   const auto t0 = steady::now();
-  Decision d = decide(*s.rules, r, Clock::now());
-  s.rt.metrics.decision(*s.rules, d, steady::now() - t0);
+  x.d = decide(*s.rules, r, Clock::now());
+  s.rt.metrics.decision(*s.rules, x.d, steady::now() - t0);
 
-  const bool client_keep = req.keep_alive() && !s.rt.draining.load();
-  const bool body_pending = !p.is_done();
-  if (d.action != Action::allow) {
+  x.client_keep = req.keep_alive() && !s.rt.draining.load();
+  x.body_pending = !p.is_done();
+  if (x.d.action != Action::allow) {
     // The body was not read: the connection can only go on if there is none.
-    co_return co_await answer_refusal(s, d, r, 403, version, client_keep && !body_pending);
+    co_return co_await answer_refusal(s, x.d, r, 403, version, x.client_keep && !x.body_pending);
   }
+  co_return co_await forward_allowed(s, p, x);
+}
+
+namespace {
+
+asio::awaitable<bool> forward_allowed(Session& s, ClientParser& p, Exchange& x) {
+  auto& req = p.get();
+  const unsigned version = req.version();
+  const auto started = x.started;
+  const std::string& host = x.host;
+  const HostName& hn = x.hn;
+  const std::uint16_t port = x.port;
+  const std::string& auth = x.auth;
+  const std::string& method = x.method;
+  const std::string_view path = x.path;
+  const Request& r = x.r;
+  const Decision& d = x.d;
+  const bool client_keep = x.client_keep;
+  const bool body_pending = x.body_pending;
 
   const std::string key =
       auth + (s.conn.info.has_original_dst ? "@" + s.conn.info.original_dst.to_string() : "");
@@ -238,5 +282,7 @@ asio::awaitable<bool> forward_http(Session& s, ClientParser& p, std::string_view
   if (s.rt.audit) submit_detached(*s.rt.audit, std::move(close), s.client.get_executor());
   co_return ok&& keep;
 }
+
+}  // namespace
 
 }  // namespace gh

@@ -277,10 +277,12 @@ asio::awaitable<bool> send_page(Session& s, unsigned version, int status, std::s
   res.body() = std::move(body);
   res.keep_alive(keep_alive && !s.closing);
   res.prepare_payload();
-  std::string wire;
-  wire.reserve(res.body().size() + 256);
+  // Beast serialises the head; head and body go out in one sendmsg(2).
+  std::string head;
+  head.reserve(256);
   http::serializer<false, http::string_body> sr{res};
-  bool ok = drain_serializer(sr, wire) && co_await write_client(s, wire);
+  bool ok = drain_header(sr, head) &&
+            co_await send_all(s.client, head, res.body(), s.limits().idle_timeout);
   co_return ok&& keep_alive;
 }
 
@@ -298,6 +300,30 @@ asio::awaitable<void> answer_error(Session& s, Reason reason, int status, unsign
   co_await send_page(s, version, status, error_page(status, t.title, t.detail, id), false);
 }
 
+namespace {
+
+// The page of a refusal (a plain function: its locals stay off the frame).
+std::string refusal_page(const Session& s, const Decision& d, const Request& req, int status,
+                         std::string_view id) {
+  if (status != 403) {
+    auto t = status_for(d.reason);
+    return error_page(status, t.title, t.detail, id);
+  }
+  const RuleSet& rules = *s.rules;
+  BlockPageInfo info;
+  info.host = req.host;
+  if (d.app != kNone) info.app = rules.apps[d.app].title;
+  if (d.category != kNone) info.category = rules.categories[d.category].title;
+  auto dep = d.department != kNone ? d.department : department_of(rules, s.conn.info.client);
+  if (dep != kNone) info.department = rules.departments[dep].name;
+  info.reason = to_string(d.reason);
+  info.record_id = id;
+  info.contact = s.settings->block_page_contact;
+  return block_page(info);
+}
+
+}  // namespace
+
 asio::awaitable<bool> answer_refusal(Session& s, const Decision& d, const Request& req, int status,
                                      unsigned version, bool keep_alive) {
   const RuleSet& rules = *s.rules;
@@ -311,23 +337,7 @@ asio::awaitable<bool> answer_refusal(Session& s, const Decision& d, const Reques
                        false);
     co_return false;
   }
-  std::string body;
-  if (status == 403) {
-    BlockPageInfo info;
-    info.host = req.host;
-    if (d.app != kNone) info.app = rules.apps[d.app].title;
-    if (d.category != kNone) info.category = rules.categories[d.category].title;
-    auto dep = d.department != kNone ? d.department : department_of(rules, s.conn.info.client);
-    if (dep != kNone) info.department = rules.departments[dep].name;
-    info.reason = to_string(d.reason);
-    info.record_id = id;
-    info.contact = s.settings->block_page_contact;
-    body = block_page(info);
-  } else {
-    auto t = status_for(d.reason);
-    body = error_page(status, t.title, t.detail, id);
-  }
-  co_return co_await send_page(s, version, status, std::move(body), keep_alive);
+  co_return co_await send_page(s, version, status, refusal_page(s, d, req, status, id), keep_alive);
 }
 
 asio::awaitable<void> forward_session(Connection c) { co_await session_loop(std::move(c)); }

@@ -13,6 +13,9 @@ namespace gh {
 
 // False when the peer is gone or the write timed out.
 asio::awaitable<bool> send_all(beast::tcp_stream& out, std::string_view data, Millis idle);
+// The same for two pieces (a head and a body) in one sendmsg(2).
+asio::awaitable<bool> send_all(beast::tcp_stream& out, std::string_view head, std::string_view body,
+                               Millis idle);
 
 // Appends what `sr` has ready (until it is done or needs more body) to `wire`.
 // Beast does the serialising; this only flattens its buffers so that they
@@ -32,6 +35,23 @@ bool drain_serializer(http::serializer<isRequest, Body, Fields>& sr, std::string
     if (ec) return false;
   }
   return true;
+}
+
+// Appends the serialised header of `sr` to `wire` (the body is not touched).
+template <bool isRequest, class Body, class Fields>
+bool drain_header(http::serializer<isRequest, Body, Fields>& sr, std::string& wire) {
+  boost::system::error_code ec;
+  sr.split(true);
+  while (!ec && !sr.is_header_done()) {
+    sr.next(ec, [&](boost::system::error_code& e, const auto& buffers) {
+      e = {};
+      for (auto b : beast::buffers_range_ref(buffers)) {
+        wire.append(static_cast<const char*>(b.data()), b.size());
+      }
+      sr.consume(beast::buffer_bytes(buffers));
+    });
+  }
+  return !ec;
 }
 
 }  // namespace gh

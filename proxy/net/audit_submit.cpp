@@ -100,7 +100,7 @@ bool audit_blocks_requests(Runtime& rt) {
   return true;
 }
 
-asio::awaitable<bool> audit_and_wait(Runtime& rt, AuditRecord rec, std::string* id_out) {
+asio::awaitable<bool> audit_and_wait(Runtime& rt, AuditRecord&& rec, std::string* id_out) {
   if (!rt.audit) co_return false;
   co_return co_await async_audit(*rt.audit, std::move(rec), id_out, asio::use_awaitable);
 }

@@ -69,6 +69,8 @@ bool audit_blocks_requests(Runtime& rt);
 
 // Writes a record and reports whether it reached the log. A refused record
 // with on_failure: allow still lets the request proceed.
-asio::awaitable<bool> audit_and_wait(Runtime& rt, AuditRecord rec, std::string* id_out);
+// `rec` is taken by reference (it lives in the caller's frame until the
+// coroutine resumes), which keeps this frame small.
+asio::awaitable<bool> audit_and_wait(Runtime& rt, AuditRecord&& rec, std::string* id_out);
 
 }  // namespace gh
