@@ -100,6 +100,11 @@ struct AuditWriter::Impl {
       : settings(s), instance(std::move(inst)), capacity(cap), file(log_paths(s.path)) {}
 
   void run();
+  // Under `m`: a producer may take the token and write the queue itself.
+  bool may_write_inline() const {
+    return inline_writes && !writing && !failed && !stopping && !rotate_requested &&
+           flush_requested == flush_completed;
+  }
   void write_inline(std::unique_lock<std::mutex>& lk);
   void write_batch(std::vector<Item>& batch);
   bool commit_segment(std::string& buf, std::vector<Item>& batch, std::size_t first,
@@ -446,8 +451,7 @@ void AuditWriter::enqueue(AuditRecord record, std::function<void(const SubmitRes
 void AuditWriter::write_queued() {
   Impl& d = *impl_;
   std::unique_lock lk(d.m);
-  if (d.inline_writes && !d.writing && !d.failed && !d.stopping && !d.rotate_requested &&
-      d.flush_requested == d.flush_completed && !d.queue.empty()) {
+  if (!d.queue.empty() && d.may_write_inline()) {
     d.writing = true;
     d.write_inline(lk);
   }
@@ -477,8 +481,7 @@ void AuditWriter::push(AuditRecord record, std::function<void(const SubmitResult
   if (id_out) *id_out = record_id(d.instance, record.seq);
   d.queue.push_back(Item{std::move(record), std::move(done)});
   if (d.inline_writes && defer) return;  // write_queued() follows
-  if (d.inline_writes && !d.writing && !d.rotate_requested &&
-      d.flush_requested == d.flush_completed) {
+  if (d.may_write_inline()) {
     d.writing = true;
     d.write_inline(lk);
     return;

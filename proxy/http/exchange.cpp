@@ -119,7 +119,6 @@ asio::awaitable<bool> forward_allowed(Session& s, ClientParser& p, Exchange& x) 
   const HostName& hn = x.hn;
   const std::uint16_t port = x.port;
   const std::string& auth = x.auth;
-  const std::string& method = x.method;
   const std::string_view path = x.path;
   const Request& r = x.r;
   const Decision& d = x.d;
@@ -264,22 +263,13 @@ asio::awaitable<bool> forward_allowed(Session& s, ClientParser& p, Exchange& x) 
   }
   if (!ok) close_upstream(s.upstream);
 
-  AuditRecord close;
-  close.event = AuditEvent::close;
-  close.client = s.conn.info.client_text;
-  close.listener = s.conn.info.listener;
-  close.ref = id;
-  close.host = host;
-  close.port = port;
-  close.method = method;
-  close.action = d.action;
-  close.reason = d.reason;
-  if (status) close.status = status;
-  close.bytes_up = up;
-  close.bytes_down = down;
-  close.duration_ms = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - started).count());
-  if (s.rt.audit) submit_detached(*s.rt.audit, std::move(close), s.client.get_executor());
+  if (s.rt.audit) {
+    submit_detached(
+        *s.rt.audit,
+        close_record(s.conn.info, id, r, d, status ? std::optional<int>(status) : std::nullopt, up,
+                     down, started),
+        s.client.get_executor());
+  }
   co_return ok&& keep;
 }
 

@@ -264,7 +264,7 @@ void Session::stop_head_watch() {
 Session::~Session() { stop_head_watch(); }
 
 asio::awaitable<bool> write_client(Session& s, std::string_view data) {
-  co_return co_await send_all(s.client, data, s.limits().idle_timeout);
+  return send_all(s.client, data, s.limits().idle_timeout);
 }
 
 asio::awaitable<bool> send_page(Session& s, unsigned version, int status, std::string body,

@@ -11,27 +11,6 @@
 
 namespace gh {
 
-asio::awaitable<bool> send_all(beast::tcp_stream& out, std::string_view data, Millis idle) {
-  const int fd = out.socket().native_handle();
-  while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n > 0) {
-      data.remove_prefix(static_cast<std::size_t>(n));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-    co_return false;
-  }
-  if (data.empty()) co_return true;
-  boost::system::error_code ec;
-  out.expires_after(idle);
-  co_await asio::async_write(out, asio::buffer(data.data(), data.size()),
-                             asio::redirect_error(asio::use_awaitable, ec));
-  out.expires_never();
-  co_return !ec;
-}
-
 asio::awaitable<bool> send_all(beast::tcp_stream& out, std::string_view head, std::string_view body,
                                Millis idle) {
   const int fd = out.socket().native_handle();

@@ -11,11 +11,27 @@
 
 namespace gh {
 
-// False when the peer is gone or the write timed out.
-asio::awaitable<bool> send_all(beast::tcp_stream& out, std::string_view data, Millis idle);
-// The same for two pieces (a head and a body) in one sendmsg(2).
+// Sends `head` then `body` in one sendmsg(2). False when the peer is gone or
+// the write timed out.
 asio::awaitable<bool> send_all(beast::tcp_stream& out, std::string_view head, std::string_view body,
                                Millis idle);
+inline asio::awaitable<bool> send_all(beast::tcp_stream& out, std::string_view data, Millis idle) {
+  return send_all(out, data, {}, idle);  // not a coroutine: no frame of its own
+}
+
+// Appends the buffers `sr` has ready now to `wire`; `ec` as Beast's next()
+// sets it (need_buffer: the body has nothing more yet).
+template <bool isRequest, class Body, class Fields>
+void append_next(http::serializer<isRequest, Body, Fields>& sr, std::string& wire,
+                 boost::system::error_code& ec) {
+  sr.next(ec, [&](boost::system::error_code& e, const auto& buffers) {
+    e = {};
+    for (auto b : beast::buffers_range_ref(buffers)) {
+      wire.append(static_cast<const char*>(b.data()), b.size());
+    }
+    sr.consume(beast::buffer_bytes(buffers));
+  });
+}
 
 // Appends what `sr` has ready (until it is done or needs more body) to `wire`.
 // Beast does the serialising; this only flattens its buffers so that they
@@ -24,13 +40,7 @@ template <bool isRequest, class Body, class Fields>
 bool drain_serializer(http::serializer<isRequest, Body, Fields>& sr, std::string& wire) {
   boost::system::error_code ec;
   while (!sr.is_done()) {
-    sr.next(ec, [&](boost::system::error_code& e, const auto& buffers) {
-      e = {};
-      for (auto b : beast::buffers_range_ref(buffers)) {
-        wire.append(static_cast<const char*>(b.data()), b.size());
-      }
-      sr.consume(beast::buffer_bytes(buffers));
-    });
+    append_next(sr, wire, ec);
     if (ec == http::error::need_buffer) return true;
     if (ec) return false;
   }
@@ -42,15 +52,7 @@ template <bool isRequest, class Body, class Fields>
 bool drain_header(http::serializer<isRequest, Body, Fields>& sr, std::string& wire) {
   boost::system::error_code ec;
   sr.split(true);
-  while (!ec && !sr.is_header_done()) {
-    sr.next(ec, [&](boost::system::error_code& e, const auto& buffers) {
-      e = {};
-      for (auto b : beast::buffers_range_ref(buffers)) {
-        wire.append(static_cast<const char*>(b.data()), b.size());
-      }
-      sr.consume(beast::buffer_bytes(buffers));
-    });
-  }
+  while (!ec && !sr.is_header_done()) append_next(sr, wire, ec);
   return !ec;
 }
 

@@ -45,14 +45,13 @@ asio::awaitable<Opening> open_tunnel(Session& s, ClientParser& p, Tunnel& t) {
   auto& req = p.get();
   const unsigned version = req.version();
   auto target = parse_request_target(sv(req.target()), true);
-  std::string host;
+  const std::string& host = t.host;
   HostName hn;
   if (target.form != TargetForm::authority ||
-      canonicalize_host(target.host, host, &hn) != HostError::none) {
+      canonicalize_host(target.host, t.host, &hn) != HostError::none) {
     co_await answer_error(s, Reason::bad_request, 400, version);
     co_return Opening::close;
   }
-  t.host = host;
   t.port = target.port;
   Request r;
   r.client = s.conn.info.client;
@@ -148,24 +147,13 @@ asio::awaitable<Opening> open_tunnel(Session& s, ClientParser& p, Tunnel& t) {
 // The close record of a tunnel (a plain function: no coroutine frame).
 void submit_tunnel_close(Session& s, const Tunnel& t, std::uint64_t down) {
   if (!s.rt.audit) return;
-  AuditRecord close;
-  close.event = AuditEvent::close;
-  close.client = s.conn.info.client_text;
-  close.listener = s.conn.info.listener;
-  close.ref = t.id;
-  close.method = "CONNECT";
-  close.host = t.host;
-  close.port = t.port;
-  close.action = t.final_d.action;
-  close.reason = t.final_d.reason;
-  close.status = 200;
-  close.bytes_up = t.up;
-  close.bytes_down = down;
-  close.duration_ms =
-      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::steady_clock::now() - t.started)
-                                     .count());
-  submit_detached(*s.rt.audit, std::move(close), s.client.get_executor());
+  Request r;
+  r.method = "CONNECT";
+  r.host = t.host;
+  r.port = t.port;
+  submit_detached(*s.rt.audit,
+                  close_record(s.conn.info, t.id, r, t.final_d, 200, t.up, down, t.started),
+                  s.client.get_executor());
 }
 
 }  // namespace

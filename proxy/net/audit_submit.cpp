@@ -68,6 +68,29 @@ AuditRecord decision_record(const RuleSet& rules, const Decision& d, const ConnI
   return r;
 }
 
+AuditRecord close_record(const ConnInfo& c, std::string_view ref, const Request& req,
+                         const Decision& d, std::optional<int> status, std::uint64_t bytes_up,
+                         std::uint64_t bytes_down, std::chrono::steady_clock::time_point started) {
+  AuditRecord r;
+  r.event = AuditEvent::close;
+  r.client = c.client_text;
+  r.listener = c.listener;
+  r.ref = opt(ref);
+  r.method = opt(req.method);
+  r.host = opt(req.host);
+  if (req.port != 0) r.port = req.port;
+  if (req.tls == TlsSeen::sni) r.sni = opt(req.sni);
+  r.action = d.action;
+  r.reason = d.reason;
+  r.status = status;
+  r.bytes_up = bytes_up;
+  r.bytes_down = bytes_down;
+  r.duration_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 std::chrono::steady_clock::now() - started)
+                                                 .count());
+  return r;
+}
+
 AuditRecord deny_record(const RuleSet* rules, const ConnInfo& c, Reason reason, int status) {
   AuditRecord r;
   r.event = AuditEvent::decision;

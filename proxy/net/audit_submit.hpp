@@ -2,6 +2,7 @@
 // never answers a client before the record of that answer is written (SPEC §7).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,12 @@ AuditRecord decision_record(const RuleSet& rules, const Decision& d, const ConnI
 // A deny for which no rules-based decision exists (bad input, limits):
 // department still resolved from the client when rules are available.
 AuditRecord deny_record(const RuleSet* rules, const ConnInfo& c, Reason reason, int status);
+
+// The close record of an allowed request or tunnel: `ref` is the id of its
+// decision record; method, host, port and (when seen) SNI come from `req`.
+AuditRecord close_record(const ConnInfo& c, std::string_view ref, const Request& req,
+                         const Decision& d, std::optional<int> status, std::uint64_t bytes_up,
+                         std::uint64_t bytes_down, std::chrono::steady_clock::time_point started);
 
 // One audit write per event-loop turn: the first record queued in a turn
 // posts write_queued() behind the handlers already queued on `ex`, so the
@@ -48,6 +55,9 @@ auto async_audit(AuditWriter& writer, AuditRecord rec, std::string* id_out, Toke
         };
         auto* p = new Pending{std::move(handler), {}};
         p->ex = asio::get_associated_executor(p->handler);
+        // Once queued, `p` belongs to the completion, which may run (and free
+        // it) on another thread at once: keep what is needed after enqueue().
+        const auto ex = p->ex;
         // A raw pointer keeps the std::function within its small buffer.
         writer.enqueue(
             std::move(r),
@@ -58,7 +68,7 @@ auto async_audit(AuditWriter& writer, AuditRecord rec, std::string* id_out, Toke
               });
             },
             id_out);
-        schedule_audit_write(writer, p->ex);
+        schedule_audit_write(writer, ex);
       },
       token, std::move(rec));
 }

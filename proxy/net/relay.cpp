@@ -141,14 +141,19 @@ asio::awaitable<void> pump_splice(tcp::socket& src, tcp::socket& dst, std::uint6
   bool eof = false;
   while (!eof) {
     if (!lease.held() && !lease.take()) {
-      // No pipe: copy this burst instead, then try for a pipe again.
+      // No pipe: copy a burst instead, then try for a pipe again; wait for
+      // readiness only once the socket is drained (edge-triggered reactor).
+      const std::uint64_t before = count;
       bool had_eof = false;
       if (!co_await copy_burst(src, dst, count, had_eof)) {
         sh.failed = true;
         co_return;
       }
-      sh.last_activity = steady::now();
       if (had_eof) break;
+      if (count != before) {
+        sh.last_activity = steady::now();
+        continue;
+      }
       co_await src.async_wait(tcp::socket::wait_read,
                               asio::redirect_error(asio::use_awaitable, ec));
       if (ec || sh.failed) co_return;

@@ -1,8 +1,10 @@
 // Moves bytes both ways between two connected sockets until both directions
 // have ended (half-close is passed on: EOF from one side becomes
 // shutdown(SHUT_WR) on the other), an error occurs, or neither side has sent
-// anything for `idle_timeout`. Uses splice(2) through a pipe per direction
-// (zero-copy), or a fixed 16 KiB buffer per direction when pipes are short.
+// anything for `idle_timeout`. Uses splice(2) (zero-copy) through a pipe
+// that each direction takes from its thread's pool only while bytes move
+// (copying through a 16 KiB buffer when no pipe can be had), or with
+// RelayMethod::copy a fixed 16 KiB buffer per direction.
 #pragma once
 
 #include <cstdint>

@@ -95,22 +95,10 @@ asio::awaitable<void> transparent_tls_session(Connection c) {
     down = rr.bytes_down;
   }
 
-  AuditRecord close;
-  close.event = AuditEvent::close;
-  close.client = c.info.client_text;
-  close.listener = c.info.listener;
-  close.ref = id;
-  close.host = std::string(r.host);
-  close.port = r.port;
-  if (r.tls == TlsSeen::sni) close.sni = std::string(r.sni);
-  close.action = d.action;
-  close.reason = d.reason;
-  close.status = 200;
-  close.bytes_up = up;
-  close.bytes_down = down;
-  close.duration_ms = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - started).count());
-  if (rt.audit) rt.audit->submit(std::move(close), [](const SubmitResult&) {});
+  if (rt.audit) {
+    rt.audit->submit(close_record(c.info, id, r, d, 200, up, down, started),
+                     [](const SubmitResult&) {});
+  }
 }
 
 }  // namespace gh

@@ -8,6 +8,7 @@ record."""
 import hashlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -87,6 +88,20 @@ for i in range(6):
     check(b"hello from origin /pooled%d" % i in r.stdout, "request %d on its own client connection" % i)
 check(origin.RequestHandlerClass.connections - before <= 2,
       "origin connections reused across client connections (%d new for 6 requests)"
+      % (origin.RequestHandlerClass.connections - before))
+
+# --- a pooled origin connection is reused only under the rules it was opened
+# with: after a reload (SIGHUP) the next request connects anew
+gh.proc.send_signal(signal.SIGHUP)
+deadline = time.time() + 20
+while gh.output().count("reload: ok") < 1 and time.time() < deadline:
+    time.sleep(0.05)
+check("reload: ok" in gh.output(), "SIGHUP reloaded the rules")
+before = origin.RequestHandlerClass.connections
+r = curl("-x", proxy, "http://127.0.0.1:%d/after-reload" % oport)
+check(b"hello from origin /after-reload" in r.stdout, "request after the reload")
+check(origin.RequestHandlerClass.connections - before == 1,
+      "no pooled connection reused across a reload (%d new)"
       % (origin.RequestHandlerClass.connections - before))
 
 # --- HEAD
