@@ -74,6 +74,7 @@ void encode_body(const AuditRecord& r, std::string& out) {
   member(out, "method", r.method);
   member(out, "host", r.host);
   member_number(out, "port", r.port);
+  member(out, "dest", r.dest);
   member(out, "sni", r.sni);
   member(out, "url", r.url);
   member(out, "category", r.category);

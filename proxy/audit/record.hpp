@@ -26,6 +26,7 @@ struct AuditRecord {
   std::optional<std::string> method;
   std::optional<std::string> host;
   std::optional<std::uint16_t> port;
+  std::optional<std::string> dest;  // "ip:port" connected or redirected to; null if none chosen
   std::optional<std::string> sni;
   std::optional<std::string> url;
   std::optional<std::string> category;

@@ -156,7 +156,7 @@ struct Reader {
 
   void policy(const Node& n) {
     MapView m(ctx, file, n,
-              {"uncategorized", "categories", "no_sni", "ech", "sni_mismatch",
+              {"uncategorized", "categories", "no_sni", "ech", "sni_mismatch", "non_tls_tunnel",
                "block_private_destinations", "timezone"},
               "policy");
     if (!m.ok()) return;
@@ -165,6 +165,12 @@ struct Reader {
     if (const Node* v = m.get("no_sni")) read_verdict(ctx, file, *v, p.no_sni);
     if (const Node* v = m.get("ech")) read_verdict(ctx, file, *v, p.ech);
     if (const Node* v = m.get("sni_mismatch")) read_verdict(ctx, file, *v, p.sni_mismatch);
+    if (const Node* v = m.get("non_tls_tunnel");
+        v && read_verdict(ctx, file, *v, p.non_tls_tunnel) && p.non_tls_tunnel == Verdict::monitor) {
+      // Allowed tunnels are audited anyway: monitor would say nothing more.
+      ctx.error(where(file, *v), "policy.non_tls_tunnel: expected block or allow, got 'monitor'");
+      p.non_tls_tunnel = Verdict::block;
+    }
     if (const Node* v = m.get("block_private_destinations"))
       read_bool(ctx, file, *v, p.block_private_destinations);
     if (const Node* tz = m.get("timezone"); tz && read_string(ctx, file, *tz, p.timezone)) {

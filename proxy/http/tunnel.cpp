@@ -25,6 +25,7 @@ struct Tunnel {
   std::string id;  // of the first decision record (the close record's ref)
   std::string host;
   std::uint16_t port = 0;
+  std::optional<std::string> dest;  // the origin connected to (audit `dest`)
   Decision final_d;
   std::uint64_t up = 0;  // bytes sent to the origin before the relay
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -79,7 +80,9 @@ asio::awaitable<Opening> open_tunnel(Session& s, ClientParser& p, Tunnel& t) {
   }
   t.origin.emplace(std::move(ur.stream));
 
+  t.dest = dest_of(t.origin->socket());
   auto rec = decision_record(*s.rules, d, s.conn.info, r, 200, false);
+  rec.dest = t.dest;
   if (!co_await audit_and_wait(s.rt, std::move(rec), &t.id) &&
       s.settings->audit.on_failure == OnFailure::block) {
     s.rt.metrics.audit_unavailable();
@@ -103,7 +106,11 @@ asio::awaitable<Opening> open_tunnel(Session& s, ClientParser& p, Tunnel& t) {
     co_await read_client_hello(client, *hello, s.limits().client_hello_timeout, pipelined);
     // read_client_hello took at most HelloRead::kMax of them; the rest follow it.
     s.buffer.consume(std::min(pipelined.size(), HelloRead::kMax));
-    if (hello->tls) {
+    // Every byte the client sent is decided on before one is relayed: a
+    // timeout, bytes that are not TLS and a hello we cannot read all get a
+    // decision of their own (SPEC §18). Only a client that closed without a
+    // byte has asked nothing.
+    if (hello->seen != TlsSeen::none) {
       Request r2 = r;
       r2.tls = hello->seen;
       r2.sni = hello->sni;
@@ -113,16 +120,20 @@ asio::awaitable<Opening> open_tunnel(Session& s, ClientParser& p, Tunnel& t) {
       auto rec2 = decision_record(
           *s.rules, final_d, s.conn.info, r2,
           final_d.action == Action::allow ? std::optional<int>(200) : std::nullopt, false);
+      rec2.dest = t.dest;
       bool written = co_await audit_and_wait(s.rt, std::move(rec2), nullptr);
       if (!written && s.settings->audit.on_failure == OnFailure::block) {
         s.rt.metrics.audit_unavailable();
         final_d.action = Action::deny;
       }
       if (final_d.action != Action::allow) {
-        co_await asio::async_write(client, asio::buffer(kTlsAccessDenied),
-                                   asio::redirect_error(asio::use_awaitable, ec));
+        if (hello->tls)
+          co_await asio::async_write(client, asio::buffer(kTlsAccessDenied),
+                                     asio::redirect_error(asio::use_awaitable, ec));
         relay_it = false;
       }
+    } else {
+      relay_it = false;  // closed before sending anything: nothing to relay
     }
     if (relay_it && hello->size > 0) {
       co_await asio::async_write(origin, asio::buffer(hello->bytes.data(), hello->size),
@@ -137,9 +148,6 @@ asio::awaitable<Opening> open_tunnel(Session& s, ClientParser& p, Tunnel& t) {
       s.buffer.consume(s.buffer.size());
       relay_it = !ec;
     }
-    if (relay_it && hello->eof) {
-      origin.shutdown(tcp::socket::shutdown_send, ec);
-    }
   }
   co_return relay_it ? Opening::relay : Opening::ended;
 }
@@ -151,9 +159,12 @@ void submit_tunnel_close(Session& s, const Tunnel& t, std::uint64_t down) {
   r.method = "CONNECT";
   r.host = t.host;
   r.port = t.port;
-  submit_detached(*s.rt.audit,
-                  close_record(s.conn.info, t.id, r, t.final_d, 200, t.up, down, t.started),
-                  s.client.get_executor());
+  // A tunnel refused at its ClientHello got an alert, not a status.
+  const std::optional<int> status =
+      t.final_d.action == Action::allow ? std::optional<int>(200) : std::nullopt;
+  AuditRecord rec = close_record(s.conn.info, t.id, r, t.final_d, status, t.up, down, t.started);
+  rec.dest = t.dest;
+  submit_detached(*s.rt.audit, std::move(rec), s.client.get_executor());
 }
 
 }  // namespace

@@ -22,6 +22,10 @@ struct Runtime;
 AuditRecord decision_record(const RuleSet& rules, const Decision& d, const ConnInfo& c,
                             const Request& req, std::optional<int> status, bool redact_query);
 
+// The audit `dest` of a connected origin socket: "ip:port" (SPEC §18), or
+// null when the socket has no peer.
+std::optional<std::string> dest_of(const tcp::socket& origin);
+
 // A deny for which no rules-based decision exists (bad input, limits):
 // department still resolved from the client when rules are available.
 AuditRecord deny_record(const RuleSet* rules, const ConnInfo& c, Reason reason, int status);

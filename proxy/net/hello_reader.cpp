@@ -35,55 +35,52 @@ asio::awaitable<void> read_client_hello(tcp::socket& s, HelloRead& out, Millis t
   });
 
   ClientHello hello;
+  HelloEnd end;
+  const std::span<const std::byte> budget(out.bytes.data(), out.bytes.size());
   for (;;) {
-    hello = parse_client_hello(std::span<const std::byte>(out.bytes.data(), out.size));
+    hello = parse_client_hello(budget.first(out.size), budget.size());
     if (hello.status != HelloStatus::need_more) break;
-    if (out.size == out.bytes.size()) {
-      hello.status = HelloStatus::malformed;
-      break;
-    }
     boost::system::error_code ec;
     std::size_t n = co_await s.async_read_some(
         asio::buffer(out.bytes.data() + out.size, out.bytes.size() - out.size),
         asio::redirect_error(asio::use_awaitable, ec));
     out.size += n;
     if (ec) {
-      if (race->expired) {
-        out.timed_out = true;
-      } else {
-        out.eof = true;
-      }
-      // What arrived is still classified: a truncated hello counts as no SNI.
-      hello = parse_client_hello(std::span<const std::byte>(out.bytes.data(), out.size));
-      if (hello.status == HelloStatus::need_more) {
-        hello.status = out.size == 0 ? HelloStatus::not_tls : HelloStatus::malformed;
-      }
+      end.timed_out = race->expired;
+      end.eof = !race->expired;
+      hello = parse_client_hello(budget.first(out.size), budget.size());
       break;
     }
   }
   race->done = true;
   timer.cancel();
+  out.eof = end.eof;
+  out.timed_out = end.timed_out;
+  out.seen = classify_hello(hello, end, out.size, out.sni);
+  out.tls = out.seen != TlsSeen::not_tls && out.size > 0 &&
+            static_cast<unsigned char>(out.bytes[0]) == 0x16;
+}
 
-  switch (hello.status) {
+TlsSeen classify_hello(const ClientHello& h, HelloEnd end, std::size_t bytes_read,
+                       std::string& canonical_sni) {
+  switch (h.status) {
     case HelloStatus::ok:
-      out.tls = true;
-      if (hello.ech) {
-        out.seen = TlsSeen::ech;
-      } else if (hello.has_sni && canonicalize_host(hello.sni, out.sni) == HostError::none) {
-        out.seen = TlsSeen::sni;
-      } else {
-        out.seen = TlsSeen::no_sni;
-      }
-      break;
+      if (h.ech) return TlsSeen::ech;
+      if (!h.has_sni) return TlsSeen::no_sni;
+      // An SNI that is no host name (a port appended, bad characters) is
+      // still what the origin's TLS stack routes on: refuse, never "no SNI".
+      if (canonicalize_host(h.sni, canonical_sni) != HostError::none) return TlsSeen::bad_hello;
+      return TlsSeen::sni;
     case HelloStatus::malformed:
-      out.tls = true;
-      out.seen = TlsSeen::no_sni;
-      break;
-    default:
-      out.tls = false;
-      out.seen = TlsSeen::none;
+      return TlsSeen::bad_hello;
+    case HelloStatus::not_tls:
+      return TlsSeen::not_tls;
+    case HelloStatus::need_more:
       break;
   }
+  if (end.timed_out) return TlsSeen::timeout;    // silent, or part of a hello and waiting
+  if (bytes_read == 0) return TlsSeen::none;     // closed without asking anything
+  return TlsSeen::bad_hello;                     // part of a hello, then closed
 }
 
 }  // namespace gh

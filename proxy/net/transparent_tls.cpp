@@ -25,7 +25,7 @@ asio::awaitable<void> transparent_tls_session(Connection c) {
 
   auto hello = std::make_unique<HelloRead>();
   co_await read_client_hello(client, *hello, settings->limits.client_hello_timeout, c.prefix);
-  if (hello->size == 0) co_return;  // nothing was asked for
+  if (hello->seen == TlsSeen::none) co_return;  // closed without a byte: nothing was asked
 
   auto rules = rt.rules.load();
   if (audit_blocks_requests(rt)) co_return;
@@ -35,9 +35,9 @@ asio::awaitable<void> transparent_tls_session(Connection c) {
   r.mode = Mode::transparent_tls;
   r.connect = true;
   r.port = c.info.original_port;
-  // Not TLS on a TLS port: classified like a hello without SNI.
-  r.tls = hello->tls ? hello->seen : TlsSeen::no_sni;
-  const std::string sni = hello->sni;  // outlives the hello buffer
+  if (c.info.has_original_dst) r.original_dst = c.info.original_dst;  // classified too (SPEC §18)
+  r.tls = hello->seen;                   // timeouts and non-TLS bytes are decided, not relayed
+  const std::string sni = hello->sni;    // outlives the hello buffer
   if (r.tls == TlsSeen::sni) {
     r.host = sni;
     r.sni = sni;
@@ -60,6 +60,12 @@ asio::awaitable<void> transparent_tls_session(Connection c) {
   auto rec =
       decision_record(*rules, d, c.info, r,
                       d.action == Action::allow ? std::optional<int>(200) : std::nullopt, false);
+  // Redirected to: the original destination, whether or not it was connected.
+  const std::optional<std::string> dest =
+      c.info.has_original_dst
+          ? std::optional<std::string>(endpoint_text(c.info.original_dst, c.info.original_port))
+          : std::nullopt;
+  rec.dest = dest;
   bool written = co_await audit_and_wait(rt, std::move(rec), &id);
   if (!written && settings->audit.on_failure == OnFailure::block) {
     rt.metrics.audit_unavailable();
@@ -96,8 +102,9 @@ asio::awaitable<void> transparent_tls_session(Connection c) {
   }
 
   if (rt.audit) {
-    rt.audit->submit(close_record(c.info, id, r, d, 200, up, down, started),
-                     [](const SubmitResult&) {});
+    AuditRecord close = close_record(c.info, id, r, d, 200, up, down, started);
+    close.dest = dest;
+    submit_detached(*rt.audit, std::move(close), client.get_executor());
   }
 }
 

@@ -152,6 +152,10 @@ Decision decide(const RuleSet& r, const Request& req, TimePoint now) noexcept {
   Decision result = judge(r, req, d.department, classify_host(r, req.host), req.host, now);
   if (req.tls == TlsSeen::sni && !req.sni.empty() && req.sni != req.host)
     keep_stricter(result, judge(r, req, d.department, classify_host(r, req.sni), req.sni, now));
+  if (req.original_dst && req.mode != Mode::forward) {  // a name must not launder the address
+    if (auto e = r.app_networks.lookup(*req.original_dst))
+      keep_stricter(result, judge(r, req, d.department, from_entry(r, *e), req.host, now));
+  }
   if (!req.url.empty()) {
     if (auto e = r.urls.match(req.url)) {
       Classification c = from_entry(r, *e);
@@ -172,6 +176,23 @@ Decision decide(const RuleSet& r, const Request& req, TimePoint now) noexcept {
       // Only a CONNECT names a host to compare with; transparent TLS has just the SNI.
       if (req.mode == Mode::forward && !req.host.empty() && req.sni != req.host)
         apply_tls_condition(result, r.policy.sni_mismatch, Reason::sni_mismatch);
+      break;
+    case TlsSeen::not_tls:  // on record as such either way: allow or block, never monitor
+      if (result.action == Action::allow) {
+        if (r.policy.non_tls_tunnel == Verdict::block) result.action = Action::block;
+        result.reason = Reason::non_tls_tunnel;
+        result.approval = kNone;
+      }
+      break;
+    case TlsSeen::bad_hello:  // fail closed, whatever the other verdicts said
+      result.action = Action::block;
+      result.reason = Reason::bad_client_hello;
+      result.approval = kNone;
+      break;
+    case TlsSeen::timeout:
+      result.action = Action::deny;
+      result.reason = Reason::client_hello_timeout;
+      result.approval = kNone;
       break;
   }
   return result;

@@ -13,12 +13,16 @@
 
 namespace gh {
 
-// What the TLS ClientHello (if one was read) said.
+// What the first bytes of a tunnel (if they were read) said. Everything but
+// `sni`, `no_sni` and `ech` fails closed (SPEC §18, docs/threat-model.md).
 enum class TlsSeen : std::uint8_t {
-  none,    // no ClientHello looked at (plain HTTP, first CONNECT decision)
-  sni,     // a ClientHello with a valid SNI (in Request::sni)
-  no_sni,  // a ClientHello without SNI, or with an invalid one, or malformed
-  ech,     // a ClientHello carrying encrypted_client_hello
+  none,       // no ClientHello looked at (plain HTTP, first CONNECT decision)
+  sni,        // a ClientHello with a valid SNI (in Request::sni)
+  no_sni,     // a well-formed ClientHello without a server_name extension
+  ech,        // a ClientHello carrying encrypted_client_hello
+  bad_hello,  // TLS we cannot read, or an SNI that is not a valid host name
+  not_tls,    // first bytes that are not TLS at all (policy.non_tls_tunnel)
+  timeout,    // no complete hello within limits.client_hello_timeout
 };
 
 struct Request {
@@ -31,6 +35,9 @@ struct Request {
   TlsSeen tls = TlsSeen::none;
   std::string_view sni;  // canonical, when tls == TlsSeen::sni
   std::string_view url;  // full URL where visible (plain HTTP), else empty
+  // Transparent listeners: the address the client was redirected from (its
+  // real destination), classified like a host; the stricter decision wins.
+  std::optional<IpAddress> original_dst;
 };
 
 struct Decision {

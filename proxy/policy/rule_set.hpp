@@ -73,6 +73,7 @@ struct PolicySettings {
   Verdict no_sni = Verdict::allow;
   Verdict ech = Verdict::block;
   Verdict sni_mismatch = Verdict::block;
+  Verdict non_tls_tunnel = Verdict::block;  // allow | block: first tunnel bytes not TLS
   bool block_private_destinations = true;
   std::string timezone = "UTC";
 };

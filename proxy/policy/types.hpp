@@ -33,6 +33,10 @@ enum class Reason : std::uint8_t {
   upstream_refused,
   upstream_timeout,
   upstream_unresolvable,
+  bad_client_hello,      // SPEC §18: a hello we cannot read, or an SNI that is no host name
+  client_hello_timeout,  // no complete hello within limits.client_hello_timeout
+  non_tls_tunnel,        // first tunnel bytes that are not TLS (policy.non_tls_tunnel)
+  loop_detected,         // a destination that is gatehouse itself, or our own Via
 };
 
 // What a category (or the uncategorized default, or a TLS condition) does.

@@ -9,15 +9,19 @@
 #include <algorithm>
 #include <bitset>
 #include <cstring>
+#include <optional>
 
 namespace gh {
 namespace {
 
+constexpr std::uint8_t kContentChangeCipherSpec = 20;
 constexpr std::uint8_t kContentHandshake = 22;
+constexpr std::uint8_t kContentHeartbeat = 24;
 constexpr std::uint8_t kHandshakeClientHello = 1;
 constexpr std::size_t kRecordHeader = 5;
 constexpr std::size_t kMaxRecordPayload = 16384;  // 2^14, RFC 8446 §5.1
-constexpr std::size_t kMaxMessage = 16384;
+constexpr std::size_t kMaxMessage = 16384;  // OpenSSL takes up to 128 KiB: beyond 16, malformed
+constexpr int kMaxEmptyRecords = 32;        // OpenSSL's MAX_EMPTY_RECORDS
 
 constexpr std::uint16_t kExtServerName = 0;
 constexpr std::uint16_t kExtAlpn = 16;
@@ -63,22 +67,22 @@ class Reader {
   Bytes d_;
 };
 
-// server_name: a non-empty list of (type, opaque<1..2^16-1>); at most one
-// host_name (type 0); other types are skipped like Go does.
+// server_name as OpenSSL's server reads it (RFC 6066 §3): the list holds
+// exactly one entry, a host_name of 1..255 bytes without NUL. Anything else
+// (other name types, two names, trailing bytes) OpenSSL refuses or reads
+// differently from other stacks, so it is malformed here: blocked, not guessed.
 bool parse_server_name(Bytes ext, ClientHello& out) noexcept {
   Reader r(ext);
   Bytes list;
   if (!r.prefixed16(list) || !r.empty() || list.empty()) return false;
   Reader names(list);
-  while (!names.empty()) {
-    std::uint8_t type = 0;
-    Bytes name;
-    if (!names.u8(type) || !names.prefixed16(name) || name.empty()) return false;
-    if (type != 0) continue;
-    if (out.has_sni) return false;  // two host_names: which one would the server use?
-    out.has_sni = true;
-    out.set_sni(name);
-  }
+  std::uint8_t type = 0;
+  Bytes name;
+  if (!names.u8(type) || type != 0 || !names.prefixed16(name) || !names.empty()) return false;
+  if (name.empty() || name.size() > 255) return false;
+  if (std::find(name.begin(), name.end(), std::uint8_t{0}) != name.end()) return false;
+  out.has_sni = true;
+  out.set_sni(name);
   return true;
 }
 
@@ -136,13 +140,29 @@ HelloStatus parse_body(Bytes body, ClientHello& out) noexcept {
   return HelloStatus::ok;
 }
 
-// Is the record header at `at` (possibly cut short) acceptable so far?
-HelloStatus check_record_header(Bytes at, bool first) noexcept {
-  const HelloStatus bad = first ? HelloStatus::not_tls : HelloStatus::malformed;
-  if (!at.empty() && at[0] != kContentHandshake) return bad;
-  if (at.size() >= 2 && at[1] != 3) return bad;  // SSL 3.0 .. TLS 1.3 all say 3
-  if (at.size() >= 3 && at[2] > 4) return bad;
-  return HelloStatus::need_more;
+// What the first bytes say before any record is followed: a handshake record
+// (nullopt: follow the records), another TLS record type or an SSLv2-format
+// hello (which OpenSSL's server also takes: malformed here, so blocked), not
+// TLS at all, or too few bytes to tell.
+std::optional<HelloStatus> classify_first(Bytes in) noexcept {
+  if (in.empty()) return HelloStatus::need_more;
+  const std::uint8_t type = in[0];
+  if (type == kContentHandshake) return std::nullopt;
+  if (type >= kContentChangeCipherSpec && type <= kContentHeartbeat) return HelloStatus::malformed;
+  if ((type & 0x80) != 0) {  // SSLv2 record header: 2-byte length, then message type 1
+    if (in.size() < 3) return HelloStatus::need_more;
+    return in[2] == kHandshakeClientHello ? HelloStatus::malformed : HelloStatus::not_tls;
+  }
+  return HelloStatus::not_tls;
+}
+
+// Is the record header at `at` (possibly cut short) acceptable so far? Only
+// the major version is checked, as OpenSSL does for the first records: the
+// minor byte of a ClientHello's record says nothing (RFC 8446 §5.1).
+bool record_header_ok(Bytes at) noexcept {
+  if (!at.empty() && at[0] != kContentHandshake) return false;
+  if (at.size() >= 2 && at[1] != 3) return false;
+  return true;
 }
 
 }  // namespace
@@ -161,7 +181,7 @@ ClientHello& ClientHello::operator=(const ClientHello& other) noexcept {
 }
 
 void ClientHello::set_sni(std::span<const std::uint8_t> bytes) noexcept {
-  // Longer than any DNS name: keep nothing rather than a misleading prefix.
+  // parse_server_name refuses longer names; the guard keeps the copy in bounds.
   std::size_t n = bytes.size() <= sni_storage_.size() ? bytes.size() : 0;
   if (n != 0) std::memcpy(sni_storage_.data(), bytes.data(), n);
   sni = std::string_view(sni_storage_.data(), n);
@@ -181,18 +201,27 @@ ClientHello parse_client_hello(std::span<const std::byte> data, std::size_t max_
     return out;
   };
 
+  if (auto s = classify_first(in)) return fail(*s);
+
   std::array<std::uint8_t, kMaxMessage> msg;  // reassembled handshake message
   std::size_t have = 0;                       // bytes of the message collected so far
   std::size_t need = 0;                       // 4 + body length, once the handshake header is in
   std::size_t pos = 0;                        // start of the current record in `in`
-  for (bool first = true;; first = false) {
+  int empty_records = 0;                      // in a row
+  for (;;) {
     if (pos + kRecordHeader > max_bytes) return fail(HelloStatus::malformed);
     const Bytes header = in.subspan(pos, std::min(kRecordHeader, in.size() - pos));
-    if (auto s = check_record_header(header, first); s != HelloStatus::need_more) return fail(s);
+    if (!record_header_ok(header)) return fail(HelloStatus::malformed);
     if (header.size() < kRecordHeader) return fail(HelloStatus::need_more);
     const std::size_t len = static_cast<std::size_t>(header[3] << 8 | header[4]);
-    if (len == 0 || len > kMaxRecordPayload || pos + kRecordHeader + len > max_bytes)
+    if (len > kMaxRecordPayload || pos + kRecordHeader + len > max_bytes)
       return fail(HelloStatus::malformed);
+    if (len == 0) {  // OpenSSL skips empty records, a bounded number of them in a row
+      if (++empty_records > kMaxEmptyRecords) return fail(HelloStatus::malformed);
+      pos += kRecordHeader;
+      continue;
+    }
+    empty_records = 0;
 
     const Bytes frag =
         in.subspan(pos + kRecordHeader).first(std::min(len, in.size() - pos - kRecordHeader));

@@ -12,8 +12,11 @@ import sys
 import tempfile
 import time
 
+import yaml
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from proxy_lib.harness import BIN, check, client_hello, fail, free_port, wait_record, write_rules  # noqa: E402
+from proxy_lib.harness import (BIN, audit_records, check, client_hello, fail, free_port,  # noqa: E402
+                               wait_record, write_rules)
 
 tag = "%d" % (os.getpid() % 100000)
 NS = {"c": "ghc" + tag, "g": "ghg" + tag, "o": "gho" + tag}
@@ -56,6 +59,7 @@ for ns, dev, v4, v6 in (("c", "c0", "10.99.1.2/24", "fd99:1::2/64"), ("g", "g0",
 for ns in ("c", "g", "o"):
     sh("ip", "link", "set", "lo", "up", ns=ns)
 sh("ip", "addr", "add", "10.99.1.3/24", "dev", "c0", ns="c")  # a client outside clients.allow
+sh("ip", "addr", "add", "10.99.2.9/24", "dev", "o0", ns="o")  # an address a blocked app owns
 sh("ip", "route", "add", "default", "via", "10.99.1.1", ns="c")
 sh("ip", "-6", "route", "add", "default", "via", "fd99:1::1", ns="c")
 sh("ip", "route", "add", "default", "via", "10.99.2.1", ns="o")
@@ -97,12 +101,22 @@ if b"ready" not in line:
     fail("origin did not start: %r" % line)
 
 fwd = free_port()
-config = write_rules(tmp, fwd, [], clients=["10.99.1.2/32", "fd99:1::2/128"], limits={"connect_timeout": "1s"},
+config = write_rules(tmp, fwd, [], clients=["10.99.1.2/32", "fd99:1::2/128"],
+                     limits={"connect_timeout": "1s", "client_hello_timeout": "1s"},
                      listen=[{"address": "127.0.0.1:%d" % fwd, "mode": "forward"},
                              {"address": "0.0.0.0:3129", "mode": "transparent-tls"},
                              {"address": "0.0.0.0:3130", "mode": "transparent-http"},
                              {"address": "[::]:3129", "mode": "transparent-tls", "name": "tls6"},
                              {"address": "[::]:3130", "mode": "transparent-http", "name": "http6"}])
+# An app known only by its network (SPEC §4): a name must not launder its address.
+with open(os.path.join(tmp, "rules", "categories", "test-storage.yaml"), "w") as f:
+    f.write('category: test-storage\ntitle: Test storage\napps:\n'
+            '  - id: netstore\n    title: Net Store\n    networks: ["10.99.2.9/32"]\n')
+with open(config) as f:
+    cfg = yaml.safe_load(f)
+cfg["policy"]["categories"]["test-storage"] = "block"
+with open(config, "w") as f:
+    yaml.safe_dump(cfg, f, sort_keys=False)
 audit = os.path.join(tmp, "audit.jsonl")
 log = open(os.path.join(tmp, "gatehouse.log"), "w+")
 gh = subprocess.Popen(["ip", "netns", "exec", NS["g"], BIN, "serve", "--config", config], stdout=log,
@@ -163,6 +177,40 @@ check(d["action"] == "block" and d["reason"] == "category-blocked" and d["app"] 
       "transparent-tls block audited")
 r = curl("-k", "--resolve", "web.whatsapp.com:443:10.99.2.2", "https://web.whatsapp.com/")
 check(r.returncode != 0, "curl fails against a blocked SNI")
+
+# --- issue 10 class 4: the real destination is classified too, and recorded as dest
+r = curl("-k", "--resolve", "allowed.example:443:10.99.2.9", "https://allowed.example/laundered")
+check(b"hello from origin" not in r.stdout, "transparent-tls: an allowed SNI to a blocked app's address is refused")
+d = rec(lambda r: r["listener"] == "transparent-tls" and r.get("dest") == "10.99.2.9:443", "t-tls by address")
+check(d["action"] == "block" and d["app"] == "netstore" and d["sni"] == "allowed.example",
+      "transparent-tls: blocked by the original destination's app, dest recorded")
+d = rec(lambda r: r["listener"] == "transparent-tls" and r.get("sni") == "allowed.example" and r["action"] == "allow",
+        "t-tls allow dest")
+check(d.get("dest") == "10.99.2.2:443", "transparent-tls: dest is the original destination")
+
+
+def probe_tls(payload_hex, pause=0.0):
+    code = ("import socket,time\ns=socket.create_connection(('10.99.2.2',443),timeout=10)\n"
+            "time.sleep(%f)\ns.sendall(bytes.fromhex('%s'))\nd=b''\n"
+            "try:\n  while True:\n    c=s.recv(100)\n    if not c: break\n    d+=c\n"
+            "except OSError: pass\nprint(d.hex())\n" % (pause, payload_hex))
+    return sh("python3", "-c", code, ns="c", check_rc=False)
+
+
+# --- issue 10 class 2 on a transparent listener: no decision, no relay
+before = len(audit_records(audit))
+r = probe_tls(b"GET / HTTP/1.1\r\nHost: allowed.example\r\n\r\n".hex())
+check(b"hello from origin" not in bytes.fromhex(r.stdout.strip().decode() or ""), "non-TLS on :443 is not relayed")
+d = wait_record(audit, lambda r: r["event"] == "decision" and r["reason"] == "non-tls-tunnel", what="non-tls")
+check(d["action"] == "block" and d["listener"] == "transparent-tls", "transparent non-TLS audited block/non-tls-tunnel")
+r = probe_tls(client_hello("web.whatsapp.com").hex(), pause=1.6)
+d = wait_record(audit, lambda r: r["event"] == "decision" and r["reason"] == "client-hello-timeout",
+                what="client-hello-timeout")
+check(d["action"] == "deny" and d.get("dest") == "10.99.2.2:443", "transparent silent client: deny/client-hello-timeout")
+h = bytearray(client_hello("web.whatsapp.com"))
+h[2] = 0x05  # record version 03 05: was "not TLS", relayed unexamined
+r = probe_tls(bytes(h).hex())
+check(r.stdout.strip() == b"15030300020231", "transparent: record version 03 05 still gets the alert")
 
 # --- an origin that never answers the connect: 504 upstream-timeout
 r = curl("-D", "-", "-H", "Host: slow.example", "http://10.99.2.2:81/")

@@ -47,6 +47,7 @@ TEST_CASE("every field round-trips, in the order of SPEC §7", "[audit][json]") 
   r.id = "gh-5f1c2a-1841";
   r.user = "alice\"\\\n\x01\xE2\x80\xA8\xff";
   r.sni = "web.whatsapp.com";
+  r.dest = "157.240.7.53:443";
   r.url = "http://x/\"<script>\u2029";
   std::string line = full_line(r);
   REQUIRE(line.back() == '\n');
@@ -57,8 +58,8 @@ TEST_CASE("every field round-trips, in the order of SPEC §7", "[audit][json]") 
   // nlohmann sorts keys; check the raw order instead.
   std::vector<std::string> order = {
       "ts",     "seq",  "event",    "id",     "client", "department", "user", "listener",
-      "method", "host", "port",     "sni",    "url",    "category",   "app",  "action",
-      "reason", "rule", "approval", "status", "prev",   "hash"};
+      "method", "host", "port",     "dest",   "sni",    "url",        "category", "app",
+      "action", "reason", "rule",   "approval", "status", "prev",     "hash"};
   std::size_t pos = 0;
   for (const auto& k : order) {
     auto at = line.find("\"" + k + "\":", pos);
@@ -77,6 +78,7 @@ TEST_CASE("every field round-trips, in the order of SPEC §7", "[audit][json]") 
   CHECK(j["method"] == "CONNECT");
   CHECK(j["host"] == "web.whatsapp.com");
   CHECK(j["port"] == 443);
+  CHECK(j["dest"] == "157.240.7.53:443");
   CHECK(j["sni"] == "web.whatsapp.com");
   CHECK(j["category"] == "instant-messaging-web");
   CHECK(j["app"] == "whatsapp-web");
@@ -103,7 +105,7 @@ TEST_CASE("nulls, close events and every action and reason", "[audit][json]") {
   r.bytes_down = 0;
   r.duration_ms = 42;
   auto j = nlohmann::json::parse(full_line(r));
-  for (const char* k : {"department", "user", "method", "host", "port", "sni", "url", "category",
+  for (const char* k : {"department", "user", "method", "host", "port", "dest", "sni", "url", "category",
                         "app", "rule", "approval", "status"}) {
     INFO(k);
     CHECK(j[k].is_null());

@@ -262,6 +262,84 @@ TEST_CASE("TLS: SNI classified, stricter wins; mismatch, ECH, no SNI", "[decide]
   CHECK(decide(r, t, kNow).action == Action::block);
 }
 
+// SPEC §18: whatever the first bytes of a tunnel were, the decision fails
+// closed on what it cannot read; none of these is ever "no SNI".
+TEST_CASE("tunnel first bytes: bad hello, timeout, not TLS", "[decide]") {
+  auto r = make_rules();
+  auto q = connect_to("10.30.1.1", "www.news.example");  // allowed on its authority
+  REQUIRE(decide(r, q, kNow).action == Action::allow);
+  r.policy.no_sni = Verdict::allow;
+
+  q.tls = TlsSeen::bad_hello;
+  auto d = decide(r, q, kNow);
+  CHECK(d.action == Action::block);
+  CHECK(d.reason == Reason::bad_client_hello);
+  CHECK(d.category == 3);  // what the authority said stays on record
+
+  q.tls = TlsSeen::timeout;
+  d = decide(r, q, kNow);
+  CHECK(d.action == Action::deny);
+  CHECK(d.reason == Reason::client_hello_timeout);
+
+  q.tls = TlsSeen::not_tls;
+  d = decide(r, q, kNow);
+  CHECK(d.action == Action::block);  // the default
+  CHECK(d.reason == Reason::non_tls_tunnel);
+  r.policy.non_tls_tunnel = Verdict::allow;
+  d = decide(r, q, kNow);
+  CHECK(d.action == Action::allow);
+  CHECK(d.reason == Reason::non_tls_tunnel);  // allowed, and on record why
+
+  // An approved flow loses its approval when its hello cannot be read.
+  auto a = connect_to("10.20.5.7", "web.whatsapp.com");
+  REQUIRE(decide(r, a, kNow).reason == Reason::approved);
+  a.tls = TlsSeen::bad_hello;
+  d = decide(r, a, kNow);
+  CHECK(d.action == Action::block);
+  CHECK(d.approval == kNone);
+
+  // Transparent TLS with an unreadable hello: blocked too.
+  Request t;
+  t.client = *IpAddress::parse("10.30.1.1");
+  t.mode = Mode::transparent_tls;
+  t.connect = true;
+  t.host = "198.51.100.7";
+  t.port = 443;
+  t.tls = TlsSeen::bad_hello;
+  CHECK(decide(r, t, kNow).reason == Reason::bad_client_hello);
+}
+
+// SPEC §18: a transparent connection's real destination is classified too,
+// so an allowed SNI or Host cannot launder an address a blocked app owns.
+TEST_CASE("transparent: the original destination address is classified, stricter wins",
+          "[decide]") {
+  auto r = make_rules();
+  for (Mode m : {Mode::transparent_tls, Mode::transparent_http}) {
+    Request t;
+    t.client = *IpAddress::parse("10.99.0.1");  // no department, so no approval
+    t.mode = m;
+    t.connect = m == Mode::transparent_tls;
+    t.host = "www.news.example";  // an allowed name...
+    t.port = 443;
+    if (m == Mode::transparent_tls) {
+      t.tls = TlsSeen::sni;
+      t.sni = "www.news.example";
+    }
+    CHECK(decide(r, t, kNow).action == Action::allow);
+    t.original_dst = *IpAddress::parse("203.0.113.9");  // ...redirected from dropbox's network
+    auto d = decide(r, t, kNow);
+    CHECK(d.action == Action::block);
+    CHECK(d.reason == Reason::category_blocked);
+    CHECK(d.app == 2);
+    t.original_dst = *IpAddress::parse("198.51.100.1");  // an address no rule names
+    CHECK(decide(r, t, kNow).action == Action::allow);
+  }
+  // Forward mode has no original destination to speak of: ignored.
+  auto q = connect_to("10.30.1.1", "www.news.example");
+  q.original_dst = *IpAddress::parse("203.0.113.9");
+  CHECK(decide(r, q, kNow).action == Action::allow);
+}
+
 TEST_CASE("step 7: private destinations", "[decide]") {
   auto r = make_rules();
   auto d = decide(r, connect_to("10.30.1.1", "intranet.example"), kNow);

@@ -156,22 +156,33 @@ TEST_CASE("built hellos: SNI, ALPN, ECH", "[tls]") {
     REQUIRE(h.status == HelloStatus::ok);
     CHECK_FALSE(h.has_sni);
   }
-  SECTION("unknown name types are skipped, the host_name is kept") {
-    Buf list;
-    append(list, Buf{7, 0, 3, 'a', 'b', 'c'});
-    append(list, Buf{0, 0, 5, 'x', '.', 'c', 'o', 'm'});
-    Buf data;
-    put16(data, list.size());
-    append(data, list);
-    ClientHello h = parse(records(hello_message({extension(0, data)})));
-    REQUIRE(h.status == HelloStatus::ok);
-    CHECK(h.sni == "x.com");
+  SECTION("any other name type, or a second entry, is malformed (OpenSSL refuses them)") {
+    for (bool host_first : {false, true}) {
+      Buf list;
+      Buf other{7, 0, 3, 'a', 'b', 'c'};
+      Buf host{0, 0, 5, 'x', '.', 'c', 'o', 'm'};
+      append(list, host_first ? host : other);
+      append(list, host_first ? other : host);
+      Buf data;
+      put16(data, list.size());
+      append(data, list);
+      CHECK(parse(records(hello_message({extension(0, data)}))).status == HelloStatus::malformed);
+    }
+    CHECK(parse(records(hello_message({sni_extension({"x.com"}, 1)}))).status ==
+          HelloStatus::malformed);
   }
-  SECTION("an over-long host_name is reported as present but empty") {
-    ClientHello h = parse(records(hello_message({sni_extension({std::string(300, 'a')})})));
+  SECTION("an over-long host_name, or one with a NUL, is malformed") {
+    CHECK(parse(records(hello_message({sni_extension({std::string(256, 'a')})}))).status ==
+          HelloStatus::malformed);
+    CHECK(parse(records(hello_message({sni_extension({std::string(255, 'a')})}))).status ==
+          HelloStatus::ok);
+    CHECK(parse(records(hello_message({sni_extension({std::string("a.com\0.b.com", 11)})})))
+              .status == HelloStatus::malformed);
+  }
+  SECTION("a host_name that is no host name is still returned raw (the caller refuses it)") {
+    ClientHello h = parse(records(hello_message({sni_extension({"web.whatsapp.com:443"})})));
     REQUIRE(h.status == HelloStatus::ok);
-    CHECK(h.has_sni);
-    CHECK(h.sni.empty());
+    CHECK(h.sni == "web.whatsapp.com:443");
   }
   SECTION("raw bytes are returned, canonicalisation is the caller's job") {
     ClientHello h = parse(records(hello_message({sni_extension({"WWW.Example.COM."})})));
@@ -198,13 +209,64 @@ TEST_CASE("copies of a ClientHello own their names", "[tls]") {
 
 TEST_CASE("not TLS", "[tls]") {
   for (std::string s : {std::string("GET / HTTP/1.1\r\n"), std::string("PRI * HTTP/2.0\r\n"),
-                        std::string("\x80\x2e\x01\x03\x01"), std::string("\x16\x09", 2),
-                        std::string("\x16\x03\x07", 3), std::string("\x17\x03\x03\x00\x10", 5)}) {
+                        std::string("SSH-2.0-OpenSSH_9.2\r\n"), std::string("\x80\x2e\x02", 3),
+                        std::string("\x00\x16\x03", 3), std::string("\x19\x03\x03", 3)}) {
     INFO(s);
     CHECK(parse(Buf(s.begin(), s.end())).status == HelloStatus::not_tls);
   }
   CHECK(parse(Buf{}).status == HelloStatus::need_more);
   CHECK(parse(Buf{0x16}).status == HelloStatus::need_more);
+  CHECK(parse(Buf{0x80, 0x2e}).status == HelloStatus::need_more);
+}
+
+// Each of these was a bypass: the old reader called the bytes "not TLS" or
+// "no SNI" while OpenSSL's server read the hello and its name (issue 10).
+TEST_CASE("TLS the reader must follow or refuse, never call not-TLS", "[tls]") {
+  const Buf msg = message_of(from_hex(kOpenSsl12));  // SNI web.whatsapp.com
+  SECTION("any record minor version byte") {
+    for (std::uint8_t minor : {0x00, 0x01, 0x03, 0x04, 0x05, 0x7f, 0xff}) {
+      Buf bytes = records(msg, {40});
+      bytes[2] = minor;
+      bytes[5 + 40 + 2] = minor;
+      ClientHello h = parse(bytes);
+      INFO("minor " << int(minor));
+      REQUIRE(h.status == HelloStatus::ok);
+      CHECK(h.sni == "web.whatsapp.com");
+    }
+  }
+  SECTION("empty handshake records before, between and after fragments") {
+    Buf bytes{0x16, 0x03, 0x01, 0x00, 0x00};
+    Buf split = records(msg, {10});
+    append(bytes, Buf(split.begin(), split.begin() + 5 + 10));
+    append(bytes, Buf{0x16, 0x03, 0x03, 0x00, 0x00, 0x16, 0x03, 0x03, 0x00, 0x00});
+    append(bytes, Buf(split.begin() + 5 + 10, split.end()));
+    ClientHello h = parse(bytes);
+    REQUIRE(h.status == HelloStatus::ok);
+    CHECK(h.sni == "web.whatsapp.com");
+    CHECK(h.consumed == bytes.size());
+    for (std::size_t n = 0; n < bytes.size(); ++n)
+      REQUIRE(parse_prefix(bytes, n).status == HelloStatus::need_more);
+  }
+  SECTION("more empty records in a row than OpenSSL takes") {
+    Buf bytes;
+    for (int i = 0; i < 33; ++i) append(bytes, Buf{0x16, 0x03, 0x01, 0x00, 0x00});
+    append(bytes, records(msg));
+    CHECK(parse(bytes).status == HelloStatus::malformed);
+  }
+  SECTION("other record types first: malformed (blocked), not not-TLS") {
+    for (std::uint8_t type : {20, 21, 23, 24}) {
+      Buf bytes{type, 0x03, 0x03, 0x00, 0x02, 0x01, 0x00};
+      append(bytes, records(msg));
+      CHECK(parse(bytes).status == HelloStatus::malformed);
+    }
+  }
+  SECTION("an SSLv2-format hello, a record major version other than 3") {
+    CHECK(parse(Buf{0x80, 0x2e, 0x01, 0x03, 0x01}).status == HelloStatus::malformed);
+    CHECK(parse(Buf{0x16, 0x09}).status == HelloStatus::malformed);
+    Buf bytes = records(msg, {40});
+    bytes[5 + 40 + 1] = 0x02;
+    CHECK(parse(bytes).status == HelloStatus::malformed);
+  }
 }
 
 TEST_CASE("malformed hellos", "[tls]") {
@@ -266,8 +328,7 @@ TEST_CASE("malformed hellos", "[tls]") {
     CHECK(status(Buf{0x16, 0x03, 0x01, 0x00, 0x04, 0x01, 0x01, 0x00, 0x00}) ==
           HelloStatus::malformed);
   }
-  SECTION("record length 0 or over 2^14") {
-    CHECK(status(Buf{0x16, 0x03, 0x01, 0x00, 0x00}) == HelloStatus::malformed);
+  SECTION("record length over 2^14") {
     CHECK(status(Buf{0x16, 0x03, 0x01, 0x40, 0x01}) == HelloStatus::malformed);
   }
   SECTION("a record promising more than the hello holds") {
