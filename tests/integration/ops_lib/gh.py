@@ -70,6 +70,7 @@ include:
   uncategorized: allow
   categories:
     {policy_categories}
+  non_tls_tunnel: allow   # these tests relay plain echo bytes through CONNECT tunnels
   block_private_destinations: false
 audit:
   path: "{audit_path}"
