@@ -13,7 +13,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost-dev libboost-system-dev libyaml-cpp-dev libre2-dev catch2
   libidn2-dev libpsl-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev
-  libssl-dev libc-ares-dev libsystemd-dev
+  libssl-dev libc-ares-dev libsystemd-dev zlib1g-dev libzstd-dev
   clang-14 libclang-rt-14-dev
   curl openssl python3 iproute2 nftables haproxy python3-pacparser
   python3-yaml systemd procps

@@ -1,34 +1,21 @@
 #include "audit/line_reader.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
-#include <system_error>
+
+#include "audit/compression.hpp"
 
 namespace gh {
 
-LineReader::LineReader(const std::string& path) : buf_(1 << 20) {
-  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) throw std::system_error(errno, std::generic_category(), path);
-  ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
-}
+LineReader::LineReader(const std::string& path)
+    : in_(std::make_unique<DecompressingReader>(path)), buf_(1 << 20) {}
 
-LineReader::~LineReader() {
-  if (fd_ >= 0) ::close(fd_);
-}
+LineReader::~LineReader() = default;
 
 bool LineReader::fill() {
-  begin_ = end_ = 0;
-  for (;;) {
-    ssize_t n = ::read(fd_, buf_.data(), buf_.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::system_error(errno, std::generic_category(), "read");
-    end_ = static_cast<std::size_t>(n);
-    if (n == 0) eof_ = true;
-    return n > 0;
-  }
+  begin_ = 0;
+  end_ = in_->read(buf_.data(), buf_.size());
+  if (end_ == 0) eof_ = true;
+  return end_ > 0;
 }
 
 LineReader::Status LineReader::next(std::string_view& out, bool& terminated) {

@@ -1,13 +1,18 @@
 // Reads a file line by line through a fixed buffer: constant memory on a
 // multi-GB audit log (a line is held whole only up to kMaxLine bytes).
+// Rotated files compressed with gzip or zstd (by their name) are read
+// decompressed; damaged compressed data throws CorruptData.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace gh {
+
+class DecompressingReader;
 
 class LineReader {
  public:
@@ -28,7 +33,7 @@ class LineReader {
 
  private:
   bool fill();
-  int fd_ = -1;
+  std::unique_ptr<DecompressingReader> in_;
   std::vector<char> buf_;
   std::size_t begin_ = 0, end_ = 0;
   bool eof_ = false;

@@ -19,9 +19,12 @@ LogPaths log_paths(const std::string& live) {
 }
 
 bool is_rotated_name(const std::string& stem, const std::string& name) {
-  // <stem>-YYYYMMDDTHHMMSSZ.jsonl
+  // <stem>-YYYYMMDDTHHMMSSZ.jsonl, or .jsonl.gz / .jsonl.zst once compressed
   constexpr std::string_view kShape = "-ddddddddTddddddZ.jsonl";
-  if (name.size() != stem.size() + kShape.size() || name.compare(0, stem.size(), stem) != 0) {
+  std::size_t len = name.size();
+  if (name.ends_with(".jsonl.gz")) len -= 3;
+  else if (name.ends_with(".jsonl.zst")) len -= 4;
+  if (len != stem.size() + kShape.size() || name.compare(0, stem.size(), stem) != 0) {
     return false;
   }
   for (std::size_t i = 0; i < kShape.size(); ++i) {
@@ -40,6 +43,17 @@ std::vector<fs::path> rotated_files(const LogPaths& p) {
     if (is_rotated_name(p.stem, name)) out.push_back(it->path());
   }
   std::sort(out.begin(), out.end());
+  // A crash between compressing a file and removing the plain one leaves
+  // both, with the same records: the chain must see them once (the plain one).
+  auto plain_of = [](const fs::path& f) {
+    std::string s = f.string();
+    return s.substr(0, s.rfind(".jsonl") + 6);
+  };
+  out.erase(std::unique(out.begin(), out.end(),
+                        [&](const fs::path& a, const fs::path& b) {
+                          return plain_of(a) == plain_of(b);
+                        }),
+            out.end());
   return out;
 }
 

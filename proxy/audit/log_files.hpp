@@ -1,5 +1,6 @@
 // Where the audit log lives on disk: the live file `audit.path` and the
-// rotated files beside it, `<stem>-YYYYMMDDTHHMMSSZ.jsonl` (UTC).
+// rotated files beside it, `<stem>-YYYYMMDDTHHMMSSZ.jsonl` (UTC), or with
+// `.gz` / `.zst` appended once compressed (audit/compression.hpp).
 #pragma once
 
 #include <filesystem>
@@ -21,7 +22,8 @@ LogPaths log_paths(const std::string& live);
 // True if `name` (a file name, no directory) is a rotated file of `stem`.
 bool is_rotated_name(const std::string& stem, const std::string& name);
 
-// The rotated files of the log, oldest first (their names sort by time).
+// The rotated files of the log, oldest first (their names sort by time);
+// a file present both plain and compressed is listed once, plain.
 std::vector<std::filesystem::path> rotated_files(const LogPaths& p);
 
 // A free name for rotating now. If a file of that second already exists

@@ -10,7 +10,9 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "audit/compression.hpp"
 #include "audit/json_line.hpp"
+#include "audit/line_reader.hpp"
 #include "audit/log_files.hpp"
 #include "log.hpp"
 
@@ -58,7 +60,44 @@ bool is_hex64(const std::string& s) {
   return true;
 }
 
+// The seq and hash of the file's last whole line, or why it is not a record.
+void read_last_record(std::string_view line, TailScan& out) {
+  auto j = nlohmann::json::parse(line, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    out.error = "last line is not valid JSON";
+    return;
+  }
+  auto seq = j.find("seq");
+  auto hash = j.find("hash");
+  if (seq == j.end() || !seq->is_number_unsigned() || hash == j.end() || !hash->is_string() ||
+      !is_hex64(hash->get<std::string>())) {
+    out.error = "last line is not an audit record (no seq or hash)";
+    return;
+  }
+  out.has_record = true;
+  out.seq = seq->get<std::uint64_t>();
+  out.hash = hash->get<std::string>();
+}
+
+// A compressed rotated file has no tail to seek to: it is read through
+// (only at start, and only when the live file holds no record yet).
+bool compressed_has_record(const std::string& path, TailScan& scan) {
+  LineReader reader(path);
+  std::string last;
+  std::string_view line;
+  bool terminated = false;
+  for (;;) {
+    auto s = reader.next(line, terminated);
+    if (s == LineReader::Status::end) break;
+    if (s == LineReader::Status::line && terminated) last.assign(line);
+    if (!terminated) scan.torn_bytes = line.size();
+  }
+  if (!last.empty()) read_last_record(last, scan);
+  return scan.has_record;
+}
+
 bool newest_has_record(const std::string& path, TailScan& scan) {
+  if (compression_of(path) != AuditCompression::off) return compressed_has_record(path, scan);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "audit: open " + path);
   try {
@@ -98,21 +137,7 @@ TailScan scan_tail(int fd) {
   if (!pread_all(fd, line.data(), line.size(), start)) {
     throw std::system_error(errno ? errno : EIO, std::generic_category(), "audit: reading tail");
   }
-  auto j = nlohmann::json::parse(line, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    out.error = "last line is not valid JSON";
-    return out;
-  }
-  auto seq = j.find("seq");
-  auto hash = j.find("hash");
-  if (seq == j.end() || !seq->is_number_unsigned() || hash == j.end() || !hash->is_string() ||
-      !is_hex64(hash->get<std::string>())) {
-    out.error = "last line is not an audit record (no seq or hash)";
-    return out;
-  }
-  out.has_record = true;
-  out.seq = seq->get<std::uint64_t>();
-  out.hash = hash->get<std::string>();
+  read_last_record(line, out);
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "audit/verify.hpp"
 
+#include "audit/compression.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include "audit/json_line.hpp"
@@ -145,7 +147,13 @@ VerifyResult verify_files(const std::vector<std::string>& files,
     std::string_view line;
     bool terminated = false;
     for (;;) {
-      auto status = reader.next(line, terminated);
+      LineReader::Status status;
+      try {
+        status = reader.next(line, terminated);
+      } catch (const CorruptData& e) {  // a changed byte in a compressed file, named
+        v.reject(reader.line_number() + 1, e.what());
+        return v.result();
+      }
       if (status == LineReader::Status::end) break;
       if (status == LineReader::Status::too_long) {
         v.reject(reader.line_number(), "line longer than 16 MiB");

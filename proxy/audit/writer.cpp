@@ -19,6 +19,7 @@
 #include "audit/json_line.hpp"
 #include "audit/json_text.hpp"
 #include "audit/log_file.hpp"
+#include "audit/compression.hpp"
 #include "audit/log_tail.hpp"
 #include "audit/syslog_sink.hpp"
 #include "log.hpp"
@@ -62,6 +63,7 @@ struct AuditWriter::Impl {
   std::size_t capacity;
   AuditFile file;
   std::unique_ptr<SyslogSink> syslog;
+  std::unique_ptr<AuditCompressor> compressor;  // rotated files, on a thread of its own
 
   // Shared with producers, under `m`.
   mutable std::mutex m;
@@ -179,6 +181,7 @@ void AuditWriter::Impl::rotate_now(const char* why) {
     gh::log(LogLevel::info, "audit: rotated (%s) %s -> %s at seq %llu hash %s", why,
             file.paths().live.c_str(), to.c_str(), static_cast<unsigned long long>(seq_written),
             hash.c_str());
+    if (compressor) compressor->enqueue(to);
     return;
   }
   next_rotate_try = Steady::now() + kRetryEvery;
@@ -416,6 +419,10 @@ AuditWriter::AuditWriter(const AuditSettings& settings, std::string instance_id,
   std::filesystem::create_directories(dir, ec);
   if (ec) throw std::system_error(ec, "audit: cannot create " + dir.string());
   ChainPosition pos = resume_chain(settings.path);
+  // Finishes compressions a crash interrupted and takes the rotated files
+  // still plain (SPEC §15); never touches the live file.
+  impl_->compressor =
+      std::make_unique<AuditCompressor>(impl_->file.paths(), settings.rotate_compress);
   impl_->hash = pos.hash;
   impl_->seq_written = pos.seq;
   impl_->next_seq = pos.seq + 1;
@@ -542,6 +549,7 @@ void AuditWriter::stop() {
   d.cv_work.notify_one();
   d.cv_space.notify_all();
   if (d.thread.joinable()) d.thread.join();
+  if (d.compressor) d.compressor->stop();  // a file in progress stays plain, resumed at start
 }
 
 bool AuditWriter::failed() const noexcept { return impl_->failed_flag.load(); }

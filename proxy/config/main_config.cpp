@@ -219,10 +219,24 @@ struct Reader {
       }
     }
     if (const Node* rot = m.get("rotate")) {
-      MapView rm(ctx, file, *rot, {"max_bytes"}, "audit.rotate");
+      MapView rm(ctx, file, *rot, {"max_bytes", "compress"}, "audit.rotate");
       if (const Node* mb = rm.ok() ? rm.get("max_bytes") : nullptr)
         if (read_size(ctx, file, *mb, a.rotate_max_bytes) && a.rotate_max_bytes < 4096)
           ctx.error(where(file, *mb), "audit.rotate.max_bytes must be at least 4KiB");
+      if (const Node* c = rm.ok() ? rm.get("compress") : nullptr) {
+        // YAML reads a bare `off` as false: accept both spellings.
+        if (c->IsScalar() && (c->Scalar() == "off" || c->Scalar() == "false")) {
+          a.rotate_compress = AuditCompression::off;
+        } else if (read_string(ctx, file, *c, text)) {
+          if (text == "gzip")
+            a.rotate_compress = AuditCompression::gzip;
+          else if (text == "zstd")
+            a.rotate_compress = AuditCompression::zstd;
+          else
+            ctx.error(where(file, *c),
+                      "audit.rotate.compress: expected gzip, zstd or off, got '" + text + "'");
+        }
+      }
     }
     if (const Node* o = m.get("on_failure"); o && read_string(ctx, file, *o, text)) {
       if (text == "block")

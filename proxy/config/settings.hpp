@@ -26,11 +26,15 @@ struct ListenerSettings {
 enum class FsyncPolicy : unsigned char { every, interval, never };
 enum class OnFailure : unsigned char { block, allow };
 
+// How rotated audit files are kept (SPEC §15): the live file never is compressed.
+enum class AuditCompression : std::uint8_t { off, gzip, zstd };
+
 struct AuditSettings {
   std::string path = "var/audit.jsonl";  // resolved against the config's directory
   FsyncPolicy fsync = FsyncPolicy::interval;
   Millis fsync_interval{1000};
   std::uint64_t rotate_max_bytes = 1ull << 30;
+  AuditCompression rotate_compress = AuditCompression::off;
   OnFailure on_failure = OnFailure::block;
   bool redact_query = false;
   std::string syslog;  // "" = off; "udp://host:port" or "unix:///dev/log"

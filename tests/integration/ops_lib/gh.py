@@ -50,7 +50,8 @@ DEPARTMENTS = """departments:
 
 def main_config(forward_port, admin_port, audit_path="var/audit.jsonl", extra_listeners="",
                 proxy_protocol=False, categories="categories/*.yaml", domain_lists="",
-                policy_categories="instant-messaging-web: block", user="", fsync="every"):
+                policy_categories="instant-messaging-web: block", user="", fsync="every",
+                audit_extra=""):
     pp = ", proxy_protocol: true" if proxy_protocol else ""
     lists = ""
     if domain_lists:
@@ -76,7 +77,7 @@ audit:
   path: "{audit_path}"
   fsync: "{fsync}"
   on_failure: block
-limits:
+{audit_extra}limits:
   drain_timeout: "2s"
   header_timeout: "5s"
 """
