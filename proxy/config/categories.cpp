@@ -206,6 +206,7 @@ void resolve_policy_categories(LoadContext& ctx) {
     if (it != ctx.policy_categories.end()) {
       it->second.defined = true;
       r.categories[i].action = it->second.action;
+      r.categories[i].scheduled = it->second.scheduled;
     } else {
       ctx.warning(i < ctx.category_where.size() ? ctx.category_where[i] : ctx.main_where,
                   "category '" + r.categories[i].id +

@@ -25,7 +25,8 @@ std::uint32_t list_category(LoadContext& ctx, const DomainListSpec& spec) {
     return kNone;
   }
   // A feed may bring its own category; policy.categories gives its action.
-  r.categories.push_back(Category{spec.category, spec.category, it->second.action});
+  r.categories.push_back(
+      Category{spec.category, spec.category, it->second.action, it->second.scheduled});
   ctx.category_where.push_back(it->second.where);
   return static_cast<std::uint32_t>(r.categories.size() - 1);
 }

@@ -186,7 +186,8 @@ struct Reader {
       if (!read_string(ctx, file, key, id)) continue;
       PolicyCategory pc;
       pc.where = where(file, key);
-      if (!read_verdict(ctx, file, value, pc.action)) continue;
+      // Kept even when wrong (the error rejects the tree): no second message about it.
+      read_category_verdict(ctx, file, value, pc.action, pc.scheduled);
       if (!ctx.policy_categories.emplace(id, pc).second)
         ctx.error(pc.where, "duplicate key '" + id + "' in policy.categories");
     }
@@ -312,8 +313,8 @@ void load_main_config(LoadContext& ctx, const std::string& path) {
   auto root = load_yaml_file(ctx, path, nullptr);
   if (!root) return;
   MapView top(ctx, path, *root,
-              {"listen", "admin", "user", "pac", "clients", "connect", "include", "policy", "audit",
-               "limits", "tls_intercept", "block_page"},
+              {"listen", "admin", "user", "pac", "clients", "connect", "include", "schedules",
+               "policy", "audit", "limits", "tls_intercept", "block_page"},
               "the main config");
   if (!top.ok() && !root->IsMap()) return;
   Reader rd{ctx, path, s.config_dir, s, *ctx.rules};
@@ -329,7 +330,10 @@ void load_main_config(LoadContext& ctx, const std::string& path) {
     ctx.rules->clients_allow.insert(*Cidr::parse("::1/128"), 0);
   }
   if (const Node* n = top.get("connect")) rd.connect(*n);
+  if (const Node* n = top.get("schedules")) load_schedules(ctx, path, *n);  // before policy
   if (const Node* n = top.get("policy")) rd.policy(*n);  // before include: the time zone
+  if (!ctx.rules->schedules.empty())
+    ctx.rules->local_time = UtcOffsets(zone_offsets(ctx.rules->policy.timezone));
   if (const Node* n = top.get("include")) rd.include(*n);
   if (const Node* n = top.get("audit"))
     rd.audit(*n);
