@@ -99,13 +99,13 @@ int test(const TestOptions& o) {
   std::vector<Failure> failures;
   for (const std::string& file : o.files) {
     PolicyTestFile f = load_policy_tests(file);
+    // A broken expectation is a failing one: it must not pass silently.
+    failed += f.broken;
     for (const Diagnostic& d : f.diagnostics) {
-      // A broken expectation is a failing one: it must not pass silently.
-      if (d.severity == Severity::error) {
-        ++failed;
+      if (!o.json)
+        std::fprintf(stderr, "%s\n", d.format().c_str());
+      else if (d.severity == Severity::error)
         failures.push_back({d.file, d.line, "", "", "", d.message, ""});
-      }
-      if (!o.json) std::fprintf(stderr, "%s\n", d.format().c_str());
     }
     for (const PolicyTestCase& c : f.cases) {
       if (!c.user.empty() && users_ignored++ == 0)

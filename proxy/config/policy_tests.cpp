@@ -34,9 +34,17 @@ bool known_value(LoadContext& ctx, const std::string& file, const Node& n, std::
   return true;
 }
 
-void read_case(LoadContext& ctx, const std::string& file, const Node& item, PolicyTestFile& out) {
+std::size_t errors(const LoadContext& ctx) {
+  std::size_t n = 0;
+  for (const Diagnostic& d : ctx.diags) n += d.severity == Severity::error;
+  return n;
+}
+
+// Reads one entry into out.cases; false if it has an error.
+bool read_case(LoadContext& ctx, const std::string& file, const Node& item, PolicyTestFile& out) {
+  const std::size_t errors_before = errors(ctx);
   MapView m(ctx, file, item, {"target", "client", "user", "at", "expect"}, "test");
-  if (!m.ok()) return;
+  if (!m.ok()) return false;
   PolicyTestCase c;
   c.file = file;
   c.line = m.at().line;
@@ -57,11 +65,11 @@ void read_case(LoadContext& ctx, const std::string& file, const Node& item, Poli
     }
   }
   const Node* e = m.require("expect");
-  if (!e) return;
+  if (!e) return false;
   MapView x(ctx, file, *e,
             {"action", "reason", "category", "app", "department", "approval", "schedule"},
             "expect");
-  if (!x.ok()) return;
+  if (!x.ok()) return false;
   for (std::string_view key : kExpectKeys) {
     const Node* v = x.get(key);
     if (!v) continue;
@@ -76,11 +84,13 @@ void read_case(LoadContext& ctx, const std::string& file, const Node& item, Poli
     }
     c.expect.push_back(std::move(pe));
   }
+  if (errors(ctx) != errors_before) return false;
   if (c.expect.empty()) {
     ctx.error(x.at(), "expect names nothing to check");
-    ok = false;
+    return false;
   }
   if (ok) out.cases.push_back(std::move(c));
+  return ok;
 }
 
 }  // namespace
@@ -89,11 +99,14 @@ PolicyTestFile load_policy_tests(const std::string& path) {
   PolicyTestFile out;
   LoadContext ctx(TimePoint{});
   auto root = load_yaml_file(ctx, path, nullptr);
+  if (!root) ++out.broken;  // unreadable, or not YAML
   if (root && !root->IsNull()) {
     if (!root->IsSequence()) {
       ctx.error(where(path, *root), "a test file is a list of { target: ..., expect: {...} }");
+      ++out.broken;
     } else {
-      for (const Node& item : *root) read_case(ctx, path, item, out);
+      for (const Node& item : *root)
+        if (!read_case(ctx, path, item, out)) ++out.broken;
     }
   }
   ctx.sort_diagnostics();

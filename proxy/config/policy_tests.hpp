@@ -35,7 +35,8 @@ struct PolicyTestCase {
 
 struct PolicyTestFile {
   std::vector<PolicyTestCase> cases;
-  std::vector<Diagnostic> diagnostics;  // problems in the file itself (errors: it cannot be run whole)
+  std::vector<Diagnostic> diagnostics;  // problems in the file itself
+  std::size_t broken = 0;               // entries with an error: counted as failed, never run
 };
 
 PolicyTestFile load_policy_tests(const std::string& path);
