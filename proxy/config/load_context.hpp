@@ -15,6 +15,7 @@
 
 #include "config/diagnostic.hpp"
 #include "config/settings.hpp"
+#include "config/v2fly.hpp"
 #include "policy/rule_set.hpp"
 
 namespace gh {
@@ -37,6 +38,10 @@ struct DomainListSpec {
   std::string path;  // as shown (joined with the config's directory)
   std::string category;
   bool suffix = false;
+  bool v2fly = false;              // format: v2fly (each line says suffix or exact)
+  std::vector<AttrFilter> attrs;   // attrs: ["!cn"], v2fly only
+  bool skip_bad_lines = true;      // on_error: skip (default) | reject
+  bool broken = false;             // its options had errors: defines its category, loads nothing
   Where where;           // the list entry in the main config
   Where category_where;  // its category: value
 };

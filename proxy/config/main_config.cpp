@@ -131,27 +131,75 @@ struct Reader {
     const Node* lists = m.get("domain_lists");
     if (!lists || !read_sequence(ctx, file, *lists, "include.domain_lists")) return;
     for (const Node& item : *lists) {
-      MapView l(ctx, file, item, {"file", "category", "match"}, "domain list");
+      MapView l(ctx, file, item, {"file", "category", "match", "format", "attrs", "on_error"},
+                "domain list");
       if (!l.ok()) continue;
       DomainListSpec spec;
       spec.where = where(file, item);
+      spec.broken = !domain_list_options(l, spec);
       const Node* f = l.require("file");
       const Node* c = l.require("category");
-      const Node* mt = l.require("match");
-      if (!f || !c || !mt) continue;
+      const Node* mt = spec.v2fly ? l.get("match") : l.require("match");
+      if (!f || !c || (!mt && !spec.v2fly)) continue;
       if (!read_string(ctx, file, *f, text)) continue;
       spec.path = join_path(dir, text);
       spec.where = where(file, *f);
       if (!read_string(ctx, file, *c, spec.category)) continue;
       spec.category_where = where(file, *c);
-      if (!read_string(ctx, file, *mt, text)) continue;
-      if (text != "suffix" && text != "exact") {
-        ctx.error(where(file, *mt), "expected suffix or exact, got '" + text + "'");
-        continue;
+      if (mt && spec.v2fly) {
+        ctx.error(where(file, *mt), "format: v2fly lists need no match: (each line says it)");
+        spec.broken = true;
+      } else if (mt) {
+        if (!read_string(ctx, file, *mt, text)) continue;
+        if (text != "suffix" && text != "exact") {
+          ctx.error(where(file, *mt), "expected suffix or exact, got '" + text + "'");
+          continue;
+        }
+        spec.suffix = text == "suffix";
       }
-      spec.suffix = text == "suffix";
       inc.domain_lists.push_back(std::move(spec));
     }
+  }
+
+  // format:, attrs: and on_error: of a domain list (SPEC §13, §17).
+  bool domain_list_options(const MapView& l, DomainListSpec& spec) {
+    std::string text;
+    bool ok = true;
+    if (const Node* fm = l.get("format"); fm && read_string(ctx, file, *fm, text)) {
+      if (text == "v2fly") {
+        spec.v2fly = true;
+      } else if (text != "plain") {
+        ctx.error(where(file, *fm), "expected plain or v2fly, got '" + text + "'");
+        ok = false;
+      }
+    }
+    if (const Node* oe = l.get("on_error"); oe && read_string(ctx, file, *oe, text)) {
+      if (text == "reject") {
+        spec.skip_bad_lines = false;
+      } else if (text != "skip") {
+        ctx.error(where(file, *oe), "expected skip or reject, got '" + text + "'");
+        ok = false;
+      }
+    }
+    const Node* at = l.get("attrs");
+    if (!at) return ok;
+    if (!spec.v2fly) {
+      ctx.error(where(file, *at), "attrs: filters the tags of a format: v2fly list");
+      return false;
+    }
+    if (!read_sequence(ctx, file, *at, "attrs")) return false;
+    for (const Node& a : *at) {
+      AttrFilter f;
+      if (!read_string(ctx, file, a, text)) {
+        ok = false;
+      } else if (!parse_attr_filter(text, f)) {
+        ctx.error(where(file, a), "bad tag filter '" + text + "' (use e.g. cn or !cn)");
+        ok = false;
+      } else {
+        spec.attrs.push_back(std::move(f));
+      }
+    }
+    return ok;
   }
 
   void policy(const Node& n) {

@@ -31,6 +31,8 @@ Classification classify_host(const RuleSet& r, std::string_view host) noexcept {
     return {};
   }
   if (auto hit = r.domains.lookup(host)) return from_entry(r, hit->value);
+  // Feed regexes and keywords only when no domain rule names the host (SPEC §13).
+  if (auto e = r.host_patterns.match(host)) return from_entry(r, *e);
   return {};
 }
 

@@ -9,6 +9,7 @@
 
 #include "policy/cidr_table.hpp"
 #include "policy/domain_matcher.hpp"
+#include "policy/host_patterns.hpp"
 #include "policy/ip_address.hpp"
 #include "policy/schedule.hpp"
 #include "policy/types.hpp"
@@ -108,6 +109,8 @@ struct RuleSet {
   CidrTable clients_allow;        // value unused
   std::vector<std::uint16_t> connect_ports{443};
   PolicySettings policy;
+  HostPatterns host_patterns;       // v2fly regexp:/keyword: lines, after a domain miss -> RuleEntry
+  std::uint64_t skipped_list_lines = 0;  // bad feed lines dropped under on_error: skip
   std::vector<Schedule> schedules;  // SPEC §13, named weekly windows
   UtcOffsets local_time;            // policy.timezone, for schedules
 
