@@ -266,3 +266,20 @@ TEST_CASE("duplicate keys are errors (YAML would silently keep one)", "[config][
   t.write("gatehouse.yaml", std::string(kMain) + "  timezone: \"UTC\"\n");
   CHECK(diags_of(t) == "gatehouse.yaml:11:3: error: duplicate key 'timezone' in policy\n");
 }
+
+TEST_CASE("a rule that blocks a vendor's whole domain is flagged unless meant",
+          "[config][diagnostics]") {
+  TempTree t;
+  write_base(t);
+  t.write("categories/im.yaml", replace(kIm, ".web.chat.example.com", ".qq.com"));
+  CHECK(diags_of(t) ==
+        "categories/im.yaml:6:15: warning: rule '.qq.com' blocks the vendor's whole domain, not "
+        "its web client; list the web client's hosts, or mark the app whole_domain: true\n");
+  t.write("categories/im.yaml", replace(replace(kIm, ".web.chat.example.com", ".qq.com"),
+                                        "    title: Chat Web\n",
+                                        "    title: Chat Web\n    whole_domain: true\n"));
+  CHECK(diags_of(t).empty());
+  // An exact rule names one host, not the domain.
+  t.write("categories/im.yaml", replace(kIm, ".web.chat.example.com", "qq.com"));
+  CHECK(diags_of(t).empty());
+}
