@@ -32,6 +32,12 @@ int main(int argc, char** argv) {
                    "http://URL, https://host/..., host:port, host, or sni:host")
       ->required();
 
+  TestOptions test_opts;
+  auto* test_cmd = app.add_subcommand("test", "check policy expectations (exit 1 if any fails)");
+  test_cmd->add_option("--config", config, "main config file");
+  test_cmd->add_flag("--json", test_opts.json, "results as one JSON object");
+  test_cmd->add_option("files", test_opts.files, "expectation files (YAML)")->required();
+
   auto* pac_cmd = app.add_subcommand("pac", "print the PAC file serve publishes");
   pac_cmd->add_option("--config", config, "main config file");
 
@@ -74,6 +80,10 @@ int main(int argc, char** argv) {
   if (*explain_cmd) {
     explain_opts.config = config;
     return explain(explain_opts);
+  }
+  if (*test_cmd) {
+    test_opts.config = config;
+    return test(test_opts);
   }
   if (*pac_cmd) return pac(PacOptions{config});
   if (*verify_cmd) return audit_verify(verify_opts);

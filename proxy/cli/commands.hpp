@@ -22,6 +22,13 @@ struct ExplainOptions {
 };
 int explain(const ExplainOptions& o);
 
+struct TestOptions {
+  std::string config;
+  bool json = false;
+  std::vector<std::string> files;
+};
+int test(const TestOptions& o);
+
 struct PacOptions {
   std::string config;
 };

@@ -42,6 +42,42 @@ std::mutex& tz_mutex() {
   return m;
 }
 
+bool is_utc(const std::string& zone) noexcept {
+  return zone == "UTC" || zone == "Etc/UTC" || zone == "GMT" || zone == "Etc/GMT" ||
+         zone == "Zulu" || zone == "Etc/Zulu" || zone == "Universal" || zone == "Etc/Universal";
+}
+
+// Sets TZ for the lifetime of the object (under tz_mutex), then restores it.
+class ZoneScope {
+ public:
+  explicit ZoneScope(const std::string& zone) : lock_(tz_mutex()) {
+    const char* old = std::getenv("TZ");
+    had_ = old != nullptr;
+    if (had_) saved_ = old;
+    ::setenv("TZ", zone.c_str(), 1);
+    ::tzset();
+  }
+  ~ZoneScope() {
+    if (had_)
+      ::setenv("TZ", saved_.c_str(), 1);
+    else
+      ::unsetenv("TZ");
+    ::tzset();
+  }
+  ZoneScope(const ZoneScope&) = delete;
+  ZoneScope& operator=(const ZoneScope&) = delete;
+
+ private:
+  std::lock_guard<std::mutex> lock_;
+  bool had_ = false;
+  std::string saved_;
+};
+
+long gmtoff_at(std::time_t t) noexcept {
+  std::tm tm{};
+  return ::localtime_r(&t, &tm) ? tm.tm_gmtoff : 0;
+}
+
 }  // namespace
 
 std::optional<CalendarDate> parse_date(std::string_view t) noexcept {
@@ -68,29 +104,22 @@ bool zone_exists(std::string_view name) {
 std::optional<TimePoint> local_midnight(const std::string& zone, CalendarDate date) {
   // UTC needs no zone rules, and the environment is best left untouched
   // (setenv races with getenv in other threads).
-  if (zone == "UTC" || zone == "Etc/UTC" || zone == "GMT" || zone == "Etc/GMT" || zone == "Zulu" ||
-      zone == "Etc/Zulu" || zone == "Universal" || zone == "Etc/Universal") {
+  if (is_utc(zone)) {
     // days_from_civil is linear in the day, so day 32 of March is April 1st.
     const long long days = days_from_civil(date.year, date.month, date.day);
     return TimePoint(
         std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(days * 86400LL)));
   }
-  std::lock_guard lock(tz_mutex());
-  const char* old = std::getenv("TZ");
-  const std::string saved = old ? old : "";
-  ::setenv("TZ", zone.c_str(), 1);
-  ::tzset();
-  std::tm tm{};
-  tm.tm_year = date.year - 1900;
-  tm.tm_mon = date.month - 1;
-  tm.tm_mday = date.day;
-  tm.tm_isdst = -1;  // let the zone rules decide
-  const std::time_t t = std::mktime(&tm);
-  if (old)
-    ::setenv("TZ", saved.c_str(), 1);
-  else
-    ::unsetenv("TZ");
-  ::tzset();
+  std::time_t t = 0;
+  {
+    ZoneScope scope(zone);
+    std::tm tm{};
+    tm.tm_year = date.year - 1900;
+    tm.tm_mon = date.month - 1;
+    tm.tm_mday = date.day;
+    tm.tm_isdst = -1;  // let the zone rules decide
+    t = std::mktime(&tm);
+  }
   if (t == static_cast<std::time_t>(-1)) return std::nullopt;
   return Clock::from_time_t(t);
 }
@@ -137,6 +166,31 @@ std::optional<TimePoint> parse_rfc3339(std::string_view s) noexcept {
                          hh * 3600LL + mm * 60LL + ss - offset_s;
   return TimePoint(std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(secs) +
                                                                std::chrono::microseconds(frac_us)));
+}
+
+std::vector<OffsetChange> zone_offsets(const std::string& zone) {
+  std::vector<OffsetChange> out;
+  if (is_utc(zone)) return out;
+  ZoneScope scope(zone);
+  // Offsets change at most a few times a year and never twice within a day,
+  // so a daily sample finds every change; bisection then finds its second.
+  constexpr std::time_t kDay = 86400;
+  const std::time_t first = 0;                                             // 1970-01-01
+  const std::time_t last = static_cast<std::time_t>(days_from_civil(2100, 1, 1)) * kDay;
+  long prev = gmtoff_at(first);
+  out.push_back(OffsetChange{first, static_cast<std::int32_t>(prev)});
+  for (std::time_t t = first + kDay; t <= last; t += kDay) {
+    const long now = gmtoff_at(t);
+    if (now == prev) continue;
+    std::time_t lo = t - kDay, hi = t;  // offset(lo) == prev, offset(hi) == now
+    while (hi - lo > 1) {
+      const std::time_t mid = lo + (hi - lo) / 2;
+      (gmtoff_at(mid) == prev ? lo : hi) = mid;
+    }
+    out.push_back(OffsetChange{static_cast<std::int64_t>(hi), static_cast<std::int32_t>(now)});
+    prev = now;
+  }
+  return out;
 }
 
 std::string format_utc(TimePoint t) {

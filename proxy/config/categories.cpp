@@ -22,6 +22,18 @@ bool valid_id(std::string_view id) {
   return true;
 }
 
+// Registrable domains of vendors whose other services and device sync live
+// beside the web clients the shipped categories block (README "Category files").
+bool is_vendor_domain(std::string_view d) noexcept {
+  static constexpr std::string_view kVendors[] = {
+      "google.com", "microsoft.com", "live.com",  "qq.com",     "apple.com",      "icloud.com",
+      "yahoo.com",  "baidu.com",     "163.com",   "sina.com.cn", "facebook.com", "aol.com",
+      "aliyun.com", "office.com",    "weixin.qq.com"};
+  for (std::string_view v : kVendors)
+    if (v == d) return true;
+  return false;
+}
+
 Verdict policy_action(const LoadContext& ctx, std::string_view category) {
   auto it = ctx.policy_categories.find(category);
   return it == ctx.policy_categories.end() ? Verdict::allow : it->second.action;
@@ -70,6 +82,7 @@ class CategoryFile {
   std::uint32_t category_ = kNone;
   std::uint32_t file_index_ = kNone;
   std::string canonical_;
+  bool whole_domain_ = false;  // the app being read says it means a vendor's whole domain
 
   std::uint32_t new_entry(std::uint32_t source, const Node& n) {
     r_.entries.push_back(RuleEntry{source, static_cast<std::uint32_t>(n.Mark().line + 1)});
@@ -77,7 +90,8 @@ class CategoryFile {
   }
 
   void app(const Node& n) {
-    MapView m(ctx_, file_, n, {"id", "title", "domains", "urls", "networks"}, "app");
+    MapView m(ctx_, file_, n, {"id", "title", "domains", "urls", "networks", "whole_domain"},
+              "app");
     if (!m.ok()) return;
     const Node* id = m.require("id");
     std::string aid;
@@ -95,6 +109,8 @@ class CategoryFile {
     a.title = aid;
     a.category = category_;
     if (const Node* t = m.get("title")) read_string(ctx_, file_, *t, a.title);
+    whole_domain_ = false;
+    if (const Node* w = m.get("whole_domain")) read_bool(ctx_, file_, *w, whole_domain_);
     const auto app_index = static_cast<std::uint32_t>(r_.apps.size());
     r_.apps.push_back(std::move(a));
     const auto source = static_cast<std::uint32_t>(r_.sources.size());
@@ -139,7 +155,10 @@ class CategoryFile {
       return;
     }
     ctx_.app_rules.push_back(AppRule{canonical_, suffix, entry, where(file_, item)});
-    return;
+    if (suffix && !whole_domain_ && is_vendor_domain(canonical_))
+      ctx_.warning(where(file_, item),
+                   "rule '" + text + "' blocks the vendor's whole domain, not its web client; "
+                   "list the web client's hosts, or mark the app whole_domain: true");
   }
 
   void url(std::uint32_t source, const Node& item) {
@@ -206,6 +225,7 @@ void resolve_policy_categories(LoadContext& ctx) {
     if (it != ctx.policy_categories.end()) {
       it->second.defined = true;
       r.categories[i].action = it->second.action;
+      r.categories[i].scheduled = it->second.scheduled;
     } else {
       ctx.warning(i < ctx.category_where.size() ? ctx.category_where[i] : ctx.main_where,
                   "category '" + r.categories[i].id +

@@ -15,6 +15,7 @@
 
 #include "config/diagnostic.hpp"
 #include "config/settings.hpp"
+#include "config/v2fly.hpp"
 #include "policy/rule_set.hpp"
 
 namespace gh {
@@ -28,6 +29,7 @@ struct Where {
 
 struct PolicyCategory {
   Verdict action = Verdict::allow;
+  std::vector<ScheduledVerdict> scheduled;  // a first-match list's scheduled entries
   Where where;
   bool defined = false;  // by a category file or a domain list
 };
@@ -36,6 +38,10 @@ struct DomainListSpec {
   std::string path;  // as shown (joined with the config's directory)
   std::string category;
   bool suffix = false;
+  bool v2fly = false;              // format: v2fly (each line says suffix or exact)
+  std::vector<AttrFilter> attrs;   // attrs: ["!cn"], v2fly only
+  bool skip_bad_lines = true;      // on_error: skip (default) | reject
+  bool broken = false;             // its options had errors: defines its category, loads nothing
   Where where;           // the list entry in the main config
   Where category_where;  // its category: value
 };
@@ -136,7 +142,14 @@ bool read_sequence(LoadContext& ctx, const std::string& file, const YAML::Node& 
 // "host:port" / "[v6]:port" with an IP literal host (listeners) or any host (pac.proxy).
 bool valid_host_port(std::string_view text, bool ip_only);
 
+// A category verdict: `block`, or a first-match list
+// `[{schedule: lunch, action: monitor}, {action: block}]` (SPEC §13). Needs
+// the schedules loaded; reports at the node and returns false on a problem.
+bool read_category_verdict(LoadContext& ctx, const std::string& file, const YAML::Node& n,
+                           Verdict& action, std::vector<ScheduledVerdict>& scheduled);
+
 // Stages, in the order load_config() runs them.
+void load_schedules(LoadContext& ctx, const std::string& file, const YAML::Node& n);
 void load_main_config(LoadContext& ctx, const std::string& path);
 void load_category_files(LoadContext& ctx);
 void load_domain_lists(LoadContext& ctx);

@@ -49,6 +49,8 @@ LoadResult load_config(const std::string& path, TimePoint now) {
   load_approvals(ctx);
   RuleSet& r = *ctx.rules;
   if (!r.urls.compile()) ctx.error(ctx.main_where, "the urls: patterns exceed re2's memory limit");
+  if (!r.host_patterns.compile())
+    ctx.error(ctx.main_where, "the feeds' regexp:/keyword: lines exceed re2's memory limit");
   r.domains = std::move(ctx.domains).build();
   check_shadowed_rules(ctx);
   ctx.sort_diagnostics();

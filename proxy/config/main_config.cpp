@@ -131,27 +131,75 @@ struct Reader {
     const Node* lists = m.get("domain_lists");
     if (!lists || !read_sequence(ctx, file, *lists, "include.domain_lists")) return;
     for (const Node& item : *lists) {
-      MapView l(ctx, file, item, {"file", "category", "match"}, "domain list");
+      MapView l(ctx, file, item, {"file", "category", "match", "format", "attrs", "on_error"},
+                "domain list");
       if (!l.ok()) continue;
       DomainListSpec spec;
       spec.where = where(file, item);
+      spec.broken = !domain_list_options(l, spec);
       const Node* f = l.require("file");
       const Node* c = l.require("category");
-      const Node* mt = l.require("match");
-      if (!f || !c || !mt) continue;
+      const Node* mt = spec.v2fly ? l.get("match") : l.require("match");
+      if (!f || !c || (!mt && !spec.v2fly)) continue;
       if (!read_string(ctx, file, *f, text)) continue;
       spec.path = join_path(dir, text);
       spec.where = where(file, *f);
       if (!read_string(ctx, file, *c, spec.category)) continue;
       spec.category_where = where(file, *c);
-      if (!read_string(ctx, file, *mt, text)) continue;
-      if (text != "suffix" && text != "exact") {
-        ctx.error(where(file, *mt), "expected suffix or exact, got '" + text + "'");
-        continue;
+      if (mt && spec.v2fly) {
+        ctx.error(where(file, *mt), "format: v2fly lists need no match: (each line says it)");
+        spec.broken = true;
+      } else if (mt) {
+        if (!read_string(ctx, file, *mt, text)) continue;
+        if (text != "suffix" && text != "exact") {
+          ctx.error(where(file, *mt), "expected suffix or exact, got '" + text + "'");
+          continue;
+        }
+        spec.suffix = text == "suffix";
       }
-      spec.suffix = text == "suffix";
       inc.domain_lists.push_back(std::move(spec));
     }
+  }
+
+  // format:, attrs: and on_error: of a domain list (SPEC §13, §17).
+  bool domain_list_options(const MapView& l, DomainListSpec& spec) {
+    std::string text;
+    bool ok = true;
+    if (const Node* fm = l.get("format"); fm && read_string(ctx, file, *fm, text)) {
+      if (text == "v2fly") {
+        spec.v2fly = true;
+      } else if (text != "plain") {
+        ctx.error(where(file, *fm), "expected plain or v2fly, got '" + text + "'");
+        ok = false;
+      }
+    }
+    if (const Node* oe = l.get("on_error"); oe && read_string(ctx, file, *oe, text)) {
+      if (text == "reject") {
+        spec.skip_bad_lines = false;
+      } else if (text != "skip") {
+        ctx.error(where(file, *oe), "expected skip or reject, got '" + text + "'");
+        ok = false;
+      }
+    }
+    const Node* at = l.get("attrs");
+    if (!at) return ok;
+    if (!spec.v2fly) {
+      ctx.error(where(file, *at), "attrs: filters the tags of a format: v2fly list");
+      return false;
+    }
+    if (!read_sequence(ctx, file, *at, "attrs")) return false;
+    for (const Node& a : *at) {
+      AttrFilter f;
+      if (!read_string(ctx, file, a, text)) {
+        ok = false;
+      } else if (!parse_attr_filter(text, f)) {
+        ctx.error(where(file, a), "bad tag filter '" + text + "' (use e.g. cn or !cn)");
+        ok = false;
+      } else {
+        spec.attrs.push_back(std::move(f));
+      }
+    }
+    return ok;
   }
 
   void policy(const Node& n) {
@@ -192,7 +240,8 @@ struct Reader {
       if (!read_string(ctx, file, key, id)) continue;
       PolicyCategory pc;
       pc.where = where(file, key);
-      if (!read_verdict(ctx, file, value, pc.action)) continue;
+      // Kept even when wrong (the error rejects the tree): no second message about it.
+      read_category_verdict(ctx, file, value, pc.action, pc.scheduled);
       if (!ctx.policy_categories.emplace(id, pc).second)
         ctx.error(pc.where, "duplicate key '" + id + "' in policy.categories");
     }
@@ -332,8 +381,8 @@ void load_main_config(LoadContext& ctx, const std::string& path) {
   auto root = load_yaml_file(ctx, path, nullptr);
   if (!root) return;
   MapView top(ctx, path, *root,
-              {"listen", "admin", "user", "pac", "clients", "connect", "include", "policy", "audit",
-               "limits", "tls_intercept", "block_page"},
+              {"listen", "admin", "user", "pac", "clients", "connect", "include", "schedules",
+               "policy", "audit", "limits", "tls_intercept", "block_page"},
               "the main config");
   if (!top.ok() && !root->IsMap()) return;
   Reader rd{ctx, path, s.config_dir, s, *ctx.rules};
@@ -349,7 +398,10 @@ void load_main_config(LoadContext& ctx, const std::string& path) {
     ctx.rules->clients_allow.insert(*Cidr::parse("::1/128"), 0);
   }
   if (const Node* n = top.get("connect")) rd.connect(*n);
+  if (const Node* n = top.get("schedules")) load_schedules(ctx, path, *n);  // before policy
   if (const Node* n = top.get("policy")) rd.policy(*n);  // before include: the time zone
+  if (!ctx.rules->schedules.empty())
+    ctx.rules->local_time = UtcOffsets(zone_offsets(ctx.rules->policy.timezone));
   if (const Node* n = top.get("include")) rd.include(*n);
   if (const Node* n = top.get("audit"))
     rd.audit(*n);

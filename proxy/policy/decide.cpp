@@ -31,6 +31,8 @@ Classification classify_host(const RuleSet& r, std::string_view host) noexcept {
     return {};
   }
   if (auto hit = r.domains.lookup(host)) return from_entry(r, hit->value);
+  // Feed regexes and keywords only when no domain rule names the host (SPEC §13).
+  if (auto e = r.host_patterns.match(host)) return from_entry(r, *e);
   return {};
 }
 
@@ -69,6 +71,37 @@ std::uint32_t find_approval(const RuleSet& r, const Request& req, std::uint32_t 
   return kNone;
 }
 
+// A category's verdict and the schedule that chose it (kNone: the plain one).
+struct ChosenVerdict {
+  Verdict action = Verdict::allow;
+  std::uint32_t schedule = kNone;
+};
+
+// First-match list of SPEC §13: the first entry whose schedule is in force,
+// else the entry without a schedule.
+ChosenVerdict first_in_force(const RuleSet& r, std::span<const ScheduledVerdict> scheduled,
+                             Verdict otherwise, TimePoint now) noexcept {
+  if (scheduled.empty()) return {otherwise, kNone};
+  const std::uint32_t minute = r.local_time.minute_of_week(now);
+  for (const ScheduledVerdict& s : scheduled)
+    if (s.schedule < r.schedules.size() && r.schedules[s.schedule].in_force(minute))
+      return {s.action, s.schedule};
+  return {otherwise, kNone};
+}
+
+// The department's own verdict for the category if it has one (SPEC §13),
+// else the category's.
+ChosenVerdict category_verdict(const RuleSet& r, std::uint32_t category, std::uint32_t department,
+                               TimePoint now) noexcept {
+  if (category == kNone) return {r.policy.uncategorized, kNone};
+  if (department < r.departments.size()) {
+    for (const DepartmentVerdict& o : r.departments[department].overrides)
+      if (o.category == category) return first_in_force(r, o.scheduled, o.action, now);
+  }
+  const Category& c = r.categories[category];
+  return first_in_force(r, c.scheduled, c.action, now);
+}
+
 // Steps 4-6 for one classification.
 Decision judge(const RuleSet& r, const Request& req, std::uint32_t department,
                const Classification& c, std::string_view name, TimePoint now) noexcept {
@@ -77,7 +110,9 @@ Decision judge(const RuleSet& r, const Request& req, std::uint32_t department,
   d.category = c.category;
   d.app = c.app;
   d.rule = c.entry;
-  const Verdict v = c.category == kNone ? r.policy.uncategorized : r.categories[c.category].action;
+  const ChosenVerdict chosen = category_verdict(r, c.category, department, now);
+  d.schedule = chosen.schedule;
+  const Verdict v = chosen.action;
   if (v == Verdict::allow) {  // step 4
     d.reason = c.category == kNone ? Reason::uncategorized : Reason::category_allowed;
     return d;
@@ -224,6 +259,9 @@ std::string_view department_id(const RuleSet& r, const Decision& d) noexcept {
 }
 std::string_view approval_id(const RuleSet& r, const Decision& d) noexcept {
   return d.approval < r.approvals.size() ? std::string_view(r.approvals[d.approval].id) : "";
+}
+std::string_view schedule_id(const RuleSet& r, const Decision& d) noexcept {
+  return d.schedule < r.schedules.size() ? std::string_view(r.schedules[d.schedule].id) : "";
 }
 
 }  // namespace gh

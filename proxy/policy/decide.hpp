@@ -48,6 +48,7 @@ struct Decision {
   std::uint32_t department = kNone;
   std::uint32_t rule = kNone;      // RuleEntry index
   std::uint32_t approval = kNone;  // Approval index
+  std::uint32_t schedule = kNone;  // Schedule whose list entry gave the verdict (SPEC §13)
 };
 
 Decision decide(const RuleSet& rules, const Request& req, TimePoint now) noexcept;
@@ -66,5 +67,6 @@ std::string_view category_id(const RuleSet& r, const Decision& d) noexcept;
 std::string_view app_id(const RuleSet& r, const Decision& d) noexcept;
 std::string_view department_id(const RuleSet& r, const Decision& d) noexcept;
 std::string_view approval_id(const RuleSet& r, const Decision& d) noexcept;
+std::string_view schedule_id(const RuleSet& r, const Decision& d) noexcept;
 
 }  // namespace gh

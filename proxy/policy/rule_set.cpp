@@ -26,5 +26,8 @@ std::uint32_t RuleSet::app_index(std::string_view id) const noexcept { return in
 std::uint32_t RuleSet::department_index(std::string_view id) const noexcept {
   return index_of(departments, id);
 }
+std::uint32_t RuleSet::schedule_index(std::string_view id) const noexcept {
+  return index_of(schedules, id);
+}
 
 }  // namespace gh

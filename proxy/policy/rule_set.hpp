@@ -9,7 +9,9 @@
 
 #include "policy/cidr_table.hpp"
 #include "policy/domain_matcher.hpp"
+#include "policy/host_patterns.hpp"
 #include "policy/ip_address.hpp"
+#include "policy/schedule.hpp"
 #include "policy/types.hpp"
 #include "policy/url_patterns.hpp"
 
@@ -21,6 +23,9 @@ struct Category {
   std::string id;  // "instant-messaging-web"
   std::string title;
   Verdict action = Verdict::allow;  // policy.categories[id], default allow
+  // A first-match list (SPEC §13): these, in order, while their schedule is
+  // in force; `action` otherwise.
+  std::vector<ScheduledVerdict> scheduled = {};
 };
 
 struct App {
@@ -29,10 +34,19 @@ struct App {
   std::uint32_t category = kNone;
 };
 
+// A department's own verdict for one category (SPEC §13), in place of the
+// category's; approvals still apply on top.
+struct DepartmentVerdict {
+  std::uint32_t category = kNone;
+  std::vector<ScheduledVerdict> scheduled;  // first in force wins
+  Verdict action = Verdict::allow;          // otherwise
+};
+
 struct Department {
   std::string id;  // "immigration"
   std::string name;
   std::string head;
+  std::vector<DepartmentVerdict> overrides = {};  // few: searched linearly
 };
 
 enum class ApprovalScope : std::uint8_t { app, category, domain };
@@ -96,12 +110,17 @@ struct RuleSet {
   CidrTable clients_allow;        // value unused
   std::vector<std::uint16_t> connect_ports{443};
   PolicySettings policy;
+  HostPatterns host_patterns;       // v2fly regexp:/keyword: lines, after a domain miss -> RuleEntry
+  std::uint64_t skipped_list_lines = 0;  // bad feed lines dropped under on_error: skip
+  std::vector<Schedule> schedules;  // SPEC §13, named weekly windows
+  UtcOffsets local_time;            // policy.timezone, for schedules
 
   // "file:line" of a rule entry (allocates; for output, not the hot path).
   std::string location(std::uint32_t entry) const;
   std::uint32_t category_index(std::string_view id) const noexcept;  // kNone if unknown
   std::uint32_t app_index(std::string_view id) const noexcept;
   std::uint32_t department_index(std::string_view id) const noexcept;
+  std::uint32_t schedule_index(std::string_view id) const noexcept;
 };
 
 }  // namespace gh

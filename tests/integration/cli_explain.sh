@@ -17,44 +17,47 @@ expect() {  # expect 'JSON' args...
 im=rules/categories/instant-messaging-web.yaml
 
 # https:// = CONNECT host:443 then the SNI; blocked from an undeclared client.
-expect '{"action":"block","reason":"category-blocked","category":"instant-messaging-web","app":"whatsapp-web","department":null,"rule":"'$im':10","approval":null,"expires":null}' \
+expect '{"action":"block","reason":"category-blocked","category":"instant-messaging-web","app":"whatsapp-web","department":null,"rule":"'$im':13","approval":null,"expires":null,"schedule":null}' \
   https://web.whatsapp.com/
 # The hotline network of Immigration holds an approval.
-expect '{"action":"allow","reason":"approved","category":"instant-messaging-web","app":"whatsapp-web","department":"immigration","rule":"'$im':10","approval":"IMM-2026-014","expires":"2027-03-31"}' \
+expect '{"action":"allow","reason":"approved","category":"instant-messaging-web","app":"whatsapp-web","department":"immigration","rule":"'$im':13","approval":"IMM-2026-014","expires":"2027-03-31","schedule":null}' \
   --client 10.20.5.7 https://web.whatsapp.com/
 # ... inclusive of its last day, not after it.
-at=2027-03-31T23:59:59Z expect '{"action":"allow","reason":"approved","category":"instant-messaging-web","app":"whatsapp-web","department":"immigration","rule":"'$im':10","approval":"IMM-2026-014","expires":"2027-03-31"}' \
+at=2027-03-31T23:59:59Z expect '{"action":"allow","reason":"approved","category":"instant-messaging-web","app":"whatsapp-web","department":"immigration","rule":"'$im':13","approval":"IMM-2026-014","expires":"2027-03-31","schedule":null}' \
   --client 10.20.5.7 web.whatsapp.com
-at=2027-04-01T00:00:00Z expect '{"action":"block","reason":"category-blocked","category":"instant-messaging-web","app":"whatsapp-web","department":"immigration","rule":"'$im':10","approval":null,"expires":null}' \
+at=2027-04-01T00:00:00Z expect '{"action":"block","reason":"category-blocked","category":"instant-messaging-web","app":"whatsapp-web","department":"immigration","rule":"'$im':13","approval":null,"expires":null,"schedule":null}' \
   --client 10.20.5.7 web.whatsapp.com
 # Same department outside the approval's network; another department.
-expect '{"action":"block","reason":"category-blocked","category":"instant-messaging-web","app":"whatsapp-web","department":"immigration","rule":"'$im':10","approval":null,"expires":null}' \
+expect '{"action":"block","reason":"category-blocked","category":"instant-messaging-web","app":"whatsapp-web","department":"immigration","rule":"'$im':13","approval":null,"expires":null,"schedule":null}' \
   --client 10.20.6.7 web.whatsapp.com
-expect '{"action":"block","reason":"category-blocked","category":"instant-messaging-web","app":"whatsapp-web","department":"finance","rule":"'$im':10","approval":null,"expires":null}' \
+expect '{"action":"block","reason":"category-blocked","category":"instant-messaging-web","app":"whatsapp-web","department":"finance","rule":"'$im':13","approval":null,"expires":null,"schedule":null}' \
   --client 10.30.0.9 sni:web.whatsapp.com
 # Plain HTTP: the URL is visible, so the WeChat web API path is caught on any host.
-expect '{"action":"block","reason":"category-blocked","category":"instant-messaging-web","app":"wechat-web","department":null,"rule":"'$im':17","approval":null,"expires":null}' \
+expect '{"action":"block","reason":"category-blocked","category":"instant-messaging-web","app":"wechat-web","department":null,"rule":"'$im':27","approval":null,"expires":null,"schedule":null}' \
   'http://example.com/cgi-bin/mmwebwx-bin/webwxinit?x=1'
-# Uncategorised, monitored, a feed entry, IDN in Unicode, subdomain.
-expect '{"action":"allow","reason":"uncategorized","category":null,"app":null,"department":null,"rule":null,"approval":null,"expires":null}' \
+# Uncategorised, webmail, a feed entry, IDN in Unicode, subdomain.
+expect '{"action":"allow","reason":"uncategorized","category":null,"app":null,"department":null,"rule":null,"approval":null,"expires":null,"schedule":null}' \
   http://www.example.org/
-expect '{"action":"allow","reason":"monitored","category":"personal-webmail","app":"gmail","department":null,"rule":"rules/categories/personal-webmail.yaml:11","approval":null,"expires":null}' \
+expect '{"action":"block","reason":"category-blocked","category":"personal-webmail","app":"gmail","department":null,"rule":"rules/categories/personal-webmail.yaml:12","approval":null,"expires":null,"schedule":null}' \
   mail.google.com
-expect '{"action":"block","reason":"category-blocked","category":"public-cloud-storage","app":null,"department":null,"rule":"rules/lists/extra-storage.txt:4","approval":null,"expires":null}' \
+# A department's scheduled verdict names its schedule (finance-demo reads mail at lunch).
+at=2026-12-01T12:30:00Z expect '{"action":"allow","reason":"monitored","category":"personal-webmail","app":"gmail","department":"finance-demo","rule":"rules/categories/personal-webmail.yaml:12","approval":null,"expires":null,"schedule":"lunch"}' \
+  --client 127.0.30.5 mail.google.com
+expect '{"action":"block","reason":"category-blocked","category":"public-cloud-storage","app":null,"department":null,"rule":"rules/lists/extra-storage.txt:4","approval":null,"expires":null,"schedule":null}' \
   www.mediafire.com:443
-expect '{"action":"block","reason":"category-blocked","category":"instant-messaging-web","app":"whatsapp-web","department":null,"rule":"'$im':10","approval":null,"expires":null}' \
+expect '{"action":"block","reason":"category-blocked","category":"instant-messaging-web","app":"whatsapp-web","department":null,"rule":"'$im':13","approval":null,"expires":null,"schedule":null}' \
   'https://bücher.web.whatsapp.com/'
 # A CONNECT to a port not in connect.ports; a client not in clients.allow.
-expect '{"action":"deny","reason":"port-not-allowed","category":null,"app":null,"department":null,"rule":null,"approval":null,"expires":null}' \
+expect '{"action":"deny","reason":"port-not-allowed","category":null,"app":null,"department":null,"rule":null,"approval":null,"expires":null,"schedule":null}' \
   example.com:8443
-expect '{"action":"deny","reason":"client-not-allowed","category":null,"app":null,"department":null,"rule":null,"approval":null,"expires":null}' \
+expect '{"action":"deny","reason":"client-not-allowed","category":null,"app":null,"department":null,"rule":null,"approval":null,"expires":null,"schedule":null}' \
   --client 192.0.2.1 example.com
 
 # Human output names everything, including the department's network.
 out=$("$GATEHOUSE" explain --config rules/gatehouse.yaml --client 10.20.5.7 --at "$at" https://web.whatsapp.com/)
 for line in "action:     allow" "reason:     approved" "category:   instant-messaging-web" \
             "app:        whatsapp-web" "department: immigration (network 10.20.0.0/16)" \
-            "rule:       $im:10" \
+            "rule:       $im:13" "schedule:   -" \
             "approval:   IMM-2026-014 (expires 2027-03-31, approved by Director of Immigration, rules/approvals.yaml:6)"; do
   grep -qxF "$line" <<<"$out" || fail "human output lacks '$line':
 $out"

@@ -15,8 +15,8 @@ const char* kListMain =
     "  - { address: \"127.0.0.1:3128\", mode: forward }\n"
     "include:\n"
     "  domain_lists:\n"
-    "    - { file: \"lists/plain.txt\", category: feed, match: exact }\n"    // 5
-    "    - { file: \"lists/hosts.txt\", category: feed, match: exact }\n"    // 6
+    "    - { file: \"lists/plain.txt\", category: feed, match: exact, on_error: reject }\n"  // 5
+    "    - { file: \"lists/hosts.txt\", category: feed, match: exact, on_error: reject }\n"  // 6
     "    - { file: \"lists/squid.txt\", category: feed, match: exact }\n"    // 7
     "    - { file: \"lists/suffix.txt\", category: feed, match: suffix }\n"  // 8
     "policy:\n"
@@ -61,7 +61,8 @@ TEST_CASE("three list formats and match:", "[config][lists]") {
   CHECK(res.settings->watched_files.size() == 5);
 }
 
-TEST_CASE("list diagnostics name the list's line and column", "[config][lists]") {
+TEST_CASE("list diagnostics name the list's line and column (on_error: reject)",
+          "[config][lists]") {
   TempTree t;
   t.write("gatehouse.yaml", kListMain);
   t.write("lists/plain.txt", "ok.example\n  bad_name.example\n.co.uk\nok.example\n");
@@ -102,4 +103,45 @@ TEST_CASE("an unknown list category is an error at its name", "[config][lists]")
             "category file or give it an action in policy.categories)");
   CHECK(res.diagnostics[1].format() ==
         t.path("gatehouse.yaml") + ":6:49: error: expected suffix or exact, got 'prefix'");
+}
+
+TEST_CASE("on_error: skip (the default) drops bad lines with warnings and loads the rest",
+          "[config][lists]") {
+  TempTree t;
+  t.write("gatehouse.yaml",
+          "listen:\n"
+          "  - { address: \"127.0.0.1:3128\", mode: forward }\n"
+          "include:\n"
+          "  domain_lists:\n"
+          "    - { file: \"feed.txt\", category: feed, match: suffix }\n"
+          "policy:\n"
+          "  categories: { feed: block }\n");
+  // 25 public suffixes (as a refreshed feed might carry), a bad name, good lines.
+  std::string feed = "good.example\n";
+  for (const char* ps : {"com.fr", "ga.us", "ru.net", "za.org", "co.uk"})
+    for (int i = 0; i < 5; ++i) feed += std::string(ps) + "\n";
+  feed += "bad_name.example\nalso-good.example\n";
+  t.write("feed.txt", feed);
+  LoadResult res = load_config(t.path("gatehouse.yaml"), base_now());
+  INFO(formatted(res));
+  REQUIRE(res.ok());  // the gateway starts
+  const RuleSet& r = *res.rules;
+  CHECK(r.skipped_list_lines == 26);
+  CHECK(r.domains.lookup("www.good.example"));
+  CHECK(r.domains.lookup("also-good.example"));
+  CHECK_FALSE(r.domains.lookup("x.com.fr"));  // a public suffix is never applied
+  CHECK_FALSE(r.domains.lookup("x.co.uk"));
+  // 20 line warnings (the cap), one "more not shown", one total.
+  std::size_t warnings = 0;
+  for (const Diagnostic& d : res.diagnostics) warnings += d.severity == Severity::warning;
+  CHECK(warnings == 22);
+  const std::string f = t.path("feed.txt");
+  CHECK(res.diagnostics[0].format() ==
+        f + ":1:1: warning: 6 more skipped lines in this file not shown");
+  CHECK(res.diagnostics[1].format() ==
+        f + ":1:1: warning: 26 bad line(s) skipped in all (on_error: skip); the rest of the "
+            "list applies");
+  CHECK(res.diagnostics[2].format() ==
+        f + ":2:1: warning: 'com.fr' is a public suffix; a rule must name a registrable domain "
+            "or a host below one; line skipped (on_error: skip)");
 }
