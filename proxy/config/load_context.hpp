@@ -136,6 +136,10 @@ bool read_sequence(LoadContext& ctx, const std::string& file, const YAML::Node& 
 // "host:port" / "[v6]:port" with an IP literal host (listeners) or any host (pac.proxy).
 bool valid_host_port(std::string_view text, bool ip_only);
 
+// The main config's `resolver:` block (resolver_config.cpp).
+void read_resolver_block(LoadContext& ctx, const std::string& file, const YAML::Node& n,
+                         ResolverSettings& out);
+
 // Stages, in the order load_config() runs them.
 void load_main_config(LoadContext& ctx, const std::string& path);
 void load_category_files(LoadContext& ctx);

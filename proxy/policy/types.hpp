@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -33,7 +34,11 @@ enum class Reason : std::uint8_t {
   upstream_refused,
   upstream_timeout,
   upstream_unresolvable,
+  loop_detected,  // destination is one of gatehouse's own listeners (SPEC §18)
 };
+
+// How many reasons there are (arrays indexed by Reason, e.g. metrics).
+inline constexpr std::size_t kReasonCount = static_cast<std::size_t>(Reason::loop_detected) + 1;
 
 // What a category (or the uncategorized default, or a TLS condition) does.
 enum class Verdict : std::uint8_t { allow, monitor, block };
