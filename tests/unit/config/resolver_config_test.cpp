@@ -68,7 +68,8 @@ TEST_CASE("resolver: unknown keys and bad values are located", "[config][resolve
   r = load_with(t, "resolver:\n  servers: [\"dns.example:53\"]\n  max_per_client: 0\n");
   CHECK_FALSE(r.ok());
   const std::string d = stripped(t, r);
-  CHECK(d.find("gatehouse.yaml:12:14: error: bad resolver server 'dns.example:53'") !=
+  INFO(d);
+  CHECK(d.find("gatehouse.yaml:12:13: error: bad resolver server 'dns.example:53'") !=
         std::string::npos);
   CHECK(d.find("gatehouse.yaml:13:19: error: expected a whole number from 1 to 100000") !=
         std::string::npos);
