@@ -26,6 +26,8 @@
 
 namespace {
 
+namespace asio = gh::asio;
+
 using Steady = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
