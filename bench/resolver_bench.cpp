@@ -86,9 +86,12 @@ void report(const char* what, std::vector<double> v) {
 int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--lookups")) o.lookups = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--in-flight")) o.in_flight = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--runs")) o.runs = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--lookups"))
+      o.lookups = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--in-flight"))
+      o.in_flight = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--runs"))
+      o.runs = std::atoi(argv[i + 1]);
   }
   gh::test::FakeDns dns;
   const std::string hosts =

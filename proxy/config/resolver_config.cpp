@@ -11,7 +11,8 @@ void read_resolver_block(LoadContext& ctx, const std::string& file, const YAML::
             {"servers", "hosts_file", "timeout", "max_per_client", "cache_size", "negative_ttl"},
             "resolver");
   if (!m.ok()) return;
-  if (const YAML::Node* s = m.get("servers"); s && read_sequence(ctx, file, *s, "resolver.servers")) {
+  if (const YAML::Node* s = m.get("servers");
+      s && read_sequence(ctx, file, *s, "resolver.servers")) {
     for (const YAML::Node& item : *s) {
       std::string text;
       if (!read_string(ctx, file, item, text)) continue;

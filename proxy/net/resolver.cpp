@@ -78,8 +78,7 @@ std::shared_ptr<const HostsTable> Resolver::hosts() {
       text << in.rdbuf();
       auto table = std::make_shared<const HostsTable>(HostsTable::parse(text.str()));
       if (mtime < 0)
-        log(LogLevel::warning, "resolver: cannot read hosts file %s",
-            settings_.hosts_file.c_str());
+        log(LogLevel::warning, "resolver: cannot read hosts file %s", settings_.hosts_file.c_str());
       hosts_.store(std::move(table));
     }
   }
@@ -94,8 +93,7 @@ std::optional<ResolveResult> Resolver::answer_now(std::string_view host) {
   }
   if (is_localhost(host)) {  // RFC 6761 §6.3: never sent to DNS
     ++hosts_answers_;
-    return ResolveResult{ResolveStatus::ok,
-                         {IpAddress::v4(0x7f000001), *IpAddress::parse("::1")}};
+    return ResolveResult{ResolveStatus::ok, {IpAddress::v4(0x7f000001), *IpAddress::parse("::1")}};
   }
   if (auto hit = cache_.find(host, std::chrono::steady_clock::now())) {
     ++cache_answers_;

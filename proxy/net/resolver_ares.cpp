@@ -76,7 +76,7 @@ struct AresEngine::Impl {
   asio::steady_timer timer{ioc};
   std::unordered_map<int, std::shared_ptr<Watch>> watches;
   std::unordered_map<std::string, std::vector<Waiter>> in_flight;  // name -> waiters (may be none)
-  std::size_t waiting = 0;  // waiters over all names
+  std::size_t waiting = 0;                                         // waiters over all names
   bool stopped = false;
 
   explicit Impl(AresEngine& o) : owner(o) {}

@@ -5,6 +5,12 @@
 namespace gh {
 namespace {
 
+IpAddress v6_loopback() noexcept {
+  IpAddress a;
+  a.bytes[15] = 1;
+  return a;
+}
+
 bool is_unspecified(const IpAddress& a) noexcept {
   static const IpAddress v4_any = IpAddress::v4(0);
   static const IpAddress v6_any{};
@@ -23,9 +29,8 @@ Decision denied(const Decision& d, Reason why) noexcept {
 
 bool OwnEndpoints::reaches_us(const IpAddress& a, std::uint16_t port) const noexcept {
   // Connecting to 0.0.0.0 / :: reaches this machine's loopback.
-  const IpAddress target = is_unspecified(a) ? (a.is_v4() ? IpAddress::v4(0x7f000001)
-                                                          : *IpAddress::parse("::1"))
-                                             : a;
+  const IpAddress target =
+      is_unspecified(a) ? (a.is_v4() ? IpAddress::v4(0x7f000001) : v6_loopback()) : a;
   for (const Exact& e : exact)
     if (e.port == port && e.address == target) return true;
   if (std::find(any_ports.begin(), any_ports.end(), port) == any_ports.end()) return false;
@@ -33,9 +38,8 @@ bool OwnEndpoints::reaches_us(const IpAddress& a, std::uint16_t port) const noex
   // 127.0.0.0/8 (the kernel delivers any loopback address locally).
   const auto& b = target.bytes;
   if (target.is_v4() && b[12] == 127) return true;
-  if (target == *IpAddress::parse("::1")) return true;
-  return std::find(local_addresses.begin(), local_addresses.end(), target) !=
-         local_addresses.end();
+  if (target == v6_loopback()) return true;
+  return std::find(local_addresses.begin(), local_addresses.end(), target) != local_addresses.end();
 }
 
 bool passes_private_guard(const RuleSet& rules, const IpAddress& a) noexcept {

@@ -34,9 +34,9 @@ struct OwnEndpoints {
     IpAddress address;
     std::uint16_t port = 0;
   };
-  std::vector<Exact> exact;                 // listeners bound to one address
-  std::vector<std::uint16_t> any_ports;     // listeners bound to 0.0.0.0 or ::
-  std::vector<IpAddress> local_addresses;   // this machine's, for any_ports
+  std::vector<Exact> exact;                // listeners bound to one address
+  std::vector<std::uint16_t> any_ports;    // listeners bound to 0.0.0.0 or ::
+  std::vector<IpAddress> local_addresses;  // this machine's, for any_ports
 
   // True when a connection to a:port would reach one of our listeners.
   // 0.0.0.0 and :: count as local (Linux connects them to loopback).

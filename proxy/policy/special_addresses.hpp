@@ -24,15 +24,15 @@
 namespace gh {
 
 enum class SpecialKind : unsigned char {
-  special,           // never a public destination
-  embeds_v4_at_2,    // 6to4: judge the IPv4 in bytes 2..5
-  embeds_v4_at_12,   // IPv4-compatible, NAT64: judge the IPv4 in bytes 12..15
+  special,          // never a public destination
+  embeds_v4_at_2,   // 6to4: judge the IPv4 in bytes 2..5
+  embeds_v4_at_12,  // IPv4-compatible, NAT64: judge the IPv4 in bytes 12..15
 };
 
 struct SpecialRange {
   std::string_view prefix;  // CIDR text, as the registry writes it
   SpecialKind kind;
-  std::string_view what;    // the registry's name for it (for tests and explain)
+  std::string_view what;  // the registry's name for it (for tests and explain)
 };
 
 // The table itself (rows are checked in order; `special` rows first).

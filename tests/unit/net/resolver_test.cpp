@@ -127,8 +127,7 @@ TEST_CASE("resolver: a lookup that never answers times out and frees its slot", 
   CHECK_FALSE(r.answer_now("hang1.test"));  // a time-out is not cached
 }
 
-TEST_CASE("resolver: over the per-client cap is overloaded; other clients go on",
-          "[resolver]") {
+TEST_CASE("resolver: over the per-client cap is overloaded; other clients go on", "[resolver]") {
   test::FakeDns dns;
   HostsFile hosts("");
   asio::io_context ioc;
