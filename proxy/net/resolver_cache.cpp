@@ -8,8 +8,9 @@ std::optional<DnsCache::Entry> DnsCache::find(std::string_view name, Time now) {
   auto it = index_.find(name);
   if (it == index_.end()) return std::nullopt;
   if (it->second->expires <= now) {
-    lru_.erase(it->second);
-    index_.erase(it);
+    const auto slot = it->second;
+    index_.erase(it);  // first: its key views the slot's name
+    lru_.erase(slot);
     return std::nullopt;
   }
   lru_.splice(lru_.begin(), lru_, it->second);
