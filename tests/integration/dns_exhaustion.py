@@ -134,6 +134,6 @@ over = [r for r in audit_records(audit) if r["event"] == "decision" and r["reaso
 check(all(r["client"].startswith("127.0.0.10:") for r in over) and len(over) == 3,
       "exactly client A's 3 refused requests audited as overloaded")
 
-gh.stop()
+check(gh.stop() == 0, "gatehouse stops cleanly (exit 0)")
 dns.stop()
 print("PASS")

@@ -57,5 +57,5 @@ check(len(decisions()) == 3 and all(r["reason"] == "loop-detected" for r in deci
 r = curl("-x", proxy, "http://127.0.0.1:%d/fine" % oport)
 check(r.returncode == 0 and r.stdout == b"hello from origin /fine", "another port on 127.0.0.1 is not a loop")
 
-gh.stop()
+check(gh.stop() == 0, "gatehouse stops cleanly (exit 0)")
 print("PASS")

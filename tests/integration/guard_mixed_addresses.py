@@ -106,6 +106,6 @@ d = wait_record(audit, lambda r: r["event"] == "decision" and r.get("host") == "
 check(d["action"] == "deny" and d["reason"] == "private-destination", "audited private-destination")
 check(Decoy.hits == 0, "the decoy was never reached")
 
-gh.stop()
+check(gh.stop() == 0, "gatehouse stops cleanly (exit 0)")
 dns.stop()
 print("PASS")
