@@ -21,7 +21,7 @@ namespace gh {
 namespace {
 
 constexpr std::size_t kActions = 3;
-constexpr std::size_t kReasons = static_cast<std::size_t>(Reason::upstream_unresolvable) + 1;
+constexpr std::size_t kReasons = kReasonCount;
 // Slot 0 is "no category/department" (label value ""), the last slot is the
 // overflow "_other"; names take the slots in between, first come first served.
 constexpr std::size_t kCategorySlots = 64;

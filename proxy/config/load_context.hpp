@@ -148,6 +148,10 @@ bool valid_host_port(std::string_view text, bool ip_only);
 bool read_category_verdict(LoadContext& ctx, const std::string& file, const YAML::Node& n,
                            Verdict& action, std::vector<ScheduledVerdict>& scheduled);
 
+// The main config's `resolver:` block (resolver_config.cpp).
+void read_resolver_block(LoadContext& ctx, const std::string& file, const YAML::Node& n,
+                         ResolverSettings& out);
+
 // Stages, in the order load_config() runs them.
 void load_schedules(LoadContext& ctx, const std::string& file, const YAML::Node& n);
 void load_main_config(LoadContext& ctx, const std::string& path);

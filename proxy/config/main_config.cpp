@@ -382,7 +382,7 @@ void load_main_config(LoadContext& ctx, const std::string& path) {
   if (!root) return;
   MapView top(ctx, path, *root,
               {"listen", "admin", "user", "pac", "clients", "connect", "include", "schedules",
-               "policy", "audit", "limits", "tls_intercept", "block_page"},
+               "policy", "audit", "limits", "tls_intercept", "block_page", "resolver"},
               "the main config");
   if (!top.ok() && !root->IsMap()) return;
   Reader rd{ctx, path, s.config_dir, s, *ctx.rules};
@@ -410,6 +410,7 @@ void load_main_config(LoadContext& ctx, const std::string& path) {
   if (const Node* n = top.get("limits")) rd.limits(*n);
   if (const Node* n = top.get("tls_intercept")) rd.tls_intercept(*n);
   if (const Node* n = top.get("block_page")) rd.block_page(*n);
+  if (const Node* n = top.get("resolver")) read_resolver_block(ctx, path, *n, s.resolver);
   if (s.pac.proxy.empty()) {
     for (const ListenerSettings& l : s.listeners) {
       if (l.mode != Mode::forward) continue;

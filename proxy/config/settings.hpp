@@ -63,6 +63,17 @@ struct TlsInterceptSettings {
   std::string ca_key;
 };
 
+// The resolver block (README "Configuration", docs/resolver.md). Read at
+// start only: a reload keeps the resolver it started with.
+struct ResolverSettings {
+  std::vector<std::string> servers;  // "127.0.0.1:5353", "[::1]:53"; empty = /etc/resolv.conf
+  std::string hosts_file = "/etc/hosts";
+  Millis timeout{5'000};               // one lookup, all tries and servers
+  std::uint32_t max_per_client = 16;   // DNS lookups in flight per client address
+  std::uint32_t cache_size = 10'000;   // names kept; 0 = no cache
+  Millis negative_ttl{30'000};         // how long "no such name" is remembered
+};
+
 struct Settings {
   std::string config_path;                 // the main config file as given
   std::string config_dir;                  // its directory
@@ -74,6 +85,7 @@ struct Settings {
   AuditSettings audit;
   LimitSettings limits;
   TlsInterceptSettings tls_intercept;
+  ResolverSettings resolver;
   std::string block_page_contact;  // how to request approval (shown on the block page)
 };
 

@@ -139,9 +139,9 @@ asio::awaitable<bool> forward_allowed(Session& s, ClientParser& p, Exchange& x) 
   }
   if (!reused) {
     UpstreamResult ur(s.client.get_executor());
-    UpstreamTarget target{host, hn.is_ip, port, std::nullopt};
+    UpstreamTarget target{host, hn.is_ip, port, std::nullopt, s.conn.info.client};
     if (s.conn.info.has_original_dst) target.fixed = s.conn.info.original_dst;
-    co_await connect_upstream(s.conn.server->resolver(), *s.rules, d, target,
+    co_await connect_upstream(s.conn.server->upstreams(), *s.rules, d, target,
                               s.limits().connect_timeout, ur);
     if (ur.status != 0) {
       co_return co_await answer_refusal(s, ur.decision, r, ur.status, version,
@@ -223,9 +223,9 @@ asio::awaitable<bool> forward_allowed(Session& s, ClientParser& p, Exchange& x) 
       close_upstream(u);
       if (stale) {
         UpstreamResult ur(s.client.get_executor());
-        UpstreamTarget target{host, hn.is_ip, port, std::nullopt};
+        UpstreamTarget target{host, hn.is_ip, port, std::nullopt, s.conn.info.client};
         if (s.conn.info.has_original_dst) target.fixed = s.conn.info.original_dst;
-        co_await connect_upstream(s.conn.server->resolver(), *s.rules, d, target,
+        co_await connect_upstream(s.conn.server->upstreams(), *s.rules, d, target,
                                   s.limits().connect_timeout, ur);
         if (ur.status == 0) {
           u.stream = std::make_unique<beast::tcp_stream>(std::move(ur.stream));

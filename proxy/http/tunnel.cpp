@@ -71,8 +71,9 @@ asio::awaitable<Opening> open_tunnel(Session& s, ClientParser& p, Tunnel& t) {
   }
 
   UpstreamResult ur(s.client.get_executor());
-  co_await connect_upstream(s.conn.server->resolver(), *s.rules, d,
-                            UpstreamTarget{host, hn.is_ip, target.port, std::nullopt},
+  co_await connect_upstream(s.conn.server->upstreams(), *s.rules, d,
+                            UpstreamTarget{host, hn.is_ip, target.port, std::nullopt,
+                                           s.conn.info.client},
                             s.limits().connect_timeout, ur);
   if (ur.status != 0) {
     co_await answer_refusal(s, ur.decision, r, ur.status, version, false);

@@ -1,124 +1,163 @@
+// g++ 12 reports Asio's awaitable frame operator delete as mismatched
+// (a false positive on coroutine frames; GCC PR 109224).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #include "net/resolver.hpp"
 
-#include <netdb.h>
-#include <sys/socket.h>
+#include <sys/stat.h>
 
-#include <atomic>
-#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "log.hpp"
 
 namespace gh {
+namespace {
 
-ResolverPool::ResolverPool(std::size_t threads, std::size_t max_queue, Lookup lookup)
-    : lookup_(std::move(lookup)), max_queue_(max_queue) {
-  if (threads == 0) threads = 1;
-  threads_.reserve(threads);
-  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+using namespace std::chrono_literals;
+
+// Longer TTLs are cut to this, so a changed record is seen within a day.
+constexpr std::chrono::seconds kMaxTtl = 24h;
+// The hosts file is looked at again (stat) at most this often.
+constexpr std::chrono::nanoseconds kHostsRecheck = 2s;
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
-ResolverPool::~ResolverPool() { stop(); }
-
-void ResolverPool::stop() {
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_) return;
-    stopping_ = true;
-    queue_.clear();
+ResolveResult result_of(const AresAnswer& a) {
+  switch (a.status) {
+    case AresAnswer::Status::ok:
+      return {ResolveStatus::ok, a.addresses};
+    case AresAnswer::Status::timeout:
+      return {ResolveStatus::timeout, {}};
+    case AresAnswer::Status::no_such_name:
+    case AresAnswer::Status::failed:
+      break;
   }
-  cv_.notify_all();
-  for (auto& t : threads_) t.join();
+  return {ResolveStatus::unresolvable, {}};
 }
 
-std::size_t ResolverPool::queued() const {
-  std::lock_guard lock(mu_);
-  return queue_.size();
+bool is_localhost(std::string_view host) {
+  return host == "localhost" || host.ends_with(".localhost");
 }
 
-std::optional<std::vector<IpAddress>> ResolverPool::system_lookup(const std::string& host) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || !res) return std::nullopt;
-  std::vector<IpAddress> out;
-  for (auto* p = res; p; p = p->ai_next) {
-    IpAddress a;
-    if (p->ai_family == AF_INET) {
-      auto* sin = reinterpret_cast<const sockaddr_in*>(p->ai_addr);
-      a = IpAddress::v4(ntohl(sin->sin_addr.s_addr));
-    } else if (p->ai_family == AF_INET6) {
-      auto* sin6 = reinterpret_cast<const sockaddr_in6*>(p->ai_addr);
-      std::array<std::uint8_t, 16> b;
-      std::memcpy(b.data(), &sin6->sin6_addr, 16);
-      a = IpAddress::v6(b);
-    } else {
-      continue;
+}  // namespace
+
+Resolver::Resolver(const ResolverSettings& s)
+    : settings_(s),
+      cache_(s.cache_size),
+      limit_(s.max_per_client, kMaxInFlight),
+      hosts_(std::make_shared<const HostsTable>()),
+      engine_(s) {
+  engine_.set_on_answer([this](const std::string& n, const AresAnswer& a) { on_answer(n, a); });
+  hosts();  // first read now, not on the first request
+}
+
+Resolver::~Resolver() { stop(); }
+
+void Resolver::stop() { engine_.stop(); }
+
+Resolver::Stats Resolver::stats() const noexcept {
+  return {hosts_answers_.load(), cache_answers_.load(), engine_.queries_sent(), overloaded_.load()};
+}
+
+std::shared_ptr<const HostsTable> Resolver::hosts() {
+  const std::int64_t now = steady_ns();
+  std::int64_t last = hosts_checked_.load(std::memory_order_relaxed);
+  if ((last == 0 || now - last >= kHostsRecheck.count()) &&
+      hosts_checked_.compare_exchange_strong(last, now)) {
+    struct stat st {};
+    const std::int64_t mtime = ::stat(settings_.hosts_file.c_str(), &st) == 0
+                                   ? st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec
+                                   : -1;
+    if (mtime != hosts_mtime_.exchange(mtime)) {
+      std::ifstream in(settings_.hosts_file, std::ios::binary);
+      std::ostringstream text;
+      text << in.rdbuf();
+      auto table = std::make_shared<const HostsTable>(HostsTable::parse(text.str()));
+      if (mtime < 0)
+        log(LogLevel::warning, "resolver: cannot read hosts file %s", settings_.hosts_file.c_str());
+      hosts_.store(std::move(table));
     }
-    bool dup = false;
-    for (auto& x : out) dup = dup || x == a;
-    if (!dup) out.push_back(a);
   }
-  freeaddrinfo(res);
-  return out;
+  return hosts_.load();
 }
 
-void ResolverPool::run() {
-  for (;;) {
-    Job job;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
-      job = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    job.done(lookup_(job.host));
+std::optional<ResolveResult> Resolver::answer_now(std::string_view host) {
+  auto table = hosts();
+  if (const auto* listed = table->find(host)) {
+    ++hosts_answers_;
+    return ResolveResult{ResolveStatus::ok, *listed};
   }
+  if (is_localhost(host)) {  // RFC 6761 §6.3: never sent to DNS
+    ++hosts_answers_;
+    return ResolveResult{ResolveStatus::ok, {IpAddress::v4(0x7f000001), *IpAddress::parse("::1")}};
+  }
+  if (auto hit = cache_.find(host, std::chrono::steady_clock::now())) {
+    ++cache_answers_;
+    if (hit->addresses.empty()) return ResolveResult{ResolveStatus::unresolvable, {}};
+    return ResolveResult{ResolveStatus::ok, std::move(hit->addresses)};
+  }
+  return std::nullopt;
 }
 
-void ResolverPool::start(std::string host, Millis timeout, asio::any_io_executor ex,
-                         std::function<void(ResolveResult)> cb) {
-  // Whichever of lookup and timer completes first delivers; both run on `ex`.
+void Resolver::on_answer(const std::string& name, const AresAnswer& a) {
+  const auto now = std::chrono::steady_clock::now();
+  if (a.status == AresAnswer::Status::ok)
+    cache_.put(name, a.addresses, std::min(a.ttl, kMaxTtl), now);
+  else if (a.status == AresAnswer::Status::no_such_name)
+    cache_.put_negative(name, settings_.negative_ttl, now);
+  // Time-outs and failures are not remembered: they say nothing of the name.
+}
+
+void Resolver::start(std::string host, const IpAddress& client, Millis timeout,
+                     asio::any_io_executor ex, std::function<void(ResolveResult)> cb) {
+  if (auto now = answer_now(host)) {
+    asio::post(ex, [cb = std::move(cb), r = std::move(*now)]() mutable { cb(std::move(r)); });
+    return;
+  }
+  LookupLimit::Slot slot = limit_.acquire(client);
+  if (!slot) {
+    ++overloaded_;
+    asio::post(ex, [cb = std::move(cb)] { cb(ResolveResult{ResolveStatus::overloaded, {}}); });
+    return;
+  }
+
+  // Whichever of answer and deadline comes first delivers; both on `ex`.
   struct State {
-    explicit State(asio::any_io_executor e) : timer(e) {}
+    explicit State(asio::any_io_executor e) : timer(std::move(e)) {}
     asio::steady_timer timer;
     bool finished = false;
     std::function<void(ResolveResult)> cb;
+    LookupLimit::Slot slot;
   };
   auto st = std::make_shared<State>(ex);
   st->cb = std::move(cb);
-  auto finish = [st](ResolveResult r) {
-    if (st->finished) return;
-    st->finished = true;
-    st->timer.cancel();
-    auto cb = std::move(st->cb);
-    cb(std::move(r));
+  st->slot = std::move(slot);
+  auto finish = [](State& s, ResolveResult r) {
+    if (s.finished) return;
+    s.finished = true;
+    s.timer.cancel();
+    s.slot.release();
+    auto done = std::move(s.cb);
+    done(std::move(r));
   };
 
-  bool accepted = false;
-  {
-    std::lock_guard lock(mu_);
-    if (!stopping_ && queue_.size() < max_queue_) {
-      queue_.push_back(
-          Job{std::move(host), [ex, finish](std::optional<std::vector<IpAddress>> a) {
-                ResolveResult r;
-                if (a && !a->empty()) {
-                  r.status = ResolveStatus::ok;
-                  r.addresses = std::move(*a);
-                }
-                asio::post(ex, [finish, r = std::move(r)]() mutable { finish(std::move(r)); });
-              }});
-      accepted = true;
-    }
-  }
-  if (!accepted) {
-    asio::post(ex, [finish] { finish(ResolveResult{ResolveStatus::overloaded, {}}); });
-    return;
-  }
-  cv_.notify_one();
-  st->timer.expires_after(timeout);
-  st->timer.async_wait([finish](const boost::system::error_code& ec) {
-    if (!ec) finish(ResolveResult{ResolveStatus::timeout, {}});
+  std::weak_ptr<State> weak = st;
+  const std::uint64_t id = engine_.start(host, [ex, weak, finish](const AresAnswer& a) {
+    asio::post(ex, [weak, finish, r = result_of(a)]() mutable {
+      if (auto s = weak.lock()) finish(*s, std::move(r));
+    });
   });
+  st->timer.expires_after(std::min(timeout, settings_.timeout));
+  st->timer.async_wait(
+      [this, st, finish, id, host = std::move(host)](const boost::system::error_code& ec) {
+        if (ec || st->finished) return;
+        engine_.withdraw(host, id);
+        finish(*st, ResolveResult{ResolveStatus::timeout, {}});
+      });
 }
 
 }  // namespace gh

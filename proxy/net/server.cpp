@@ -3,11 +3,13 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #include "net/server.hpp"
 
+#include <ifaddrs.h>
 #include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 
 #include "log.hpp"
@@ -43,6 +45,38 @@ IpAddress to_ip(const asio::ip::address& a) {
   std::array<std::uint8_t, 16> out;
   std::copy(b.begin(), b.end(), out.begin());
   return IpAddress::v6(out);
+}
+
+// Every address of this machine's interfaces, for listeners bound to
+// 0.0.0.0 or :: (loop guard). Read at bind time.
+std::vector<IpAddress> local_addresses() {
+  std::vector<IpAddress> out;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return out;
+  for (ifaddrs* i = list; i; i = i->ifa_next) {
+    if (!i->ifa_addr) continue;
+    if (i->ifa_addr->sa_family == AF_INET) {
+      const auto* sin = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+      out.push_back(IpAddress::v4(ntohl(sin->sin_addr.s_addr)));
+    } else if (i->ifa_addr->sa_family == AF_INET6) {
+      const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(i->ifa_addr);
+      std::array<std::uint8_t, 16> b;
+      std::memcpy(b.data(), &sin6->sin6_addr, 16);
+      out.push_back(IpAddress::v6(b));
+    }
+  }
+  ::freeifaddrs(list);
+  return out;
+}
+
+// Records where a listener (or the admin port) accepts, for the loop guard.
+void add_own_endpoint(OwnEndpoints& own, const tcp::endpoint& ep) {
+  if (ep.address().is_unspecified()) {
+    own.any_ports.push_back(ep.port());
+    if (own.local_addresses.empty()) own.local_addresses = local_addresses();
+  } else {
+    own.exact.push_back({to_ip(ep.address()), ep.port()});
+  }
 }
 
 constexpr std::string_view k503 =
@@ -105,7 +139,7 @@ Server::Server(Runtime& rt, SessionHandlers handlers, EventModel model, unsigned
       handlers_(std::move(handlers)),
       model_(model),
       threads_(threads == 0 ? 1 : threads),
-      resolver_(16, 4096) {
+      resolver_(rt.settings.load()->resolver) {
   unsigned loops = model_ == EventModel::shared_pool ? 1 : threads_;
   for (unsigned i = 0; i < loops; ++i) {
     loops_.push_back(std::make_unique<asio::io_context>(
@@ -149,9 +183,11 @@ void Server::bind(const Settings& settings) {
       l->bound = (local.address().is_v6() ? "[" + local.address().to_string() + "]"
                                           : local.address().to_string()) +
                  ":" + std::to_string(local.port());
+      if (loop == loops_.front()) add_own_endpoint(upstreams_.own, local);
       listeners_.push_back(std::move(l));
     }
   }
+  if (auto admin = parse_endpoint(settings.admin_address)) add_own_endpoint(upstreams_.own, *admin);
 }
 
 std::vector<std::string> Server::bound_addresses() const {

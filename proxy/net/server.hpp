@@ -18,6 +18,7 @@
 #include "net/conn_info.hpp"
 #include "net/connection_tracker.hpp"
 #include "net/resolver.hpp"
+#include "net/upstream.hpp"
 #include "net/runtime.hpp"
 
 namespace gh {
@@ -60,7 +61,8 @@ class Server {
   void wait();            // join the threads (after stop)
 
   Runtime& runtime() { return rt_; }
-  ResolverPool& resolver() { return resolver_; }
+  // The resolver and our own endpoints, for connect_upstream().
+  UpstreamContext& upstreams() { return upstreams_; }
   ConnectionTracker& tracker() { return tracker_; }
   std::vector<std::string> bound_addresses() const;
 
@@ -79,7 +81,8 @@ class Server {
   // Declared first, destroyed last: session frames destroyed with the loops
   // still hand their tickets back to the tracker.
   ConnectionTracker tracker_;
-  ResolverPool resolver_;
+  Resolver resolver_;  // settings' resolver block, read once at start
+  UpstreamContext upstreams_{resolver_, {}};
   std::vector<std::unique_ptr<asio::io_context>> loops_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<std::thread> pool_;

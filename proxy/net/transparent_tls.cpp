@@ -51,8 +51,9 @@ asio::awaitable<void> transparent_tls_session(Connection c) {
   boost::system::error_code ec;
   UpstreamResult ur(client.get_executor());
   if (d.action == Action::allow) {
-    UpstreamTarget target{r.host, r.tls != TlsSeen::sni, r.port, c.info.original_dst};
-    co_await connect_upstream(c.server->resolver(), *rules, d, target,
+    UpstreamTarget target{r.host, r.tls != TlsSeen::sni, r.port, c.info.original_dst,
+                          c.info.client};
+    co_await connect_upstream(c.server->upstreams(), *rules, d, target,
                               settings->limits.connect_timeout, ur);
     if (ur.status != 0) d = ur.decision;
   }

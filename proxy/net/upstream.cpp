@@ -18,7 +18,7 @@ tcp::endpoint to_endpoint(const IpAddress& a, std::uint16_t port) {
   return tcp::endpoint(asio::ip::address_v6(b), port);
 }
 
-asio::awaitable<void> connect_upstream(ResolverPool& resolver, const RuleSet& rules,
+asio::awaitable<void> connect_upstream(UpstreamContext& ctx, const RuleSet& rules,
                                        const Decision& allowed, const UpstreamTarget& target,
                                        Millis timeout, UpstreamResult& out) {
   auto deny = [&](Reason r, int status) {
@@ -40,11 +40,15 @@ asio::awaitable<void> connect_upstream(ResolverPool& resolver, const RuleSet& ru
     }
     addresses.push_back(*ip);
   } else {
-    ResolveResult r =
-        co_await resolver.async_resolve(std::string(target.host), timeout, asio::use_awaitable);
-    switch (r.status) {
+    std::string host(target.host);
+    auto r = ctx.resolver.answer_now(host);  // hosts file and cache: no suspension
+    if (!r) {
+      r = co_await ctx.resolver.async_resolve(std::move(host), target.client, timeout,
+                                              asio::use_awaitable);
+    }
+    switch (r->status) {
       case ResolveStatus::ok:
-        addresses = std::move(r.addresses);
+        addresses = std::move(r->addresses);
         break;
       case ResolveStatus::timeout:
         deny(Reason::upstream_timeout, 504);
@@ -58,7 +62,9 @@ asio::awaitable<void> connect_upstream(ResolverPool& resolver, const RuleSet& ru
     }
   }
 
-  out.decision = check_destination(rules, allowed, addresses);
+  // Only addresses that pass the guard, never our own listeners (SPEC §18).
+  DestinationChoice choice = filter_destinations(rules, allowed, addresses, target.port, ctx.own);
+  out.decision = std::move(choice.decision);
   if (out.decision.action != Action::allow) {
     out.status = 403;
     co_return;
@@ -66,16 +72,17 @@ asio::awaitable<void> connect_upstream(ResolverPool& resolver, const RuleSet& ru
 
   boost::system::error_code ec;
   bool timed_out = false;
-  for (const auto& a : addresses) {
+  for (const auto& a : choice.allowed) {
     auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
     if (left <= Millis(0)) {
       timed_out = true;
       break;
     }
     out.stream.expires_after(left);
-    co_await out.stream.async_connect(to_endpoint(a, target.port),
-                                      asio::redirect_error(asio::use_awaitable, ec));
+    const tcp::endpoint ep = to_endpoint(a, target.port);
+    co_await out.stream.async_connect(ep, asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) {
+      out.connected = ep;
       out.stream.expires_never();
       out.stream.socket().set_option(tcp::no_delay(true), ec);
       out.status = 0;

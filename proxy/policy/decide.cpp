@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "policy/destination_guard.hpp"
+
 namespace gh {
 namespace {
 
@@ -235,10 +237,11 @@ Decision decide(const RuleSet& r, const Request& req, TimePoint now) noexcept {
 
 Decision check_destination(const RuleSet& r, const Decision& d,
                            std::span<const IpAddress> resolved) noexcept {
-  if (d.action != Action::allow || !r.policy.block_private_destinations || resolved.empty())
-    return d;
+  // Denied only when no address passes; which ones may be connected to is
+  // filter_destinations()' job (the connect path uses that, never this alone).
+  if (d.action != Action::allow || resolved.empty()) return d;
   for (const IpAddress& a : resolved) {
-    if (!a.is_private() || r.private_allowed.lookup(a)) return d;
+    if (passes_private_guard(r, a)) return d;
   }
   Decision out = d;
   out.action = Action::deny;

@@ -54,8 +54,9 @@ struct Decision {
 Decision decide(const RuleSet& rules, const Request& req, TimePoint now) noexcept;
 
 // Step 7, at connect time, after resolution of an allowed request: deny with
-// `private-destination` if every resolved address is private and no rule
-// allows it. Returns `d` unchanged otherwise.
+// `private-destination` if no resolved address passes the guard. Returns `d`
+// unchanged otherwise. Which addresses to connect to: filter_destinations()
+// in destination_guard.hpp (connect only to those that pass).
 Decision check_destination(const RuleSet& rules, const Decision& d,
                            std::span<const IpAddress> resolved) noexcept;
 

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "policy/special_addresses.hpp"
+
 namespace gh {
 namespace {
 
@@ -64,28 +66,7 @@ std::string IpAddress::to_string() const {
   return buf;
 }
 
-bool IpAddress::is_private() const noexcept {
-  const auto& b = bytes;
-  if (is_v4()) {
-    const std::uint8_t a0 = b[12], a1 = b[13];
-    return a0 == 0 ||                           // "this network", 0.0.0.0
-           a0 == 10 ||                          // RFC 1918
-           a0 == 127 ||                         // loopback
-           (a0 == 169 && a1 == 254) ||          // link-local, cloud metadata
-           (a0 == 172 && (a1 & 0xf0) == 16) ||  // RFC 1918
-           (a0 == 192 && a1 == 168) ||          // RFC 1918
-           (a0 == 100 && (a1 & 0xc0) == 64) ||  // CGNAT 100.64/10
-           a0 >= 224;                           // multicast, reserved, broadcast
-  }
-  static constexpr std::array<std::uint8_t, 16> kZero{};
-  std::array<std::uint8_t, 16> loop{};
-  loop[15] = 1;
-  if (b == kZero || b == loop) return true;
-  if ((b[0] & 0xfe) == 0xfc) return true;                  // ULA fc00::/7
-  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return true;  // link-local fe80::/10
-  if (b[0] == 0xff) return true;                           // multicast
-  return false;
-}
+bool IpAddress::is_private() const noexcept { return special_range_of(*this) != nullptr; }
 
 std::optional<Cidr> Cidr::parse(std::string_view text) noexcept {
   auto slash = text.find('/');

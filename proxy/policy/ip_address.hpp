@@ -19,7 +19,8 @@ struct IpAddress {
   // Accepts "1.2.3.4", "2001:db8::1", "[2001:db8::1]"; nullopt otherwise.
   static std::optional<IpAddress> parse(std::string_view text) noexcept;
   std::string to_string() const;  // "1.2.3.4" or "2001:db8::1"
-  // loopback, link-local, RFC 1918, ULA, CGNAT, unspecified, cloud metadata.
+  // Any range of the IANA special-purpose registries, multicast, cloud
+  // metadata, or an address embedding a private IPv4 (special_addresses.hpp).
   bool is_private() const noexcept;
   friend bool operator==(const IpAddress&, const IpAddress&) = default;
 };

@@ -6,7 +6,7 @@ namespace gh {
 namespace {
 
 constexpr std::array<std::string_view, 3> kActions{"allow", "block", "deny"};
-constexpr std::array<std::string_view, 23> kReasons{"uncategorized",
+constexpr std::array<std::string_view, kReasonCount> kReasons{"uncategorized",
                                                     "category-allowed",
                                                     "approved",
                                                     "monitored",

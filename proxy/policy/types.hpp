@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -38,6 +39,9 @@ enum class Reason : std::uint8_t {
   non_tls_tunnel,        // first tunnel bytes that are not TLS (policy.non_tls_tunnel)
   loop_detected,         // a destination that is gatehouse itself, or our own Via
 };
+
+// How many reasons there are (arrays indexed by Reason, e.g. metrics).
+inline constexpr std::size_t kReasonCount = static_cast<std::size_t>(Reason::loop_detected) + 1;
 
 // What a category (or the uncategorized default, or a TLS condition) does.
 enum class Verdict : std::uint8_t { allow, monitor, block };
