@@ -55,11 +55,15 @@ class DomainMatcher {
       std::uint32_t suffix;  // kNone if no suffix rule
     };
     void grow_index(std::size_t size);
+    void index_pending();
     // Huge pages: these are read in random order while building.
     std::vector<char, HugePageAllocator<char>> names_;
     std::vector<Pending, HugePageAllocator<Pending>> pending_;
     // hash tag << 32 | pending index + 1; 0 = empty
     std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> index_;
+    std::size_t indexed_ = 0;             // pending_[0, indexed_) are in index_
+    std::vector<std::uint64_t> filter_;  // every pending_ name, for "surely new"
+    unsigned filter_shift_ = 0;
     std::uint64_t label_counts_ = 0;
     std::size_t rules_ = 0;
   };
