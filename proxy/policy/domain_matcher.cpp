@@ -119,12 +119,13 @@ std::optional<DomainMatcher::Hit> DomainMatcher::lookup_impl(std::string_view ho
 
   // The host reversed, so every candidate suffix is a prefix of `rev`.
   unsigned char rev[kMaxName + 8];
-  std::uint16_t dots[kMaxName];
+  std::uint16_t dots[kMaxName + 1];
   std::size_t ndots = 0;
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < n; ++i) {  // no branch on the bytes: they are not predictable
     const char c = host[n - 1 - i];
     rev[i] = static_cast<unsigned char>(c);
-    if (c == '.') dots[ndots++] = static_cast<std::uint16_t>(i);
+    dots[ndots] = static_cast<std::uint16_t>(i);
+    ndots += c == '.';
   }
   std::memset(rev + n, 0, 8);
 
