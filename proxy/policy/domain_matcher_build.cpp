@@ -279,8 +279,7 @@ std::optional<std::uint32_t> DomainMatcher::Builder::add(std::string_view domain
 
   if (filter_.empty()) grow_index(16);
   const std::uint64_t g = filter_hash(h);
-  std::uint64_t& word = filter_[g >> filter_shift_];
-  if ((word & filter_bits(g)) == filter_bits(g)) {  // maybe added before: ask the index
+  if ((filter_[g >> filter_shift_] & filter_bits(g)) == filter_bits(g)) {  // maybe: ask the index
     index_pending();
     const std::size_t mask = index_.size() - 1;
     for (std::size_t at = h & mask; index_[at]; at = (at + 1) & mask) {
@@ -295,7 +294,8 @@ std::optional<std::uint32_t> DomainMatcher::Builder::add(std::string_view domain
       return std::nullopt;
     }
   }
-  word |= filter_bits(g);
+  // (Not a reference taken above: index_pending() may have grown the filter.)
+  filter_[g >> filter_shift_] |= filter_bits(g);
   pending_.push_back(Pending{h, static_cast<std::uint32_t>(names_.size()),
                              static_cast<std::uint32_t>(n), suffix ? kNone : value,
                              suffix ? value : kNone});
