@@ -1,15 +1,19 @@
-// DomainMatcher on a deterministic list of 1,000,000 domains (SPEC §10):
-// compile time, memory, and lookup time for hits, misses and deep subdomains.
-//   build/bench/matcher_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+// DomainMatcher against the matcher it replaced (bench/baseline_domain_matcher.*)
+// on the same deterministic list of 1,000,000 domains in one run (SPEC §10,
+// issue 17): compile time, bytes per rule, lookup time for hits, misses,
+// six-label names and real host names, and the ratios old / new at the end.
+//   build/bench/matcher_bench --benchmark_repetitions=3
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "baseline_domain_matcher.hpp"
 #include "policy/domain_matcher.hpp"
 #include "policy/host.hpp"
 
@@ -47,70 +51,148 @@ std::vector<std::string> make_domains(std::size_t n, std::uint64_t seed) {
   return v;
 }
 
-struct Fixture {
+// Host names as browsers send them (CDN shards, API and login hosts, 2 to 6
+// labels). The registrable domains of every other one are added as suffix
+// rules, so about half of these lookups are hits.
+const char* const kRealHosts[] = {
+    "www.google.com", "accounts.google.com", "mail.google.com", "drive.google.com",
+    "docs.google.com", "fonts.gstatic.com", "www.gstatic.com", "lh3.googleusercontent.com",
+    "rr3---sn-4g5e6nsz.googlevideo.com", "i.ytimg.com", "www.youtube.com", "www.facebook.com",
+    "static.xx.fbcdn.net", "scontent-fra5-1.xx.fbcdn.net", "graph.facebook.com",
+    "www.instagram.com", "web.whatsapp.com", "mmg.whatsapp.net", "login.microsoftonline.com",
+    "outlook.office365.com", "teams.microsoft.com", "statics.teams.cdn.office.net",
+    "onedrive.live.com", "api.onedrive.com", "www.dropbox.com", "dl.dropboxusercontent.com",
+    "uc0a1b2c3.dl.dropboxusercontent.com", "wetransfer.com", "storage.googleapis.com",
+    "s3.amazonaws.com", "mybucket.s3.eu-west-1.amazonaws.com", "d1a2b3c4d5e6f7.cloudfront.net",
+    "www.amazon.co.uk", "images-eu.ssl-images-amazon.com", "m.media-amazon.com",
+    "www.bbc.co.uk", "static.files.bbci.co.uk", "www.theguardian.com", "i.guim.co.uk",
+    "en.wikipedia.org", "upload.wikimedia.org", "github.com", "api.github.com",
+    "objects.githubusercontent.com", "raw.githubusercontent.com", "registry.npmjs.org",
+    "pypi.org", "files.pythonhosted.org", "deb.debian.org", "security.debian.org",
+    "www.reddit.com", "i.redd.it", "preview.redd.it", "twitter.com", "abs.twimg.com",
+    "pbs.twimg.com", "www.linkedin.com", "media.licdn.com", "slack.com", "app.slack.com",
+    "files.slack.com", "zoom.us", "us02web.zoom.us", "web.telegram.org", "mega.nz",
+    "g.api.mega.co.nz", "www.icloud.com", "p123-caldav.icloud.com", "www.apple.com",
+    "mask.icloud.com", "www.baidu.com", "pan.baidu.com", "wx.qq.com", "mail.qq.com",
+    "www.weibo.com", "www.yahoo.co.jp", "s.yimg.jp", "www.naver.com", "ssl.pstatic.net",
+    "vk.com", "sun9-12.userapi.com", "www.bing.com", "th.bing.com", "copilot.microsoft.com",
+    "chat.openai.com", "cdn.oaistatic.com", "www.netflix.com", "occ-0-1234-56.1.nflxso.net",
+    "www.spotify.com", "open.spotify.com", "i.scdn.co", "www.paypal.com", "www.paypalobjects.com",
+    "ocsp.digicert.com", "crl3.digicert.com", "r3.o.lencr.org", "connectivitycheck.gstatic.com",
+    "detectportal.firefox.com", "incoming.telemetry.mozilla.org", "update.googleapis.com",
+};
+
+std::string registrable(const std::string& host) {
+  // Two labels, three under a two-letter second level (co.uk, co.jp, co.nz).
+  std::size_t last = host.rfind('.');
+  std::size_t second = host.rfind('.', last - 1);
+  if (second == std::string::npos) return host;
+  if (last - second <= 3 && host.size() - last == 3) {
+    std::size_t third = host.rfind('.', second - 1);
+    return third == std::string::npos ? host : host.substr(third + 1);
+  }
+  return host.substr(second + 1);
+}
+
+struct Rules {
   std::vector<std::string> domains = make_domains(kDomains, 42);
-  gh::DomainMatcher matcher;
+  std::vector<std::pair<std::string, bool>> extra;  // the real hosts' rules: (domain, suffix)
+  Rules() {
+    std::size_t i = 0;
+    for (const char* h : kRealHosts)
+      if (i++ % 2 == 0) extra.emplace_back(registrable(h), true);
+    std::sort(extra.begin(), extra.end());
+    extra.erase(std::unique(extra.begin(), extra.end()), extra.end());
+  }
+};
+
+const Rules& rules() {
+  static Rules r;
+  return r;
+}
+
+template <typename Matcher>
+Matcher compile(const Rules& r) {
+  typename Matcher::Builder b;
+  b.reserve(r.domains.size() + r.extra.size());
+  for (std::size_t i = 0; i < r.domains.size(); ++i)
+    b.add(r.domains[i], i % 3 != 0, static_cast<std::uint32_t>(i));
+  for (std::size_t i = 0; i < r.extra.size(); ++i)
+    b.add(r.extra[i].first, r.extra[i].second, static_cast<std::uint32_t>(kDomains + i));
+  return std::move(b).build();
+}
+
+template <typename Matcher>
+struct Fixture {
+  Matcher matcher;
   double build_seconds = 0;
   Fixture() {
     auto t0 = std::chrono::steady_clock::now();
-    gh::DomainMatcher::Builder b;
-    b.reserve(domains.size());
-    for (std::size_t i = 0; i < domains.size(); ++i)
-      b.add(domains[i], i % 3 != 0, static_cast<std::uint32_t>(i));
-    matcher = std::move(b).build();
+    matcher = compile<Matcher>(rules());
     build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
 };
 
-Fixture& fixture() {
-  static Fixture f;
+template <typename Matcher>
+Fixture<Matcher>& fixture() {
+  static Fixture<Matcher> f;
   return f;
 }
 
+// Host sets shared by both matchers, 65,536 each (a power of two).
+struct Hosts {
+  std::vector<std::string> hit, miss, deep, real, shouting;
+  Hosts() {
+    const auto& d = rules().domains;
+    for (std::size_t i = 0; i < 65536; ++i) hit.push_back(d[(i * 7919) % kDomains]);
+    miss = make_domains(65536, 7);  // other seed: not in the list
+    for (auto& m : miss) m = "www." + m;
+    std::uint64_t s = 3;
+    for (std::size_t i = 0; i < 65536; ++i) {
+      // 6 labels: 3 or 4 random ones in front of a listed name (hit when its rule is a suffix)
+      std::string h = d[(i * 104729) % kDomains];
+      while (std::count(h.begin(), h.end(), '.') < 5) h = label(s, 3, 8) + "." + h;
+      deep.push_back(h);
+    }
+    constexpr std::size_t kReal = sizeof kRealHosts / sizeof kRealHosts[0];
+    for (std::size_t i = 0; i < 65536; ++i) real.push_back(kRealHosts[splitmix(s) % kReal]);
+    for (std::size_t i = 0; i < 4096; ++i) shouting.push_back("WWW." + d[i * 241]);
+  }
+};
+
+const Hosts& hosts() {
+  static Hosts h;
+  return h;
+}
+
+template <typename Matcher>
 void BM_Compile1M(benchmark::State& state) {
-  auto domains = make_domains(kDomains, 42);
+  const Rules& r = rules();
   for (auto _ : state) {
-    gh::DomainMatcher::Builder b;
-    b.reserve(domains.size());
-    for (std::size_t i = 0; i < domains.size(); ++i)
-      b.add(domains[i], i % 3 != 0, static_cast<std::uint32_t>(i));
-    auto m = std::move(b).build();
+    auto m = compile<Matcher>(r);
     state.counters["MiB"] = static_cast<double>(m.memory_bytes()) / (1 << 20);
+    state.counters["bytes_per_rule"] =
+        static_cast<double>(m.memory_bytes()) / static_cast<double>(m.size());
     benchmark::DoNotOptimize(m);
   }
 }
-BENCHMARK(BM_Compile1M)->Unit(benchmark::kMillisecond)->Iterations(3);
-
-// Canonicalisation + lookup, the whole per-request cost of classifying a host.
-void BM_CanonicalizeAndLookup(benchmark::State& state) {
-  auto& f = fixture();
-  std::vector<std::string> hosts;
-  for (std::size_t i = 0; i < 4096; ++i) hosts.push_back("WWW." + f.domains[i * 241]);
-  std::string buf;
-  buf.reserve(256);
-  std::size_t i = 0;
-  for (auto _ : state) {
-    gh::canonicalize_host(hosts[i++ & 4095], buf);
-    benchmark::DoNotOptimize(f.matcher.lookup(buf));
-  }
-}
-BENCHMARK(BM_CanonicalizeAndLookup);
 
 // The hosts are packed into one buffer and walked in order, as a proxy's just
 // parsed Host header would be in cache: the time measured is the matcher's.
-void run_lookups(benchmark::State& state, const std::vector<std::string>& hosts) {
-  auto& f = fixture();
+template <typename Matcher>
+void run_lookups(benchmark::State& state, const std::vector<std::string>& list) {
+  const Matcher& m = fixture<Matcher>().matcher;
   std::string packed;
   std::vector<std::string_view> views;
-  for (const auto& h : hosts) packed += h;
+  for (const auto& h : list) packed += h;
   std::size_t at = 0;
-  for (const auto& h : hosts) {
+  for (const auto& h : list) {
     views.emplace_back(packed.data() + at, h.size());
     at += h.size();
   }
   std::size_t i = 0, found = 0;
   for (auto _ : state) {
-    auto hit = f.matcher.lookup(views[i++ & (views.size() - 1)]);
+    auto hit = m.lookup(views[i++ & (views.size() - 1)]);
     found += hit.has_value();
     benchmark::DoNotOptimize(hit);
   }
@@ -118,42 +200,122 @@ void run_lookups(benchmark::State& state, const std::vector<std::string>& hosts)
       static_cast<double>(found) / static_cast<double>(state.iterations());
 }
 
-void BM_LookupHit(benchmark::State& state) {
-  auto& f = fixture();
-  std::vector<std::string> hosts;
-  for (std::size_t i = 0; i < 65536; ++i) hosts.push_back(f.domains[(i * 7919) % kDomains]);
-  run_lookups(state, hosts);
-}
-BENCHMARK(BM_LookupHit);
+template <typename M>
+void BM_LookupHit(benchmark::State& s) { run_lookups<M>(s, hosts().hit); }
+template <typename M>
+void BM_LookupMiss(benchmark::State& s) { run_lookups<M>(s, hosts().miss); }
+template <typename M>
+void BM_LookupDeep6(benchmark::State& s) { run_lookups<M>(s, hosts().deep); }
+template <typename M>
+void BM_LookupRealNames(benchmark::State& s) { run_lookups<M>(s, hosts().real); }
 
-void BM_LookupMiss(benchmark::State& state) {
-  auto misses = make_domains(65536, 7);  // other seed: not in the list
-  for (auto& m : misses) m = "www." + m;
-  run_lookups(state, misses);
-}
-BENCHMARK(BM_LookupMiss);
-
-void BM_LookupDeepSubdomain(benchmark::State& state) {
-  auto& f = fixture();
-  std::vector<std::string> hosts;
-  std::uint64_t s = 3;
-  for (std::size_t i = 0; i < 65536; ++i) {
-    // 6 labels: 3 or 4 random ones in front of a listed name (hit when its rule is a suffix)
-    std::string h = f.domains[(i * 104729) % kDomains];
-    while (std::count(h.begin(), h.end(), '.') < 5) h = label(s, 3, 8) + "." + h;
-    hosts.push_back(h);
+// Canonicalisation + lookup, the whole per-request cost of classifying a host.
+template <typename Matcher>
+void BM_CanonicalizeAndLookup(benchmark::State& state) {
+  const Matcher& m = fixture<Matcher>().matcher;
+  const auto& list = hosts().shouting;
+  std::string buf;
+  buf.reserve(256);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    gh::canonicalize_host(list[i++ & 4095], buf);
+    benchmark::DoNotOptimize(m.lookup(buf));
   }
-  run_lookups(state, hosts);
 }
-BENCHMARK(BM_LookupDeepSubdomain);
+
+// Collects each benchmark's CPU times (ns) to print old / new at the end.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& r : runs) {
+      const double ns = r.GetAdjustedCPUTime() / benchmark::GetTimeUnitMultiplier(r.time_unit) * 1e9;
+      if (r.run_type == Run::RT_Iteration)
+        times_[r.run_name.function_name].push_back(ns);
+      else if (r.aggregate_name == "median")
+        medians_[r.run_name.function_name] = ns;
+    }
+  }
+  // Median and spread ((max - min) / median) of the repetitions.
+  std::pair<double, double> figure(const std::string& name) const {
+    auto it = times_.find(name);
+    if (it == times_.end() || it->second.empty()) {
+      auto m = medians_.find(name);
+      return {m == medians_.end() ? 0 : m->second, -1};
+    }
+    std::vector<double> v = it->second;
+    std::sort(v.begin(), v.end());
+    const double median = v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+    return {median, median > 0 ? (v.back() - v.front()) / median : 0};
+  }
+
+ private:
+  std::map<std::string, std::vector<double>> times_;
+  std::map<std::string, double> medians_;
+};
+
+void print_ratios(const RatioReporter& rep) {
+  static const char* kRows[][2] = {
+      {"BM_Compile1M", "compile 1M rules"},
+      {"BM_LookupHit", "lookup, hit"},
+      {"BM_LookupMiss", "lookup, miss (www. + unlisted name)"},
+      {"BM_LookupDeep6", "lookup, six-label name"},
+      {"BM_LookupRealNames", "lookup, real host names (random order)"},
+      {"BM_CanonicalizeAndLookup", "canonicalise + lookup"},
+  };
+  std::printf("\n| measure | old (baseline) | new | old / new |\n|---|---|---|---|\n");
+  for (const auto& row : kRows) {
+    auto o = rep.figure(std::string("old/") + row[0]);
+    auto n = rep.figure(std::string("new/") + row[0]);
+    if (o.first == 0 || n.first == 0) continue;
+    const bool ms = std::string(row[0]) == "BM_Compile1M";
+    const double scale = ms ? 1e-6 : 1;
+    const char* unit = ms ? "ms" : "ns";
+    std::printf("| %s | %.1f %s (±%.0f%%) | %.1f %s (±%.0f%%) | %.2f |\n", row[1], o.first * scale,
+                unit, o.second * 100, n.first * scale, unit, n.second * 100, o.first / n.first);
+  }
+  auto& o = fixture<gh::BaselineDomainMatcher>().matcher;
+  auto& n = fixture<gh::DomainMatcher>().matcher;
+  const double ob = static_cast<double>(o.memory_bytes()) / static_cast<double>(o.size());
+  const double nb = static_cast<double>(n.memory_bytes()) / static_cast<double>(n.size());
+  std::printf("| bytes per rule | %.1f | %.1f | %.2f |\n", ob, nb, ob / nb);
+  std::printf("(± = (max - min) / median over the repetitions; -1 = not available)\n");
+}
+
+// Old and new side by side for each measure, so a change in the machine's
+// load during the run touches both alike.
+void register_all() {
+  using Old = gh::BaselineDomainMatcher;
+  using New = gh::DomainMatcher;
+  auto both = [](const char* name, auto old_fn, auto new_fn) {
+    return std::pair{benchmark::RegisterBenchmark((std::string("old/") + name).c_str(), old_fn),
+                     benchmark::RegisterBenchmark((std::string("new/") + name).c_str(), new_fn)};
+  };
+  auto [oc, nc] = both("BM_Compile1M", BM_Compile1M<Old>, BM_Compile1M<New>);
+  for (auto* b : {oc, nc}) b->Unit(benchmark::kMillisecond)->Iterations(3);
+  both("BM_LookupHit", BM_LookupHit<Old>, BM_LookupHit<New>);
+  both("BM_LookupMiss", BM_LookupMiss<Old>, BM_LookupMiss<New>);
+  both("BM_LookupDeep6", BM_LookupDeep6<Old>, BM_LookupDeep6<New>);
+  both("BM_LookupRealNames", BM_LookupRealNames<Old>, BM_LookupRealNames<New>);
+  both("BM_CanonicalizeAndLookup", BM_CanonicalizeAndLookup<Old>, BM_CanonicalizeAndLookup<New>);
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
-  auto& f = fixture();
-  std::printf("matcher: %zu rules, built in %.3f s, %.1f MiB\n", f.matcher.size(), f.build_seconds,
-              static_cast<double>(f.matcher.memory_bytes()) / (1 << 20));
-  benchmark::RunSpecifiedBenchmarks();
+  hosts();
+  auto& o = fixture<gh::BaselineDomainMatcher>();
+  auto& n = fixture<gh::DomainMatcher>();
+  for (auto [tag, rules, seconds, bytes] :
+       {std::tuple{"old", o.matcher.size(), o.build_seconds, o.matcher.memory_bytes()},
+        std::tuple{"new", n.matcher.size(), n.build_seconds, n.matcher.memory_bytes()}})
+    std::printf("%s matcher: %zu rules, built in %.3f s, %.1f MiB, %.1f bytes per rule\n", tag,
+                rules, seconds, static_cast<double>(bytes) / (1 << 20),
+                static_cast<double>(bytes) / static_cast<double>(rules));
+  register_all();
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  print_ratios(reporter);
   return 0;
 }

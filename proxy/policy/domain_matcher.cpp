@@ -1,97 +1,189 @@
+// Lookup side of DomainMatcher; the layout is described in docs/matcher.md,
+// the builder is in domain_matcher_build.cpp, the coding both share in
+// domain_matcher_coding.hpp.
 #include "policy/domain_matcher.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <cstring>
-#include <utility>
+
+#include "policy/domain_matcher_coding.hpp"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace gh {
 namespace {
 
-constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ull;
-constexpr std::uint64_t kFnvPrime = 0x100000001b3ull;
-constexpr std::size_t kMaxHost = 253;
-constexpr std::size_t kMaxLabels = kMaxHost / 2 + 2;
+using namespace matcher_coding;
 
-// FNV-1a over the bytes taken from the END of the name, so that while
-// scanning a host right to left the hash of every dot-suffix falls out.
-std::uint64_t reverse_fnv(std::string_view s) noexcept {
-  std::uint64_t h = kFnvOffset;
-  for (std::size_t i = s.size(); i-- > 0;) h = (h ^ static_cast<unsigned char>(s[i])) * kFnvPrime;
-  return h;
+struct Probe {
+  std::uint64_t hash;
+  std::uint32_t bucket;
+  std::uint16_t end;  // the candidate is the first `end` bytes of the reversed host
+};
+
+// Which of a bucket's slots hold `fp`, and which are filled (always a prefix:
+// slots are filled in order and never emptied).
+struct BucketScan {
+  unsigned match;
+  unsigned filled;
+};
+
+BucketScan scan_bucket(const std::uint32_t* s, std::uint32_t fp, unsigned shift) noexcept {
+#if defined(__SSE2__)
+  const __m128i want = _mm_set1_epi32(static_cast<int>(fp));
+  const __m128i zero = _mm_setzero_si128();
+  const __m128i count = _mm_cvtsi32_si128(static_cast<int>(shift));
+  unsigned match = 0, empty = 0;
+  for (unsigned q = 0; q < DomainMatcher::kBucket / 4; ++q) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s) + q);
+    const __m128i m = _mm_cmpeq_epi32(_mm_srl_epi32(v, count), want);
+    match |= static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(m))) << (4 * q);
+    const __m128i e = _mm_cmpeq_epi32(v, zero);
+    empty |= static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(e))) << (4 * q);
+  }
+  return {match, ~empty & 0xffffu};
+#else
+  unsigned match = 0, filled = 0;
+  for (unsigned i = 0; i < DomainMatcher::kBucket; ++i) {
+    match |= static_cast<unsigned>((s[i] >> shift) == fp) << i;
+    filled |= static_cast<unsigned>(s[i] != 0) << i;
+  }
+  return {match, filled};
+#endif
 }
 
-std::uint64_t mix(std::uint64_t x) noexcept {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdull;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ull;
-  x ^= x >> 33;
-  return x;
-}
-
-std::uint64_t label_bit(std::size_t labels) noexcept {
-  return std::uint64_t{1} << (labels < 63 ? labels : 63);
-}
-
-std::uint32_t tag_of(std::uint64_t mixed) noexcept {
-  auto t = static_cast<std::uint32_t>(mixed >> 32);
-  return t == 0 ? 1 : t;
+// Length of the common prefix of two bit strings, at most n bits.
+std::size_t common_bits(const unsigned char* a, std::size_t apos, const unsigned char* b,
+                        std::size_t bpos, std::size_t n) noexcept {
+  for (std::size_t done = 0; done < n; done += 56) {
+    const std::size_t chunk = std::min<std::size_t>(n - done, 56);
+    const std::uint64_t x =
+        (bits_at(a, apos + done) ^ bits_at(b, bpos + done)) & low_bits(static_cast<unsigned>(chunk));
+    if (x) return done + static_cast<std::size_t>(std::countr_zero(x));
+  }
+  return n;
 }
 
 }  // namespace
 
-const DomainMatcher::Slot* DomainMatcher::find(std::string_view key,
-                                               std::uint64_t mixed) const noexcept {
-  if (slots_.empty()) return nullptr;
-  const std::uint32_t tag = tag_of(mixed);
-  for (std::size_t i = mixed & mask_;; i = (i + 1) & mask_) {
-    const Slot& s = slots_[i];
-    if (s.tag == 0) return nullptr;
-    if (s.tag == tag) {
-      const char* p = arena_.data() + s.offset;
-      if (static_cast<unsigned char>(p[0]) == key.size() &&
-          std::memcmp(p + 1, key.data(), key.size()) == 0)
-        return &s;
+// Walks the line to its record, keeping the length of the common prefix of
+// the key and each name on the way (the classic front-coding search): a name
+// shares `shared` bits with the one before, so it agrees with the key exactly
+// as far as the previous name did when `shared` is larger, only as far as
+// `shared` when it is smaller, and is compared bit by bit only when equal.
+bool DomainMatcher::record_is(const unsigned char* line, unsigned target, const unsigned char* key,
+                              std::size_t key_bits, std::uint32_t& value) const noexcept {
+  const std::uint64_t value_mask = low_bits(value_bits_);
+  std::size_t pos = 0;
+  const std::size_t first = read_length(line, pos);
+  if (target == 0) {
+    if (first != key_bits || common_bits(line, pos + value_bits_, key, 0, first) != first)
+      return false;
+    value = static_cast<std::uint32_t>(bits_at(line, pos) & value_mask);
+    return true;
+  }
+  std::size_t lcp = common_bits(line, pos + value_bits_, key, 0, std::min(first, key_bits));
+  pos += value_bits_ + first;
+  for (unsigned j = 1;; ++j) {
+    const std::size_t shared = read_length(line, pos);
+    const std::size_t tail = read_length(line, pos);
+    const std::size_t at = pos;  // the value, then the tail's bits
+    pos += value_bits_;
+    if (shared < lcp) {
+      lcp = shared;
+    } else if (shared == lcp && lcp < key_bits) {
+      lcp += common_bits(line, pos, key, lcp, std::min(tail, key_bits - lcp));
     }
+    if (j == target) {
+      if (shared + tail != key_bits || lcp != key_bits) return false;
+      value = static_cast<std::uint32_t>(bits_at(line, at) & value_mask);
+      return true;
+    }
+    pos += tail;
   }
 }
 
-DomainMatcher::Slot* DomainMatcher::find_slot(std::string_view key, std::uint64_t mixed) noexcept {
-  return const_cast<Slot*>(std::as_const(*this).find(key, mixed));
+std::uint32_t DomainMatcher::second_value_of(std::uint32_t ref) const noexcept {
+  auto it = std::lower_bound(second_.begin(), second_.end(), ref,
+                             [](const auto& e, std::uint32_t v) { return e.first < v; });
+  return it != second_.end() && it->first == ref ? it->second : kNone;
 }
 
 template <bool kSkipFull>
 std::optional<DomainMatcher::Hit> DomainMatcher::lookup_impl(std::string_view host) const noexcept {
   const std::size_t n = host.size();
-  if (n == 0 || n > kMaxHost || slots_.empty()) return std::nullopt;
+  if (n == 0 || n > kMaxName || slots_.empty()) return std::nullopt;
 
-  // Right to left: the hash of each suffix that starts after a dot and has
-  // a label count some rule has.
-  std::uint64_t mixed[kMaxLabels];
-  std::uint16_t start[kMaxLabels];
-  std::size_t k = 0, labels = 0;
-  std::uint64_t h = kFnvOffset;
-  for (std::size_t i = n; i-- > 0;) {
-    const char c = host[i];
-    if (c == '.' && (label_counts_ & label_bit(++labels))) {
-      mixed[k] = mix(h);
-      start[k++] = static_cast<std::uint16_t>(i + 1);
-    }
-    h = (h ^ static_cast<unsigned char>(c)) * kFnvPrime;
+  // The host reversed, so every candidate suffix is a prefix of `rev`.
+  unsigned char rev[kMaxName + 8];
+  std::uint16_t dots[kMaxName + 1];
+  std::size_t ndots = 0;
+  for (std::size_t i = 0; i < n; ++i) {  // no branch on the bytes: they are not predictable
+    const char c = host[n - 1 - i];
+    rev[i] = static_cast<unsigned char>(c);
+    dots[ndots] = static_cast<std::uint16_t>(i);
+    ndots += c == '.';
   }
-  if (!kSkipFull && (label_counts_ & label_bit(labels + 1))) {
-    mixed[k] = mix(h);
-    start[k++] = 0;
+  std::memset(rev + n, 0, 8);
+
+  // One hash per label boundary; probe only the label counts rules have, and
+  // fetch every candidate bucket at once so the cache misses overlap.
+  Probe probes[kMaxName + 1];
+  std::size_t k = 0;
+  std::uint64_t h = kSeed;
+  std::size_t start = 0;
+  for (std::size_t d = 0; d <= ndots; ++d) {
+    const std::size_t end = d < ndots ? dots[d] : n;
+    h = absorb_label(h, rev + start, end - start);
+    start = end + 1;
+    if (kSkipFull && d == ndots) break;
+    if (!(label_counts_ & label_bit(d + 1))) continue;
+    const std::uint64_t mixed = finish_hash(h);
+    const std::uint32_t b = bucket_of(mixed, buckets_);
+    __builtin_prefetch(&slots_[std::size_t{b} * kBucket]);
+    probes[k++] = Probe{mixed, b, static_cast<std::uint16_t>(end)};
   }
-  // Touch every candidate slot first so the cache misses overlap.
-  for (std::size_t j = 0; j < k; ++j) __builtin_prefetch(&slots_[mixed[j] & mask_]);
+  if (k == 0) return std::nullopt;
+
+  // The key's bits are made only when a fingerprint matches.
+  std::uint64_t key[kKeyWords];
+  std::uint16_t bit_at[kMaxName + 1];
+  bool encoded = false;
+  const unsigned shift = ref_bits_ + 2;
+  const std::uint32_t ref_mask = (std::uint32_t{1} << ref_bits_) - 1;
 
   for (std::size_t j = k; j-- > 0;) {  // longest first
-    std::string_view key = host.substr(start[j]);
-    const Slot* s = find(key, mixed[j]);
-    if (!s) continue;
-    if (start[j] == 0 && s->exact != kNone)
-      return Hit{s->exact, false, static_cast<std::uint16_t>(key.size())};
-    if (s->suffix != kNone) return Hit{s->suffix, true, static_cast<std::uint16_t>(key.size())};
+    const Probe& p = probes[j];
+    const bool full = p.end == n;
+    const auto fp = static_cast<std::uint32_t>(p.hash) >> shift;
+    for (std::uint32_t b = p.bucket;; b = b + 1 == buckets_ ? 0 : b + 1) {
+      const std::uint32_t* s = &slots_[std::size_t{b} * kBucket];
+      const BucketScan scan = scan_bucket(s, fp, shift);
+      for (unsigned m = scan.match & scan.filled; m; m &= m - 1) {
+        const std::uint32_t slot = s[std::countr_zero(m)];
+        const unsigned kind = (slot >> ref_bits_) & 3;
+        if (!full && !(kind & kSuffixKind)) continue;
+        const std::uint32_t ref = slot & ref_mask;
+        // Fetch the name's line, then make the key while it arrives. Shorter
+        // candidates come later: their keys are prefixes of this one.
+        const unsigned char* line = names_.data() + std::size_t{ref >> kPosBits} * kLineBytes;
+        __builtin_prefetch(line);
+        if (!encoded) {
+          encode(code_.data(), rev, p.end, key, bit_at);
+          encoded = true;
+        }
+        std::uint32_t value;
+        if (!record_is(line, ref & ((1u << kPosBits) - 1), reinterpret_cast<const unsigned char*>(key),
+                       bit_at[p.end], value))
+          continue;
+        if (full && (kind & kExactKind)) return Hit{value, false, p.end};
+        return Hit{kind == kBothKinds ? second_value_of(ref) : value, true, p.end};
+      }
+      if (scan.filled != 0xffffu) break;  // a free slot: the name would have been put here
+    }
   }
   return std::nullopt;
 }
@@ -106,72 +198,8 @@ std::optional<DomainMatcher::Hit> DomainMatcher::lookup_parent(
 }
 
 std::size_t DomainMatcher::memory_bytes() const noexcept {
-  return arena_.capacity() + slots_.capacity() * sizeof(Slot) + sizeof(*this);
-}
-
-void DomainMatcher::Builder::reserve(std::size_t n) {
-  if (!m_) m_ = std::make_unique<DomainMatcher>();
-  std::size_t want = 16;
-  while (want < n + n / 2) want <<= 1;  // load factor <= 2/3
-  if (want > m_->slots_.size()) grow(want);
-  m_->arena_.reserve(n * 16);
-}
-
-void DomainMatcher::Builder::grow(std::size_t size) {
-  DomainMatcher& m = *m_;
-  std::vector<Slot, HugePageAllocator<Slot>> old;
-  old.swap(m.slots_);
-  m.slots_.assign(size, Slot{0, 0, kNone, kNone});
-  m.mask_ = size - 1;
-  for (const Slot& s : old) {
-    if (s.tag == 0) continue;
-    const char* p = m.arena_.data() + s.offset;
-    std::string_view key(p + 1, static_cast<unsigned char>(p[0]));
-    std::uint64_t mixed = mix(reverse_fnv(key));
-    std::size_t i = mixed & m.mask_;
-    while (m.slots_[i].tag != 0) i = (i + 1) & m.mask_;
-    m.slots_[i] = s;
-  }
-}
-
-std::optional<std::uint32_t> DomainMatcher::Builder::add(std::string_view domain, bool suffix,
-                                                         std::uint32_t value) {
-  if (!m_) m_ = std::make_unique<DomainMatcher>();
-  if (domain.empty() || domain.size() > kMaxHost) return std::nullopt;
-  DomainMatcher& m = *m_;
-  if ((m.count_ + 1) * 3 > m.slots_.size() * 2) grow(m.slots_.empty() ? 16 : m.slots_.size() * 2);
-
-  const std::uint64_t mixed = mix(reverse_fnv(domain));
-  if (Slot* s = m.find_slot(domain, mixed)) {
-    std::uint32_t& v = suffix ? s->suffix : s->exact;
-    if (v != kNone) return v;
-    v = value;
-    ++m.rules_;
-    return std::nullopt;
-  }
-  std::size_t i = mixed & m.mask_;
-  while (m.slots_[i].tag != 0) i = (i + 1) & m.mask_;
-  Slot& s = m.slots_[i];
-  s.tag = tag_of(mixed);
-  s.offset = static_cast<std::uint32_t>(m.arena_.size());
-  s.exact = suffix ? kNone : value;
-  s.suffix = suffix ? value : kNone;
-  std::size_t labels = 1;
-  for (char c : domain) labels += c == '.';
-  m.label_counts_ |= label_bit(labels);
-  m.arena_.push_back(static_cast<char>(domain.size()));
-  m.arena_.insert(m.arena_.end(), domain.begin(), domain.end());
-  ++m.count_;
-  ++m.rules_;
-  return std::nullopt;
-}
-
-DomainMatcher DomainMatcher::Builder::build() && {
-  if (!m_) return DomainMatcher{};
-  DomainMatcher out = std::move(*m_);
-  m_.reset();
-  out.arena_.shrink_to_fit();
-  return out;
+  return slots_.capacity() * sizeof(std::uint32_t) + names_.capacity() +
+         second_.capacity() * sizeof(second_[0]) + sizeof(*this);
 }
 
 }  // namespace gh

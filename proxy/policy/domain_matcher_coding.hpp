@@ -1,0 +1,112 @@
+// The hashing and bit coding that DomainMatcher's builder and lookup must
+// agree on (docs/matcher.md). Internal to domain_matcher*.cpp.
+#pragma once
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace gh::matcher_coding {
+
+static_assert(std::endian::native == std::endian::little,
+              "bit streams are read as little-endian words");
+
+constexpr std::size_t kMaxName = 253;  // octets in a host or rule name
+constexpr unsigned kMaxCode = 24;      // longest Huffman code, in bits
+// Words of an encoded name, plus one of zeros so reads 8 bytes past any
+// bit stay inside.
+constexpr std::size_t kKeyWords = kMaxName * kMaxCode / 64 + 2;
+constexpr unsigned kShortLength = 7;   // a length field: 7 bits, or 127 then 13 bits
+constexpr unsigned kLongLength = 13;   // 253 * 24 = 6072 < 8192
+constexpr unsigned kMaxRefBits = 28;   // at least 2 fingerprint bits in a 32-bit slot
+constexpr std::uint64_t kSeed = 0x243f6a8885a308d3ull;
+constexpr unsigned kExactKind = 1, kSuffixKind = 2, kBothKinds = 3;
+
+inline std::uint64_t load64(const void* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+inline std::uint64_t low_bits(unsigned n) noexcept {
+  return n >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+}
+
+// At least 56 bits of a little-endian bit stream, from bit `pos` on. The
+// stream must have 8 readable bytes past the byte holding `pos`.
+inline std::uint64_t bits_at(const unsigned char* p, std::size_t pos) noexcept {
+  return load64(p + pos / 8) >> (pos % 8);
+}
+
+inline std::uint64_t label_bit(std::size_t labels) noexcept {
+  return std::uint64_t{1} << (labels < 63 ? labels : 63);
+}
+
+// Folds one label of a reversed name into the running hash, 8 bytes at a
+// time, the label's length in the top byte of its last word (a short label
+// leaves that byte zero): one multiply for most labels, as this is on every
+// lookup's critical path. `p` must be readable 8 bytes past the label
+// (callers pad with zeros). A collision costs a verification, never a match.
+inline std::uint64_t absorb_label(std::uint64_t h, const unsigned char* p, std::size_t n) noexcept {
+  std::size_t i = 0;
+  for (; i + 8 < n; i += 8) {
+    h = (h ^ load64(p + i)) * 0x9e3779b97f4a7c15ull;
+    h ^= h >> 29;
+  }
+  const std::uint64_t last = load64(p + i) & low_bits(static_cast<unsigned>(8 * (n - i)));
+  h = (h ^ last ^ static_cast<std::uint64_t>(n) << 56) * 0x9e3779b97f4a7c15ull;
+  return h ^ (h >> 29);
+}
+
+// The hash of a candidate: its high 32 bits pick the bucket, its low 32 bits
+// give the fingerprint.
+inline std::uint64_t finish_hash(std::uint64_t x) noexcept {
+  x *= 0xc4ceb9fe1a85ec53ull;
+  return x ^ (x >> 32);
+}
+
+inline std::uint32_t bucket_of(std::uint64_t hash, std::uint32_t buckets) noexcept {
+  return static_cast<std::uint32_t>(((hash >> 32) * buckets) >> 32);
+}
+
+inline std::size_t read_length(const unsigned char* p, std::size_t& pos) noexcept {
+  const std::uint64_t v = bits_at(p, pos);
+  const auto small = static_cast<std::size_t>(v & low_bits(kShortLength));
+  if (small != low_bits(kShortLength)) {
+    pos += kShortLength;
+    return small;
+  }
+  pos += kShortLength + kLongLength;
+  return static_cast<std::size_t>((v >> kShortLength) & low_bits(kLongLength));
+}
+
+// Writes the Huffman codes of s[0, n) as one little-endian bit stream into
+// `out` (kKeyWords words) and returns its length in bits. `bit_at`, if
+// given, receives the stream position before each byte and at the end.
+inline std::size_t encode(const std::uint32_t* code, const unsigned char* s, std::size_t n,
+                          std::uint64_t* out, std::uint16_t* bit_at) noexcept {
+  std::uint64_t acc = 0;
+  unsigned fill = 0;
+  std::size_t w = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (bit_at) bit_at[i] = static_cast<std::uint16_t>(w * 64 + fill);
+    const std::uint32_t c = code[s[i]];
+    const unsigned len = c >> 24;
+    const std::uint64_t bits = c & 0xffffffu;
+    acc |= bits << fill;
+    if (fill + len >= 64) {  // len <= 24, so fill > 0 here
+      out[w++] = acc;
+      acc = bits >> (64 - fill);
+      fill = fill + len - 64;
+    } else {
+      fill += len;
+    }
+  }
+  if (bit_at) bit_at[n] = static_cast<std::uint16_t>(w * 64 + fill);
+  out[w] = acc;
+  out[w + 1] = 0;
+  return w * 64 + fill;
+}
+
+}  // namespace gh::matcher_coding
