@@ -6,7 +6,7 @@ namespace gh {
 namespace {
 
 constexpr std::array<std::string_view, 3> kActions{"allow", "block", "deny"};
-constexpr std::array<std::string_view, 19> kReasons{"uncategorized",
+constexpr std::array<std::string_view, kReasonCount> kReasons{"uncategorized",
                                                     "category-allowed",
                                                     "approved",
                                                     "monitored",
@@ -24,7 +24,9 @@ constexpr std::array<std::string_view, 19> kReasons{"uncategorized",
                                                     "overloaded",
                                                     "upstream-refused",
                                                     "upstream-timeout",
-                                                    "upstream-unresolvable"};
+                                                    "upstream-unresolvable",
+                                                    "loop-detected"};
+static_assert(!kReasons.back().empty(), "every Reason needs its name here");
 constexpr std::array<std::string_view, 3> kVerdicts{"allow", "monitor", "block"};
 constexpr std::array<std::string_view, 3> kModes{"forward", "transparent-tls", "transparent-http"};
 

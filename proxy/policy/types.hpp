@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -33,7 +34,11 @@ enum class Reason : std::uint8_t {
   upstream_refused,
   upstream_timeout,
   upstream_unresolvable,
+  loop_detected,  // the request carries our own Via entry (README "Via and loops")
 };
+// How many reasons there are: tables indexed by Reason use this, not the
+// last enumerator's name, so that a new reason cannot fall off their end.
+inline constexpr std::size_t kReasonCount = static_cast<std::size_t>(Reason::loop_detected) + 1;
 
 // What a category (or the uncategorized default, or a TLS condition) does.
 enum class Verdict : std::uint8_t { allow, monitor, block };
