@@ -37,6 +37,7 @@ RESPONSES = {
     b"/cl-empty-item": b"HTTP/1.1 200 OK\r\nContent-Length: 5,\r\n\r\nhello",
     b"/te-and-cl": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
     b"/ok": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+    b"/to-close": b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + b"read to the close " * 5000,
     b"/chunks": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + CHUNKED,
 }
 
@@ -119,8 +120,10 @@ class RawOrigin:
                     body, buf = buf[:k], buf[k:]
                 with self.lock:
                     self.seen.append((n, head, body))
-                path = lines[0].split(b" ")[1]
-                c.sendall(RESPONSES.get(path.split(b"?")[0], RESPONSES[b"/ok"]))
+                path = lines[0].split(b" ")[1].split(b"?")[0]
+                c.sendall(RESPONSES.get(path, RESPONSES[b"/ok"]))
+                if path == b"/to-close":
+                    return  # the body ends with the connection
         except (EOFError, OSError, ValueError):
             pass
         finally:
@@ -272,6 +275,14 @@ for header, what in ((b"Content-Length: 5, 6\r\n", "a list that differs"),
     check(not any(s[1].startswith(b"POST /refused") for s in origin.seen[seen_before:]),
           "request with %s: nothing reached the origin" % what)
     cl.close()
+
+# --- a body delimited by the origin's close is relayed whole (the relay's end-of-stream path)
+cl = Client()
+cl.send(b"GET " + base + b"/to-close HTTP/1.1\r\nHost: x\r\n\r\n")
+r = cl.response()
+check(r is not None and r[0].startswith(b"HTTP/1.1 200") and r[2] == b"read to the close " * 5000,
+      "a close-delimited response body arrives whole")
+cl.close()
 
 # --- 300,000 one-byte chunks, each way, arrive intact
 cl = Client()
