@@ -118,8 +118,7 @@ asio::awaitable<bool> forward_http(Session& s, ClientParser& p, std::string_view
   if (x.d.action != Action::allow) {
     // The body was not read: the connection can only go on if there is none.
     const int status = x.d.reason == Reason::loop_detected ? 508 : 403;
-    co_return co_await answer_refusal(s, x.d, r, status, version,
-                                      x.client_keep && !x.body_pending);
+    co_return co_await answer_refusal(s, x.d, r, status, version, x.client_keep && !x.body_pending);
   }
   co_return co_await forward_allowed(s, p, x);
 }
@@ -270,8 +269,8 @@ asio::awaitable<bool> forward_allowed(Session& s, ClientParser& p, Exchange& x) 
       log(LogLevel::warning, "upstream %s: conflicting Content-Length", key.c_str());
       close_upstream(u);
       status = 502;
-      co_await send_page(s, version, 502,
-                         "<p>The origin server sent a malformed response.</p>\n", false);
+      co_await send_page(s, version, 502, "<p>The origin server sent a malformed response.</p>\n",
+                         false);
       break;
     }
     status = res.result_int();

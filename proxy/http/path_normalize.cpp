@@ -74,7 +74,8 @@ PathStatus normalize_path(std::string_view in, std::string& out) {
 
 PathStatus normalize_target(std::string_view target, std::string& out) {
   const std::size_t q = target.find('?');
-  const std::string_view query = q == std::string_view::npos ? std::string_view{} : target.substr(q);
+  const std::string_view query =
+      q == std::string_view::npos ? std::string_view{} : target.substr(q);
   PathStatus st = normalize_path(target.substr(0, q), out);
   if (st == PathStatus::ok) out.append(query);
   return st;

@@ -6,7 +6,7 @@ namespace gh {
 namespace {
 
 constexpr std::array<std::string_view, 3> kActions{"allow", "block", "deny"};
-constexpr std::array<std::string_view, kReasonCount> kReasons{"uncategorized",
+constexpr std::array<std::string_view, 20> kReasons{"uncategorized",
                                                     "category-allowed",
                                                     "approved",
                                                     "monitored",
@@ -26,7 +26,7 @@ constexpr std::array<std::string_view, kReasonCount> kReasons{"uncategorized",
                                                     "upstream-timeout",
                                                     "upstream-unresolvable",
                                                     "loop-detected"};
-static_assert(!kReasons.back().empty(), "every Reason needs its name here");
+static_assert(kReasons.size() == kReasonCount, "every Reason needs its name here");
 constexpr std::array<std::string_view, 3> kVerdicts{"allow", "monitor", "block"};
 constexpr std::array<std::string_view, 3> kModes{"forward", "transparent-tls", "transparent-http"};
 

@@ -59,7 +59,9 @@ bool reference(std::string_view in, std::string& out) {
   // RFC 3986 §5.2.4, steps A to E (the path here always starts with '/').
   std::string input = decoded;
   out.clear();
-  auto starts = [&](std::string_view p) { return std::string_view(input).substr(0, p.size()) == p; };
+  auto starts = [&](std::string_view p) {
+    return std::string_view(input).substr(0, p.size()) == p;
+  };
   while (!input.empty()) {
     if (starts("../")) {
       input.erase(0, 3);

@@ -121,7 +121,7 @@ TEST_CASE("a Via naming this instance is found, another instance's is not") {
       {"1.1 gw2.example:3128 (gatehouse)", false},  // another gatehouse in the chain
       {"1.1 gw1.example:3129 (gatehouse)", false},
       {"1.1 gw1.example (gatehouse)", false},
-      {"1.1 gatehouse", false},  // the token before names were unique
+      {"1.1 gatehouse", false},                              // the token before names were unique
       {"1.1 other (comment, 1.1 gw1.example:3128)", false},  // inside a comment
       {"1.1 other (a (b, 1.1 gw1.example:3128))", false},
       {"1.1 other (a \\), 1.1 gw1.example:3128)", false},  // quoted pair in a comment
