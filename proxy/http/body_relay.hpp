@@ -69,8 +69,11 @@ asio::awaitable<bool> relay_body(beast::tcp_stream& in, beast::flat_buffer& in_b
         // Nothing to send yet: wait for the peer.
         if (in_buffer.size() >= kMaxUnparsedBody) co_return false;
         in.expires_after(idle);
+        // Beast's own read size: the buffer's free space (at least 512
+        // bytes), so that it grows no more than http::async_read_some made it.
         const std::size_t n = co_await in.async_read_some(
-            in_buffer.prepare(buf.size()), asio::redirect_error(asio::use_awaitable, ec));
+            in_buffer.prepare(beast::read_size(in_buffer, 64 * 1024)),
+            asio::redirect_error(asio::use_awaitable, ec));
         in_buffer.commit(n);
         if (ec == asio::error::eof) {
           // The end of a body read to the close, or a message cut short.
