@@ -24,6 +24,8 @@ namespace gh {
 // trailers in progress): more without progress is refused, so that the
 // buffer never grows with what a peer sends.
 inline constexpr std::size_t kMaxUnparsedBody = 64 * 1024;
+// Capacity an input buffer may keep after a body (a request head's worth).
+inline constexpr std::size_t kKeptInputBuffer = 8 * 1024;
 
 // Parses body bytes already in `in_buffer` into `buf[0, cap)`, element after
 // element (Beast's non-eager put), until the buffer is full, the message is
@@ -69,11 +71,9 @@ asio::awaitable<bool> relay_body(beast::tcp_stream& in, beast::flat_buffer& in_b
         // Nothing to send yet: wait for the peer.
         if (in_buffer.size() >= kMaxUnparsedBody) co_return false;
         in.expires_after(idle);
-        // Beast's own read size: the buffer's free space (at least 512
-        // bytes), so that it grows no more than http::async_read_some made it.
+        // A buffer's worth per read: many small chunks per parse, few recv(2).
         const std::size_t n = co_await in.async_read_some(
-            in_buffer.prepare(beast::read_size(in_buffer, 64 * 1024)),
-            asio::redirect_error(asio::use_awaitable, ec));
+            in_buffer.prepare(buf.size()), asio::redirect_error(asio::use_awaitable, ec));
         in_buffer.commit(n);
         if (ec == asio::error::eof) {
           // The end of a body read to the close, or a message cut short.
@@ -97,6 +97,10 @@ asio::awaitable<bool> relay_body(beast::tcp_stream& in, beast::flat_buffer& in_b
     if (!co_await send_all(out, wire, idle)) co_return false;
     if (p.is_done() || sr.is_done()) break;
   }
+  // The input buffer outlives the message (keep-alive, the upstream pool):
+  // give back what a large body made it grow to.
+  if (in_buffer.capacity() > kKeptInputBuffer && in_buffer.size() <= kKeptInputBuffer)
+    in_buffer.shrink_to_fit();
   in.expires_never();
   out.expires_never();
   co_return true;
