@@ -42,6 +42,9 @@ RESPONSES = {
 }
 
 
+STREAM_SEEN = threading.Event()
+
+
 class RawOrigin:
     """Answers each request with RESPONSES[path] (keep-alive) and records
     what it received: (connection number, head, body)."""
@@ -121,6 +124,12 @@ class RawOrigin:
                 with self.lock:
                     self.seen.append((n, head, body))
                 path = lines[0].split(b" ")[1].split(b"?")[0]
+                if path == b"/stream":
+                    # One small chunk, then nothing until the client has seen it.
+                    c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n")
+                    STREAM_SEEN.wait(15)
+                    c.sendall(b"6\r\nsecond\r\n0\r\n\r\n")
+                    continue
                 c.sendall(RESPONSES.get(path, RESPONSES[b"/ok"]))
                 if path == b"/to-close":
                     return  # the body ends with the connection
@@ -283,6 +292,31 @@ r = cl.response()
 check(r is not None and r[0].startswith(b"HTTP/1.1 200") and r[2] == b"read to the close " * 5000,
       "a close-delimited response body arrives whole")
 cl.close()
+
+# --- a chunk is relayed as soon as it arrives, not held until the next one (server-sent events)
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+s.sendall(b"GET " + base + b"/stream HTTP/1.1\r\nHost: x\r\n\r\n")
+got = b""
+try:
+    while b"first" not in got:
+        c = s.recv(65536)
+        if not c:
+            break
+        got += c
+except socket.timeout:
+    pass
+check(b"first" in got, "the first chunk reaches the client before the origin sends the next")
+STREAM_SEEN.set()
+try:
+    while not got.endswith(b"0\r\n\r\n"):
+        c = s.recv(65536)
+        if not c:
+            break
+        got += c
+except socket.timeout:
+    pass
+check(b"second" in got and got.endswith(b"0\r\n\r\n"), "the rest of the stream follows")
+s.close()
 
 # --- 300,000 one-byte chunks, each way, arrive intact
 cl = Client()
