@@ -1,5 +1,7 @@
 // The main config file (SPEC §3): listeners, admin, PAC, clients, CONNECT
 // ports, includes, policy, audit, limits, TLS interception, block page.
+#include <unistd.h>
+
 #include <string_view>
 
 #include "config/calendar.hpp"
@@ -364,12 +366,49 @@ struct Reader {
     t.enabled = !t.ca_cert.empty() && !t.ca_key.empty();
   }
 
+  // A Via received-by: a token or host[:port] (RFC 9110 §7.6.3), which
+  // host names, IP literals in brackets and ports all are.
+  void via_name(const Node& n) {
+    if (!read_string(ctx, file, n, s.via_name)) return;
+    bool ok = !s.via_name.empty() && s.via_name.size() <= 255;
+    for (char c : s.via_name) {
+      const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      if (!alnum && std::string_view("-._~:[]").find(c) == std::string_view::npos) ok = false;
+    }
+    if (!ok)
+      ctx.error(where(file, n), "via_name '" + s.via_name +
+                                    "' must be a host name, host:port or token (letters, digits, "
+                                    "'-', '.', '_', '~', ':')");
+  }
+
   void block_page(const Node& n) {
     MapView m(ctx, file, n, {"contact"}, "block_page");
     if (const Node* c = m.ok() ? m.get("contact") : nullptr)
       read_string(ctx, file, *c, s.block_page_contact);
   }
 };
+
+// "<host name>:<port of the first listener>": distinct for two instances on
+// one machine (they cannot share a port) and across machines.
+std::string default_via_name(const Settings& s) {
+  char host[256] = {};
+  std::string name = "gatehouse";
+  if (::gethostname(host, sizeof host - 1) == 0 && host[0] != '\0') {
+    name.clear();
+    for (const char* p = host; *p; ++p) {
+      const char c = *p;
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_';
+      name += ok ? c : '-';
+    }
+  }
+  if (!s.listeners.empty()) {
+    const std::string& a = s.listeners.front().address;
+    const auto colon = a.rfind(':');
+    if (colon != std::string::npos) name.append(a, colon, std::string::npos);
+  }
+  return name;
+}
 
 }  // namespace
 
@@ -382,7 +421,7 @@ void load_main_config(LoadContext& ctx, const std::string& path) {
   if (!root) return;
   MapView top(ctx, path, *root,
               {"listen", "admin", "user", "pac", "clients", "connect", "include", "schedules",
-               "policy", "audit", "limits", "tls_intercept", "block_page", "resolver"},
+               "policy", "audit", "limits", "tls_intercept", "block_page", "resolver", "via_name"},
               "the main config");
   if (!top.ok() && !root->IsMap()) return;
   Reader rd{ctx, path, s.config_dir, s, *ctx.rules};
@@ -421,6 +460,8 @@ void load_main_config(LoadContext& ctx, const std::string& path) {
       break;
     }
   }
+  if (const Node* n = top.get("via_name")) rd.via_name(*n);
+  if (s.via_name.empty()) s.via_name = default_via_name(s);
   if (s.block_page_contact.empty())
     s.block_page_contact = "Ask the head of your department to file an approval with IT security.";
 }

@@ -87,6 +87,9 @@ struct Settings {
   TlsInterceptSettings tls_intercept;
   ResolverSettings resolver;
   std::string block_page_contact;  // how to request approval (shown on the block page)
+  // received-by of gatehouse's Via entry; a request already listing it is a
+  // loop (README "Via and loops"). Default "<host name>:<first listener port>".
+  std::string via_name;
 };
 
 }  // namespace gh

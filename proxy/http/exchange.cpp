@@ -9,6 +9,7 @@
 
 #include "http/body_relay.hpp"
 #include "http/message_rules.hpp"
+#include "http/path_normalize.hpp"
 #include "http/session.hpp"
 #include "http/upstream_pool.hpp"
 #include "log.hpp"
@@ -59,7 +60,7 @@ struct Exchange {
   std::string auth;  // "host[:port]"
   std::string url;
   std::string method;
-  std::string_view path;
+  std::string path;  // normalised (path_normalize.hpp): what rules see and the origin gets
   Request r;
   Decision d;
   bool client_keep = false;
@@ -83,10 +84,16 @@ asio::awaitable<bool> forward_http(Session& s, ClientParser& p, std::string_view
     co_return false;
   }
   x.port = port;
-  x.path = path;
+  // One spelling of the path for URL rules, the audit record and the origin
+  // alike (SPEC §18): a rule cannot be walked around by a spelling the
+  // origin would read as the same path.
+  if (normalize_target(path, x.path) != PathStatus::ok) {
+    co_await answer_error(s, Reason::bad_request, 400, version);
+    co_return false;
+  }
   x.auth = authority(x.host, x.hn.is_ip, port);
-  x.url.reserve(7 + x.auth.size() + path.size());
-  x.url.append("http://").append(x.auth).append(path);
+  x.url.reserve(7 + x.auth.size() + x.path.size());
+  x.url.append("http://").append(x.auth).append(x.path);
   x.method = std::string(req.method_string());
 
   Request& r = x.r;
@@ -98,13 +105,20 @@ asio::awaitable<bool> forward_http(Session& s, ClientParser& p, std::string_view
   r.url = x.url;
   const auto t0 = steady::now();
   x.d = decide(*s.rules, r, Clock::now());
+  if (x.d.action == Action::allow && via_names(req, s.settings->via_name)) {
+    // It has been through this gatehouse already: forwarding it again would
+    // only come back here (README "Via and loops").
+    x.d.action = Action::deny;
+    x.d.reason = Reason::loop_detected;
+  }
   s.rt.metrics.decision(*s.rules, x.d, steady::now() - t0);
 
   x.client_keep = req.keep_alive() && !s.rt.draining.load();
   x.body_pending = !p.is_done();
   if (x.d.action != Action::allow) {
     // The body was not read: the connection can only go on if there is none.
-    co_return co_await answer_refusal(s, x.d, r, 403, version, x.client_keep && !x.body_pending);
+    const int status = x.d.reason == Reason::loop_detected ? 508 : 403;
+    co_return co_await answer_refusal(s, x.d, r, status, version, x.client_keep && !x.body_pending);
   }
   co_return co_await forward_allowed(s, p, x);
 }
@@ -119,7 +133,7 @@ asio::awaitable<bool> forward_allowed(Session& s, ClientParser& p, Exchange& x) 
   const HostName& hn = x.hn;
   const std::uint16_t port = x.port;
   const std::string& auth = x.auth;
-  const std::string_view path = x.path;
+  const std::string& path = x.path;
   const Request& r = x.r;
   const Decision& d = x.d;
   const bool client_keep = x.client_keep;
@@ -172,7 +186,7 @@ asio::awaitable<bool> forward_allowed(Session& s, ClientParser& p, Exchange& x) 
   }
   req.erase(http::field::expect);
   strip_hop_by_hop(req);
-  add_via(req, version);
+  add_via(req, version, s.settings->via_name);
   req.target(bsv(path));
   req.set(http::field::host, auth);
   req.version(11);
@@ -237,18 +251,33 @@ asio::awaitable<bool> forward_allowed(Session& s, ClientParser& p, Exchange& x) 
       }
       log(LogLevel::warning, "upstream %s: %s", key.c_str(), ec.message().c_str());
       status = ec == beast::error::timeout ? 504 : 502;
+      // Beast refuses conflicting framing (two lengths, a length beside
+      // Transfer-Encoding) as a parse error: that is the origin's fault.
+      const bool malformed =
+          ec.category() == http::make_error_code(http::error::bad_content_length).category();
       auto page = status == 504 ? "The origin server did not answer in time."
+                  : malformed   ? "The origin server sent a malformed response."
                                 : "The origin server closed the connection.";
       co_await send_page(s, version, status, std::string("<p>") + page + "</p>\n", false);
       break;
     }
 
     auto& res = rp->get();
+    if (!collapse_content_length(res)) {
+      // Lengths that differ: no reading of this response is safe to relay,
+      // and the connection's next response cannot be found (SPEC §18).
+      log(LogLevel::warning, "upstream %s: conflicting Content-Length", key.c_str());
+      close_upstream(u);
+      status = 502;
+      co_await send_page(s, version, 502, "<p>The origin server sent a malformed response.</p>\n",
+                         false);
+      break;
+    }
     status = res.result_int();
     const bool origin_keep = res.keep_alive() && !rp->need_eof() && res.result_int() != 101;
     keep = client_keep && !rp->need_eof() && res.result_int() != 101;
     strip_hop_by_hop(res);
-    add_via(res, res.version());
+    add_via(res, res.version(), s.settings->via_name);
     if (version == 10 && res.chunked()) {
       res.chunked(false);  // HTTP/1.0 clients read to the end instead
       keep = false;

@@ -47,6 +47,8 @@ StatusText status_for(Reason r) {
       return {503, "Service Unavailable", "The proxy is overloaded; retry later."};
     case Reason::client_limit:
       return {503, "Service Unavailable", "Too many connections from your address."};
+    case Reason::loop_detected:
+      return {508, "Loop Detected", "The request has passed through this proxy already."};
     default:
       return {403, "Forbidden", "The request is not allowed."};
   }
@@ -145,6 +147,24 @@ bool is_pac_path(std::string_view path) {
   return path == "/proxy.pac" || path == "/wpad.dat";
 }
 
+// Requests the forward port answers itself (the PAC file, the 400 for other
+// origin-form targets) are subject to clients.allow like every request that
+// reaches decide() (SPEC §18): a client outside it learns nothing, not even
+// the PAC file, and is on record.
+asio::awaitable<void> refuse_client(Session& s, const http::request_header<>& req) {
+  Decision d;
+  d.action = Action::deny;
+  d.reason = Reason::client_not_allowed;
+  d.department = department_of(*s.rules, s.conn.info.client);
+  s.rt.metrics.decision(*s.rules, d, steady::duration::zero());
+  const std::string method(req.method_string());
+  Request r;
+  r.client = s.conn.info.client;
+  r.mode = s.conn.info.mode;
+  r.method = method;
+  co_await answer_refusal(s, d, r, 403, req.version(), false);
+}
+
 asio::awaitable<void> session_loop(Connection c) {
   Session s(c, std::move(c.socket));
   // However the session ends, drain must not reach into its frame afterwards.
@@ -199,7 +219,9 @@ asio::awaitable<void> session_loop(Connection c) {
           error_page(503, "Service Unavailable", "The audit log is unavailable.", ""), false);
       break;
     }
-    if (ambiguous_framing(req)) {
+    // Framing any peer could read otherwise: refused; a repeated length is
+    // collapsed into one header before anything is forwarded.
+    if (ambiguous_framing(req) || !collapse_content_length(req)) {
       co_await answer_error(s, Reason::bad_request, 400, req.version());
       break;
     }
@@ -211,7 +233,20 @@ asio::awaitable<void> session_loop(Connection c) {
       continue;
     }
     auto target = parse_request_target(sv(req.target()), is_connect);
-    if (c.info.mode == Mode::transparent_http && target.form == TargetForm::origin) {
+    if (c.info.mode == Mode::transparent_http && target.form != TargetForm::origin) {
+      // Redirected traffic goes to its original destination: an absolute
+      // target would name another host than the one classified (SPEC §18).
+      co_await answer_error(s, Reason::bad_request, 400, req.version());
+      break;
+    }
+    const bool to_decide =
+        target.form == TargetForm::absolute && beast::iequals(bsv(target.scheme), "http");
+    if (c.info.mode == Mode::forward && !to_decide &&
+        !s.rules->clients_allow.lookup(c.info.client)) {
+      co_await refuse_client(s, req);
+      break;
+    }
+    if (c.info.mode == Mode::transparent_http) {
       // Redirected traffic: the origin is the original destination, the
       // host to classify is the Host header.
       auto host_hdr = req[http::field::host];
@@ -230,7 +265,7 @@ asio::awaitable<void> session_loop(Connection c) {
       keep = co_await send_page(s, req.version(), 200, pac_text(*s.settings),
                                 req.keep_alive() && parser->is_done(),
                                 "application/x-ns-proxy-autoconfig");
-    } else if (target.form == TargetForm::absolute && beast::iequals(bsv(target.scheme), "http")) {
+    } else if (to_decide) {
       std::string host(target.host);
       std::string path(target.path);
       keep = co_await forward_http(s, *parser, host, false, target.port, path);

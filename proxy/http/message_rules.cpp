@@ -1,5 +1,6 @@
 #include "http/message_rules.hpp"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -64,16 +65,125 @@ void strip_hop_by_hop(http::fields& f) {
   f.erase(http::field::upgrade);
 }
 
-void add_via(http::fields& f, unsigned version) {
-  std::string_view mine = version == 10 ? "1.0 gatehouse" : "1.1 gatehouse";
-  auto it = f.find(http::field::via);
-  if (it == f.end()) {
-    f.set(http::field::via, bsv(mine));
-    return;
+namespace {
+
+bool is_ows(char c) { return c == ' ' || c == '\t'; }
+
+std::string_view trim_ows(std::string_view v) {
+  while (!v.empty() && is_ows(v.front())) v.remove_prefix(1);
+  while (!v.empty() && is_ows(v.back())) v.remove_suffix(1);
+  return v;
+}
+
+bool ascii_iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
   }
-  std::string v(it->value());
-  v += ", ";
-  v += mine;
+  return true;
+}
+
+// 1*DIGIT without overflow.
+bool parse_length(std::string_view v, std::uint64_t& out) {
+  if (v.empty()) return false;
+  std::uint64_t n = 0;
+  for (char c : v) {
+    if (c < '0' || c > '9') return false;
+    const auto d = static_cast<std::uint64_t>(c - '0');
+    if (n > (UINT64_MAX - d) / 10) return false;
+    n = n * 10 + d;
+  }
+  out = n;
+  return true;
+}
+
+// One Via element: "protocol RWS received-by [RWS comment]"; true when its
+// received-by is `name`.
+bool via_element_names(std::string_view e, std::string_view name) {
+  e = trim_ows(e);
+  std::size_t sp = 0;
+  while (sp < e.size() && !is_ows(e[sp])) ++sp;  // protocol
+  e = trim_ows(e.substr(sp));
+  std::size_t end = 0;
+  while (end < e.size() && !is_ows(e[end]) && e[end] != '(') ++end;
+  return end > 0 && ascii_iequals(e.substr(0, end), name);
+}
+
+}  // namespace
+
+bool collapse_content_length(http::fields& f) {
+  auto range = f.equal_range(http::field::content_length);
+  if (range.first == range.second) return true;
+  std::uint64_t value = 0;
+  bool seen = false;
+  std::size_t headers = 0;
+  bool canonical = true;
+  for (auto it = range.first; it != range.second; ++it, ++headers) {
+    std::string_view list = sv(it->value());
+    for (;;) {
+      const std::size_t comma = list.find(',');
+      const std::string_view item = trim_ows(list.substr(0, comma));
+      std::uint64_t n = 0;
+      if (!parse_length(item, n)) return false;  // empty element or not a number
+      if (seen && n != value) return false;
+      if (item.size() > 1 && item[0] == '0') canonical = false;
+      value = n;
+      seen = true;
+      if (comma == std::string_view::npos) break;
+      canonical = false;
+      list.remove_prefix(comma + 1);
+    }
+  }
+  if (headers > 1 || !canonical) {
+    f.erase(http::field::content_length);
+    f.set(http::field::content_length, std::to_string(value));
+  }
+  return true;
+}
+
+bool via_value_names(std::string_view value, std::string_view name) noexcept {
+  if (name.empty()) return false;
+  // Split on commas outside comments; comments nest and take quoted pairs.
+  int depth = 0;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= value.size(); ++i) {
+    const char c = i < value.size() ? value[i] : ',';
+    if (depth > 0 && c == '\\' && i + 1 < value.size()) {
+      ++i;
+      continue;
+    }
+    if (c == '(') {
+      ++depth;
+    } else if (c == ')' && depth > 0) {
+      --depth;
+    } else if (c == ',' && (depth == 0 || i == value.size())) {
+      if (via_element_names(value.substr(start, i - start), name)) return true;
+      start = i + 1;
+    }
+  }
+  return false;
+}
+
+bool via_names(const http::fields& f, std::string_view name) noexcept {
+  auto range = f.equal_range(http::field::via);
+  for (auto it = range.first; it != range.second; ++it)
+    if (via_value_names(sv(it->value()), name)) return true;
+  return false;
+}
+
+void add_via(http::fields& f, unsigned version, std::string_view received_by) {
+  // Every Via header so far, in order, then ours: one header.
+  std::string v;
+  auto range = f.equal_range(http::field::via);
+  for (auto it = range.first; it != range.second; ++it) {
+    v.append(sv(it->value()));
+    v += ", ";
+  }
+  v += version == 10 ? "1.0 " : "1.1 ";
+  v.append(received_by).append(" (gatehouse)");
   f.set(http::field::via, v);
 }
 

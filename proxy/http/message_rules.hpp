@@ -32,7 +32,26 @@ bool ambiguous_framing(const http::fields& f) noexcept;
 // Transfer-Encoding stays: Beast's serializer re-frames the body.
 void strip_hop_by_hop(http::fields& f);
 
-// Appends "1.1 gatehouse" (or "1.0 gatehouse") to Via.
-void add_via(http::fields& f, unsigned version);
+// Content-Length as a list ("5, 5") or repeated in several headers: one
+// value throughout collapses into a single header in canonical decimal, so
+// that no peer behind us can read a different length (SPEC §18). Differing
+// values, an empty element or a non-number return false: the message is
+// refused (400 from a client, 502 from an origin). Beast 1.74 already
+// rejects differing values; this rule does not depend on it.
+[[nodiscard]] bool collapse_content_length(http::fields& f);
+
+// gatehouse's own Via entry is "<version> <received_by> (gatehouse)";
+// `received_by` is Settings::via_name, unique per instance (README "Via and
+// loops"), so that two gatehouses in a chain do not take each other's entry
+// for their own.
+void add_via(http::fields& f, unsigned version, std::string_view received_by);
+
+// True when a Via value lists an entry received by `received_by` (compared
+// case-insensitively; comments, which may hold commas, are skipped).
+bool via_value_names(std::string_view value, std::string_view received_by) noexcept;
+
+// The same over every Via header of a message: a request that has passed
+// through this gatehouse already is a loop.
+bool via_names(const http::fields& f, std::string_view received_by) noexcept;
 
 }  // namespace gh

@@ -29,6 +29,7 @@ constexpr std::array<std::string_view, kReasonCount> kReasons{"uncategorized",
                                                     "client-hello-timeout",
                                                     "non-tls-tunnel",
                                                     "loop-detected"};
+static_assert(kReasons.size() == kReasonCount, "every Reason needs its name here");
 constexpr std::array<std::string_view, 3> kVerdicts{"allow", "monitor", "block"};
 constexpr std::array<std::string_view, 3> kModes{"forward", "transparent-tls", "transparent-http"};
 

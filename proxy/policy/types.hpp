@@ -39,6 +39,9 @@ enum class Reason : std::uint8_t {
   non_tls_tunnel,        // first tunnel bytes that are not TLS (policy.non_tls_tunnel)
   loop_detected,         // a destination that is gatehouse itself, or our own Via
 };
+// How many reasons there are: tables indexed by Reason use this, not the
+// last enumerator's name, so that a new reason cannot fall off their end.
+inline constexpr std::size_t kReasonCount = static_cast<std::size_t>(Reason::loop_detected) + 1;
 
 // How many reasons there are (arrays indexed by Reason, e.g. metrics).
 inline constexpr std::size_t kReasonCount = static_cast<std::size_t>(Reason::loop_detected) + 1;

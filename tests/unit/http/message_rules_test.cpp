@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "http/message_rules.hpp"
 #include "http/pages.hpp"
@@ -89,12 +91,105 @@ TEST_CASE("Connection cannot strip the message's framing") {
   REQUIRE(f.count("Content-Length") == 1);
 }
 
-TEST_CASE("Via is appended") {
+TEST_CASE("Via is appended with this instance's name") {
   http::fields f;
-  add_via(f, 11);
-  REQUIRE(sv(f["Via"]) == "1.1 gatehouse");
-  add_via(f, 10);
-  REQUIRE(sv(f["Via"]) == "1.1 gatehouse, 1.0 gatehouse");
+  add_via(f, 11, "gw1.example:3128");
+  REQUIRE(sv(f["Via"]) == "1.1 gw1.example:3128 (gatehouse)");
+  add_via(f, 10, "gw2");
+  REQUIRE(sv(f["Via"]) == "1.1 gw1.example:3128 (gatehouse), 1.0 gw2 (gatehouse)");
+  // Several Via headers become one list, in order, ours last.
+  auto g = fields({{"Via", "1.1 a"}, {"Via", "1.0 b (squid)"}});
+  add_via(g, 11, "me");
+  REQUIRE(g.count("Via") == 1);
+  REQUIRE(sv(g["Via"]) == "1.1 a, 1.0 b (squid), 1.1 me (gatehouse)");
+}
+
+TEST_CASE("a Via naming this instance is found, another instance's is not") {
+  const std::string_view me = "gw1.example:3128";
+  struct Row {
+    std::string_view via;
+    bool loops;
+  };
+  const Row rows[] = {
+      {"1.1 gw1.example:3128 (gatehouse)", true},
+      {"1.1 GW1.Example:3128", true},  // host names compare case-insensitively
+      {"1.0 proxy, 1.1 gw1.example:3128 (gatehouse)", true},
+      {"HTTP/1.1 gw1.example:3128", true},
+      {"1.1\tgw1.example:3128\t(x)", true},
+      {"  1.1   gw1.example:3128  ,1.1 other", true},
+      {"1.1 gw1.example:3128(gatehouse)", true},
+      {"1.1 gw2.example:3128 (gatehouse)", false},  // another gatehouse in the chain
+      {"1.1 gw1.example:3129 (gatehouse)", false},
+      {"1.1 gw1.example (gatehouse)", false},
+      {"1.1 gatehouse", false},                              // the token before names were unique
+      {"1.1 other (comment, 1.1 gw1.example:3128)", false},  // inside a comment
+      {"1.1 other (a (b, 1.1 gw1.example:3128))", false},
+      {"1.1 other (a \\), 1.1 gw1.example:3128)", false},  // quoted pair in a comment
+      {"1.1 other (unclosed, 1.1 gw1.example:3128", false},
+      {"gw1.example:3128", false},  // no protocol: the received-by is missing
+      {"", false},
+      {",,,", false},
+  };
+  for (const Row& r : rows) {
+    INFO(r.via);
+    std::string copy(r.via);
+    CHECK(via_value_names(copy, me) == r.loops);
+  }
+  CHECK_FALSE(via_value_names("1.1 x", ""));
+  auto f = fields({{"Via", "1.1 a"}, {"Via", "1.1 gw1.example:3128 (gatehouse)"}});
+  CHECK(via_names(f, me));
+  CHECK_FALSE(via_names(fields({{"Via", "1.1 a"}}), me));
+}
+
+TEST_CASE("Content-Length lists and repeats collapse into one value or are refused") {
+  struct Row {
+    std::vector<std::string_view> values;
+    const char* result;  // nullptr: refused
+  };
+  const Row rows[] = {
+      {{"5"}, "5"},
+      {{"0"}, "0"},
+      {{"5, 5"}, "5"},
+      {{"5,5,5"}, "5"},
+      {{"5", "5"}, "5"},
+      {{"5, 5", "5"}, "5"},
+      {{"005"}, "5"},
+      {{"05", "5"}, "5"},
+      {{" 5 \t"}, "5"},
+      {{"18446744073709551615"}, "18446744073709551615"},
+      {{"5, 6"}, nullptr},
+      {{"5", "6"}, nullptr},
+      {{"5", "5, 6"}, nullptr},
+      {{"5,"}, nullptr},
+      {{",5"}, nullptr},
+      {{""}, nullptr},
+      {{"+5"}, nullptr},
+      {{"-1"}, nullptr},
+      {{"5 5"}, nullptr},
+      {{"0x5"}, nullptr},
+      {{"18446744073709551616"}, nullptr},  // past 2^64 - 1
+  };
+  for (const Row& r : rows) {
+    http::fields f;
+    std::string shown;
+    for (auto v : r.values) {
+      f.insert(http::field::content_length, bsv(v));
+      shown += "[" + std::string(v) + "]";
+    }
+    f.insert("X-Other", "kept");
+    INFO(shown);
+    if (!r.result) {
+      CHECK_FALSE(collapse_content_length(f));
+      continue;
+    }
+    REQUIRE(collapse_content_length(f));
+    CHECK(f.count(http::field::content_length) == 1);
+    CHECK(sv(f[http::field::content_length]) == r.result);
+    CHECK(sv(f["X-Other"]) == "kept");
+  }
+  http::fields none;
+  CHECK(collapse_content_length(none));
+  CHECK(none.count(http::field::content_length) == 0);
 }
 
 TEST_CASE("block page escapes everything it interpolates") {
