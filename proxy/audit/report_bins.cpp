@@ -74,6 +74,7 @@ std::vector<TimeBin> bin_days(const std::map<std::int64_t, std::map<std::string,
         b.axis_label = b.label;
         break;
     }
+    b.partial = b.first_day < first_day || b.last_day > last_day;
     for (auto it = days.lower_bound(std::max(b.first_day, first_day));
          it != days.end() && it->first <= std::min(b.last_day, last_day); ++it) {
       for (const auto& [series, n] : it->second) {

@@ -6,7 +6,8 @@
 //   1 day .. 62 days    -> day bins,   label "2026-11-22", axis "11-22"
 //   63 .. 371 days      -> week bins,  label "week of 2026-11-16", axis "11-16"
 //   372 days and more   -> month bins, label "2026-11", axis "2026-11"
-// Days without records inside the span are bins with zero counts.
+// Days without records inside the span are bins with zero counts; a first or
+// last bin that the span covers only in part says so (`partial`).
 #pragma once
 
 #include <cstdint>
@@ -27,6 +28,7 @@ struct TimeBin {
   std::string label, axis_label;
   std::map<std::string, std::int64_t> counts;  // series -> count
   std::int64_t total = 0;
+  bool partial = false;  // the span starts or ends inside this bin
 };
 
 // Bins covering first_day..last_day (first_day <= last_day), summed from

@@ -121,8 +121,8 @@ std::string section_over_time(const ReportOverview& o, const Names& names) {
       v[it != slot.end() ? it->second : series.size() - 1] += count;
     }
     chart.labels.push_back(b.axis_label);
-    chart.tooltips.push_back(b.label);
-    std::vector<std::string> row{b.label};
+    chart.tooltips.push_back(b.partial ? b.label + " (only part of it in the log)" : b.label);
+    std::vector<std::string> row{b.partial ? b.label + " (part)" : b.label};
     for (std::size_t i = 0; i < v.size(); ++i) {
       row.push_back(n(v[i]));
       column_totals[i] += v[i];
@@ -139,11 +139,15 @@ std::string section_over_time(const ReportOverview& o, const Names& names) {
   const char* per = width == BinWidth::day    ? "One bar per day"
                     : width == BinWidth::week ? "One bar per week (Monday to Sunday)"
                                               : "One bar per month";
+  const bool partial = std::any_of(bins.begin(), bins.end(), [](const TimeBin& b) { return b.partial; });
   std::string out = heading(
       "over-time",
       "Attempts to controlled services, by " + std::string(to_string(width)) + " and category",
       "Every request or tunnel to an app or domain of a category, whatever the outcome. " +
-          std::string(per) + ", days in " + o.zone().zone() + ".");
+          std::string(per) + ", days in " + o.zone().zone() + "." +
+          (partial ? " \u201C(part)\u201D: the log covers only part of that " +
+                         std::string(to_string(width)) + "."
+                   : ""));
   out += figure_for(svg_columns(chart), legend_html(series), t, true);
   return out + "</section>";
 }
