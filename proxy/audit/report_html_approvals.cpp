@@ -72,7 +72,9 @@ std::string section_approvals(const ReportOverview& o, const Names& names, TimeP
                         a->expires, std::string(to_string(state)), group_digits(uses),
                         u != used.end() && u->second.last ? zone.format_minute(*u->second.last)
                                                           : "-"});
-      if (uses == 0 && state != ApprovalState::expired) unused.push_back(a->id);
+      // In force yet never used: the ones a head of department may retire.
+      if (uses == 0 && (state == ApprovalState::active || state == ApprovalState::expiring))
+        unused.push_back(a->id);
       if (state == ApprovalState::expiring) expiring.push_back(a->id + " (" + a->expires + ")");
     }
   }

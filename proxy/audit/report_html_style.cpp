@@ -52,7 +52,7 @@ th.n,td.n{text-align:right;white-space:nowrap}
 td.k{white-space:nowrap}
 tr.total td{font-weight:700;border-top:2px solid var(--ink);border-bottom:none}
 .figure.stack table{break-inside:auto}
-.wide{overflow-x:auto}
+.wide{overflow-x:auto;margin-top:12px}
 .callouts{margin:0 0 12px;padding:10px 14px 10px 30px;background:#fff7ed;border:1px solid #fed7aa;border-radius:6px}
 .empty,.note{color:var(--muted);font-style:italic}
 code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12px;background:var(--wash);padding:1px 4px;border-radius:3px}

@@ -179,7 +179,7 @@ std::string svg_bars(const BarChart& c) {
 }
 
 std::string svg_timeline(const TimelineChart& c) {
-  const double row_h = 26, bar_h = 16, top = 24, bottom = 22, right = 110;
+  const double row_h = 26, bar_h = 16, top = 24, bottom = 22, right = 170;
   const double left = c.label_width;
   const double pw = c.width - left - right;
   const int height = static_cast<int>(
