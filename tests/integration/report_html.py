@@ -286,6 +286,13 @@ def main():
         dom.feed(dom_text)
         check_counts(dom)
         check_inert(dom, page)
+        # In force and unused: to retire. Not yet valid cannot have been used: not listed.
+        m = re.search(r"candidates to retire\):</strong>([^<]*)</li>", dom_text)
+        if not m or m.group(1).strip() != "FIN-EXP":
+            fail("unused approvals callout: %r" % (m and m.group(1)))
+        if not re.search(r"Expiring within 14 days:</strong> FIN-EXP \(\d{4}-\d\d-\d\d\)</li>",
+                         dom_text):
+            fail("expiring approvals callout missing")
 
         # The same log without a config: UTC days, ids instead of titles.
         p = subprocess.run([GATEHOUSE, "audit", "report", log, "--format", "html", "--config",
