@@ -51,12 +51,22 @@ int main(int argc, char** argv) {
                          "the seq the last record must have");
   AuditReportOptions report_opts;
   auto* report_cmd = audit_cmd->add_subcommand("report", "attempts by department, app and client");
+  report_cmd->add_option("--config", config, "main config file (time zone, titles, approvals)");
   report_cmd->add_option("files", report_opts.files, "audit files")->required();
   report_cmd->add_option("--since", report_opts.since, "start (RFC 3339 or YYYY-MM-DD)");
   report_cmd->add_option("--until", report_opts.until, "end (RFC 3339 or YYYY-MM-DD)");
-  report_cmd->add_option("--by", report_opts.by, "group by department,app,client")->delimiter(',');
-  report_cmd->add_option("--format", report_opts.format, "table, csv or json")
-      ->check(CLI::IsMember({"table", "csv", "json"}));
+  report_cmd->add_option("--by", report_opts.by, "group by department,app,client,user")
+      ->delimiter(',');
+  report_cmd->add_option("--format", report_opts.format, "table, csv, json or html")
+      ->check(CLI::IsMember({"table", "csv", "json", "html"}));
+
+  ApprovalsOptions approvals_opts;
+  auto* approvals_cmd =
+      app.add_subcommand("approvals", "every approval with its state (and uses, with --audit)");
+  approvals_cmd->add_option("--config", config, "main config file");
+  approvals_cmd->add_option("--audit", approvals_opts.audit, "audit files to count uses from");
+  approvals_cmd->add_flag("--json", approvals_opts.json, "a JSON array");
+  approvals_cmd->add_option("--at", approvals_opts.at, "time of the states, RFC 3339 (default now)");
 
   auto* ca_cmd = app.add_subcommand("ca", "interception CA for HTTPS block pages");
   ca_cmd->require_subcommand(1);
@@ -70,6 +80,7 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
+  const bool config_given = !config.empty();
   if (config.empty()) config = gh::default_config_path();
 
   if (*serve_cmd) return serve(ServeOptions{config});
@@ -87,7 +98,15 @@ int main(int argc, char** argv) {
   }
   if (*pac_cmd) return pac(PacOptions{config});
   if (*verify_cmd) return audit_verify(verify_opts);
-  if (*report_cmd) return audit_report(report_opts);
+  if (*report_cmd) {
+    report_opts.config = config;
+    report_opts.config_given = config_given;
+    return audit_report(report_opts);
+  }
+  if (*approvals_cmd) {
+    approvals_opts.config = config;
+    return approvals(approvals_opts);
+  }
   if (*ca_init_cmd) return ca_init(ca_opts);
   return 2;
 }

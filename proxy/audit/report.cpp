@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audit/json_text.hpp"
+#include "audit/report_overview.hpp"
 
 namespace gh {
 namespace {
@@ -17,7 +18,7 @@ std::optional<std::string> string_member(const nlohmann::json& j, const char* ke
 }
 
 // "10.20.5.7:51234" -> "10.20.5.7"; "[2001:db8::1]:51234" -> "2001:db8::1".
-std::string client_address(const std::string& client) {
+std::string address_without_port(const std::string& client) {
   if (!client.empty() && client.front() == '[') {
     auto close = client.find(']');
     if (close != std::string::npos) return client.substr(1, close - 1);
@@ -61,6 +62,8 @@ bool parse_report_key(std::string_view s, ReportKey& out) noexcept {
     out = ReportKey::app;
   else if (s == "client")
     out = ReportKey::client;
+  else if (s == "user")
+    out = ReportKey::user;
   else
     return false;
   return true;
@@ -74,6 +77,8 @@ std::string_view to_string(ReportKey k) noexcept {
       return "app";
     case ReportKey::client:
       return "client";
+    case ReportKey::user:
+      return "user";
   }
   return "?";
 }
@@ -103,8 +108,29 @@ std::optional<TimePoint> parse_report_time(std::string_view s, bool end_of_day) 
   return parse_audit_time(s);
 }
 
+AttemptCounts Attempt::counts() const {
+  AttemptCounts c;
+  c.total = 1;
+  c.blocked = action == Action::block;
+  c.monitored = reason == Reason::monitored;
+  c.approved = reason == Reason::approved;
+  return c;
+}
+
+std::optional<std::string> Attempt::client_address() const {
+  if (client.empty()) return std::nullopt;
+  return address_without_port(client);
+}
+
 AttemptReport::AttemptReport(std::vector<ReportKey> by, ReportWindow window)
     : by_(std::move(by)), window_(window) {}
+AttemptReport::~AttemptReport() = default;
+AttemptReport::AttemptReport(AttemptReport&&) noexcept = default;
+AttemptReport& AttemptReport::operator=(AttemptReport&&) noexcept = default;
+
+void AttemptReport::enable_overview(const std::string& zone) {
+  overview_ = std::make_unique<ReportOverview>(zone);
+}
 
 void AttemptReport::forget_old_tunnels() {
   while (open_tunnels_.size() > kMaxOpenTunnels && !tunnel_order_.empty()) {
@@ -121,6 +147,32 @@ void AttemptReport::forget_old_tunnels() {
   }
 }
 
+void AttemptReport::count(const Attempt& a, int sign) {
+  GroupKey key;
+  for (ReportKey k : by_) {
+    switch (k) {
+      case ReportKey::department:
+        key.push_back(a.department);
+        break;
+      case ReportKey::app:
+        key.push_back(a.app);
+        break;
+      case ReportKey::client:
+        key.push_back(a.client_address());
+        break;
+      case ReportKey::user:
+        key.push_back(a.user);
+        break;
+    }
+  }
+  AttemptCounts& g = groups_[key];
+  if (sign > 0)
+    g += a.counts();
+  else
+    g -= a.counts();
+  if (overview_) overview_->add(a, sign);
+}
+
 void AttemptReport::add_line(std::string_view line) {
   auto j = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
@@ -128,58 +180,45 @@ void AttemptReport::add_line(std::string_view line) {
     return;
   }
   auto event = string_member(j, "event");
-  auto client = string_member(j, "client").value_or("");
+  Attempt a;
+  a.client = string_member(j, "client").value_or("");
   if (event && *event == "close") {
-    open_tunnels_.erase(client);  // the tunnel ended: no SNI record will come
+    open_tunnels_.erase(a.client);  // the tunnel ended: no SNI record will come
     return;
   }
   auto ts_text = string_member(j, "ts");
   auto parsed = ts_text ? parse_audit_time(*ts_text) : std::nullopt;
-  TimePoint ts = parsed.value_or(TimePoint{});
-  Action action;
-  Reason reason;
   if (!event || *event != "decision" || !parsed ||
-      !parse_action(string_member(j, "action").value_or(""), action) ||
-      !parse_reason(string_member(j, "reason").value_or(""), reason)) {
+      !parse_action(string_member(j, "action").value_or(""), a.action) ||
+      !parse_reason(string_member(j, "reason").value_or(""), a.reason)) {
     ++skipped_;
     return;
   }
-  if ((window_.since && ts < *window_.since) || (window_.until && ts >= *window_.until)) return;
-
-  Counted c;
-  for (ReportKey k : by_) {
-    switch (k) {
-      case ReportKey::department:
-        c.key.push_back(string_member(j, "department"));
-        break;
-      case ReportKey::app:
-        c.key.push_back(string_member(j, "app"));
-        break;
-      case ReportKey::client:
-        c.key.push_back(client.empty() ? std::nullopt
-                                       : std::optional<std::string>(client_address(client)));
-        break;
-    }
-  }
-  c.counts.total = 1;
-  c.counts.blocked = action == Action::block;
-  c.counts.monitored = reason == Reason::monitored;
-  c.counts.approved = reason == Reason::approved;
+  a.ts = *parsed;
+  if ((window_.since && a.ts < *window_.since) || (window_.until && a.ts >= *window_.until))
+    return;
+  ++decisions_;
+  a.department = string_member(j, "department");
+  a.user = string_member(j, "user");
+  a.category = string_member(j, "category");
+  a.app = string_member(j, "app");
+  a.approval = string_member(j, "approval");
 
   bool is_connect = string_member(j, "method").value_or("") == "CONNECT";
   bool has_sni = string_member(j, "sni").has_value();
-  if (is_connect && has_sni && !client.empty()) {
-    auto it = open_tunnels_.find(client);
+  if (is_connect && has_sni && !a.client.empty()) {
+    auto it = open_tunnels_.find(a.client);
     if (it != open_tunnels_.end()) {
       // The tunnel's final decision replaces the one made on its authority.
-      groups_[it->second.key] -= it->second.counts;
+      count(it->second, -1);
       open_tunnels_.erase(it);
     }
   }
-  groups_[c.key] += c.counts;
-  if (is_connect && !has_sni && action == Action::allow && !client.empty()) {
-    if (open_tunnels_.insert_or_assign(client, std::move(c)).second)
-      tunnel_order_.push_back(client);
+  count(a, +1);
+  if (is_connect && !has_sni && a.action == Action::allow && !a.client.empty()) {
+    std::string client = a.client;
+    if (open_tunnels_.insert_or_assign(client, std::move(a)).second)
+      tunnel_order_.push_back(std::move(client));
     forget_old_tunnels();
   }
 }

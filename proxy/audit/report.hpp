@@ -6,11 +6,16 @@
 // (SPEC §7: authority, then SNI); the SNI record replaces the authority
 // record of the same client address, so a tunnel counts once, with its final
 // outcome.
+//
+// The same pass feeds every format: the table, CSV and JSON read groups();
+// the HTML report (report_html.hpp) also reads the ReportOverview that
+// enable_overview() turns on.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,7 +26,7 @@
 
 namespace gh {
 
-enum class ReportKey : std::uint8_t { department, app, client };
+enum class ReportKey : std::uint8_t { department, app, client, user };
 bool parse_report_key(std::string_view s, ReportKey& out) noexcept;
 std::string_view to_string(ReportKey k) noexcept;
 
@@ -33,6 +38,19 @@ struct AttemptCounts {
   AttemptCounts& operator+=(const AttemptCounts& o);
   AttemptCounts& operator-=(const AttemptCounts& o);
 };
+
+// One decision record, reduced to what the report counts.
+struct Attempt {
+  TimePoint ts;
+  std::string client;  // as recorded, "10.20.5.7:51234"; empty if missing
+  std::optional<std::string> department, user, category, app, approval;
+  Action action = Action::allow;
+  Reason reason = Reason::uncategorized;
+  AttemptCounts counts() const;
+  std::optional<std::string> client_address() const;  // without the port
+};
+
+class ReportOverview;
 
 struct ReportWindow {
   std::optional<TimePoint> since;  // inclusive
@@ -48,6 +66,14 @@ class AttemptReport {
   using GroupKey = std::vector<std::optional<std::string>>;
 
   AttemptReport(std::vector<ReportKey> by, ReportWindow window);
+  ~AttemptReport();
+  AttemptReport(AttemptReport&&) noexcept;
+  AttemptReport& operator=(AttemptReport&&) noexcept;
+
+  // Also keep the per-day, per-app, per-client and per-approval figures of
+  // the HTML report, with days in `zone` (IANA name; "UTC" without config).
+  void enable_overview(const std::string& zone);
+  const ReportOverview* overview() const noexcept { return overview_.get(); }
 
   // One raw audit line; lines that are not records are counted and skipped.
   void add_line(std::string_view line);
@@ -57,25 +83,25 @@ class AttemptReport {
   const std::vector<ReportKey>& by() const noexcept { return by_; }
   const ReportWindow& window() const noexcept { return window_; }
   std::uint64_t skipped_lines() const noexcept { return skipped_; }
+  std::uint64_t decision_records() const noexcept { return decisions_; }
 
   std::string table() const;
   std::string csv() const;
   std::string json() const;
 
  private:
-  struct Counted {
-    GroupKey key;
-    AttemptCounts counts;
-  };
+  void count(const Attempt& a, int sign);
   void forget_old_tunnels();
 
   std::vector<ReportKey> by_;
   ReportWindow window_;
   std::map<GroupKey, AttemptCounts> groups_;
   // Allowed CONNECTs whose SNI record may still come, by client address.
-  std::unordered_map<std::string, Counted> open_tunnels_;
+  std::unordered_map<std::string, Attempt> open_tunnels_;
   std::deque<std::string> tunnel_order_;  // bounds open_tunnels_
   std::uint64_t skipped_ = 0;
+  std::uint64_t decisions_ = 0;
+  std::unique_ptr<ReportOverview> overview_;
 };
 
 }  // namespace gh

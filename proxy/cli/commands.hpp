@@ -46,12 +46,22 @@ struct AuditVerifyOptions {
 int audit_verify(const AuditVerifyOptions& o);
 
 struct AuditReportOptions {
+  std::string config;
+  bool config_given = false;  // --config was on the command line (else the default, if any)
   std::vector<std::string> files;
   std::string since, until;  // RFC 3339 or YYYY-MM-DD; empty = open
   std::vector<std::string> by{"department", "app"};
-  std::string format = "table";  // table | csv | json
+  std::string format = "table";  // table | csv | json | html
 };
 int audit_report(const AuditReportOptions& o);
+
+struct ApprovalsOptions {
+  std::string config;
+  std::vector<std::string> audit;  // --audit FILE...: count uses from these logs
+  bool json = false;
+  std::string at;  // RFC 3339; empty = now
+};
+int approvals(const ApprovalsOptions& o);
 
 struct CaInitOptions {
   std::string out;
