@@ -139,7 +139,7 @@ bool ChainVerifier::expect_seq(std::uint64_t anchor) {
 }
 
 VerifyResult verify_files(const std::vector<std::string>& files,
-                          std::optional<std::uint64_t> expect_seq) {
+                          std::optional<std::uint64_t> expect_seq, const VerifyHooks& hooks) {
   ChainVerifier v;
   for (const auto& f : files) {
     v.begin_file(f);
@@ -155,12 +155,14 @@ VerifyResult verify_files(const std::vector<std::string>& files,
         return v.result();
       }
       if (status == LineReader::Status::end) break;
+      if (hooks.record) hooks.record();
       if (status == LineReader::Status::too_long) {
         v.reject(reader.line_number(), "line longer than 16 MiB");
         return v.result();
       }
       if (!v.line(line, terminated, reader.line_number())) return v.result();
     }
+    if (hooks.file_done) hooks.file_done();
   }
   if (expect_seq) v.expect_seq(*expect_seq);
   return v.result();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,7 +48,14 @@ class ChainVerifier {
 
 // Reads the files and runs the verifier. Throws std::system_error if a file
 // cannot be read.
+// Called as verification goes (progress on a terminal, SPEC §14); either may be empty.
+struct VerifyHooks {
+  std::function<void()> record;     // after each line read
+  std::function<void()> file_done;  // after each file
+};
+
 VerifyResult verify_files(const std::vector<std::string>& files,
-                          std::optional<std::uint64_t> expect_seq = std::nullopt);
+                          std::optional<std::uint64_t> expect_seq = std::nullopt,
+                          const VerifyHooks& hooks = {});
 
 }  // namespace gh

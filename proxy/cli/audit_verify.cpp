@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <system_error>
 
-#include "audit/line_reader.hpp"
 #include "audit/progress.hpp"
 #include "audit/verify.hpp"
 #include "cli/commands.hpp"
@@ -12,8 +11,7 @@
 namespace gh::cli {
 namespace {
 
-// verify_files() with progress on a terminal (SPEC §14): the same
-// ChainVerifier fed the same lines, stopping at the first problem.
+// verify_files() with progress on a terminal (SPEC §14).
 VerifyResult verify_with_progress(const std::vector<std::string>& files,
                                   std::optional<std::uint64_t> anchor) {
   ProgressMeter progress(STDERR_FILENO, ::isatty(STDERR_FILENO) == 1, "audit verify",
@@ -22,26 +20,8 @@ VerifyResult verify_with_progress(const std::vector<std::string>& files,
     ProgressMeter& p;
     ~Finish() { p.finish(); }
   } finish{progress};
-  ChainVerifier v;
-  for (const auto& f : files) {
-    v.begin_file(f);
-    LineReader reader(f);
-    std::string_view line;
-    bool terminated = false;
-    for (;;) {
-      auto status = reader.next(line, terminated);
-      if (status == LineReader::Status::end) break;
-      progress.record();
-      if (status == LineReader::Status::too_long) {
-        v.reject(reader.line_number(), "line longer than 16 MiB");
-        return v.result();
-      }
-      if (!v.line(line, terminated, reader.line_number())) return v.result();
-    }
-    progress.file_done();
-  }
-  if (anchor) v.expect_seq(*anchor);
-  return v.result();
+  VerifyHooks hooks{[&progress] { progress.record(); }, [&progress] { progress.file_done(); }};
+  return verify_files(files, anchor, hooks);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "http/path_normalize.hpp"
 #include "policy/host.hpp"
 
 namespace gh::cli {
@@ -102,9 +103,14 @@ std::optional<Target> parse_target(std::string_view s, std::string& err) {
       path = path.substr(0, hash);
     if (path.empty() || path.front() != '/') path = std::string_view("/");
     if (http) {
+      // The proxy's own normalisation, so that explain sees the path URL
+      // rules see (SPEC §18).
+      std::string normal;
+      if (normalize_target(path, normal) != PathStatus::ok)
+        return err = "bad percent-escape in '" + std::string(path) + "'", std::nullopt;
       t.method = "GET";
       t.url = "http://" + host_for_url(t) + (t.port != 80 ? ":" + std::to_string(t.port) : "") +
-              std::string(path);
+              normal;
       t.shown = "GET " + t.url;
       return t;
     }

@@ -103,6 +103,9 @@ asio::awaitable<bool> forward_http(Session& s, ClientParser& p, std::string_view
   r.host = x.host;
   r.port = port;
   r.url = x.url;
+  // transparent-http: the address the client really went to is classified
+  // too, so a Host header cannot launder it (SPEC §18).
+  if (s.conn.info.has_original_dst) r.original_dst = s.conn.info.original_dst;
   const auto t0 = steady::now();
   x.d = decide(*s.rules, r, Clock::now());
   if (x.d.action == Action::allow && via_names(req, s.settings->via_name)) {
@@ -168,6 +171,7 @@ asio::awaitable<bool> forward_allowed(Session& s, ClientParser& p, Exchange& x) 
 
   auto rec =
       decision_record(*s.rules, d, s.conn.info, r, std::nullopt, s.settings->audit.redact_query);
+  rec.dest = dest_of(s.upstream.stream->socket());  // the origin address chosen (SPEC §18)
   std::string id;
   if (!co_await audit_and_wait(s.rt, std::move(rec), &id) &&
       s.settings->audit.on_failure == OnFailure::block) {

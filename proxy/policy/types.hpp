@@ -43,9 +43,6 @@ enum class Reason : std::uint8_t {
 // last enumerator's name, so that a new reason cannot fall off their end.
 inline constexpr std::size_t kReasonCount = static_cast<std::size_t>(Reason::loop_detected) + 1;
 
-// How many reasons there are (arrays indexed by Reason, e.g. metrics).
-inline constexpr std::size_t kReasonCount = static_cast<std::size_t>(Reason::loop_detected) + 1;
-
 // What a category (or the uncategorized default, or a TLS condition) does.
 enum class Verdict : std::uint8_t { allow, monitor, block };
 

@@ -121,7 +121,7 @@ TEST_CASE("nulls, close events and every action and reason", "[audit][json]") {
     REQUIRE(parse_action(nlohmann::json::parse(full_line(r))["action"].get<std::string>(), back));
     CHECK(back == r.action);
   }
-  for (int x = 0; x <= static_cast<int>(Reason::upstream_unresolvable); ++x) {
+  for (std::size_t x = 0; x < kReasonCount; ++x) {
     r.reason = static_cast<Reason>(x);
     Reason back;
     REQUIRE(parse_reason(nlohmann::json::parse(full_line(r))["reason"].get<std::string>(), back));
