@@ -43,6 +43,8 @@ include:
   categories: "categories/*.yaml"
   departments: "departments.yaml"
   approvals: "approvals.yaml"
+schedules:   # the shipped departments.yaml names it
+  lunch: {{ days: [mon, tue, wed, thu, fri], from: "12:00", to: "14:00" }}
 policy:
   uncategorized: allow
   categories:
