@@ -111,7 +111,7 @@ struct Metrics::Impl {
   // Rules gauges of the current rule set.
   std::atomic<std::int64_t> loaded_at_ns{0};  // 0 = never loaded
   Counter rules_entries{0}, rules_domains{0}, rules_categories{0}, rules_apps{0},
-      rules_departments{0}, rules_approvals{0};
+      rules_departments{0}, rules_approvals{0}, rules_skipped_lines{0};
 
   std::atomic<const LabelTable*> current{nullptr};
 
@@ -229,6 +229,7 @@ void Metrics::rules_loaded(const RuleSet& rules, TimePoint when) noexcept {
   m.rules_apps.store(rules.apps.size(), std::memory_order_relaxed);
   m.rules_departments.store(rules.departments.size(), std::memory_order_relaxed);
   m.rules_approvals.store(rules.approvals.size(), std::memory_order_relaxed);
+  m.rules_skipped_lines.store(rules.skipped_list_lines, std::memory_order_relaxed);
   auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(when.time_since_epoch()).count();
   m.loaded_at_ns.store(ns == 0 ? 1 : ns, std::memory_order_release);
 }
@@ -341,6 +342,12 @@ std::string Metrics::render(const AuditGauge& audit, TimePoint now) const {
     append_u64(out, get(*counter));
     out += '\n';
   }
+
+  header(out, "gatehouse_rules_skipped_lines", "gauge",
+         "Domain-list lines skipped (on_error: skip) in the rule set in force.");
+  out += "gatehouse_rules_skipped_lines ";
+  append_u64(out, get(m.rules_skipped_lines));
+  out += '\n';
 
   std::int64_t loaded = m.loaded_at_ns.load(std::memory_order_acquire);
   header(out, "gatehouse_rules_loaded_timestamp_seconds", "gauge",

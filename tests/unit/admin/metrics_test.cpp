@@ -81,6 +81,7 @@ TEST_CASE("connections, reloads and audit gauges are counted") {
 TEST_CASE("decisions are labelled by action, category and department names") {
   Metrics m;
   auto rules = small_rules();
+  rules.skipped_list_lines = 3;  // bad feed lines dropped under on_error: skip
   m.rules_loaded(rules, Clock::now());
   m.decision(rules, make(Action::block, Reason::category_blocked, 0, 0),
              std::chrono::microseconds(3));
@@ -105,6 +106,7 @@ TEST_CASE("decisions are labelled by action, category and department names") {
   CHECK(p.value("gatehouse_rules_loaded{kind=\"categories\"}") == 2);
   CHECK(p.value("gatehouse_rules_loaded{kind=\"departments\"}") == 2);
   CHECK(p.value("gatehouse_rules_loaded{kind=\"apps\"}") == 1);
+  CHECK(p.value("gatehouse_rules_skipped_lines") == 3);
 }
 
 TEST_CASE("latency histogram is cumulative and consistent") {
