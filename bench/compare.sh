@@ -258,6 +258,7 @@ policy:
   categories: { public-cloud-storage: block }
   no_sni: allow
   block_private_destinations: false   # the origins are on loopback
+  non_tls_tunnel: allow   # the idle-tunnel workload holds a plain request line, not a TLS hello
 audit:
   path: "audit.jsonl"
   fsync: "1s"
