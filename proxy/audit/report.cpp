@@ -205,7 +205,13 @@ void AttemptReport::add_line(std::string_view line) {
   a.approval = string_member(j, "approval");
 
   bool is_connect = string_member(j, "method").value_or("") == "CONNECT";
-  bool has_sni = string_member(j, "sni").has_value();
+  // A tunnel's second decision (on its first bytes) carries the SNI, or one
+  // of the reasons that only a tunnel's first bytes give (SPEC §18).
+  const bool first_bytes = a.reason == Reason::bad_client_hello ||
+                           a.reason == Reason::client_hello_timeout ||
+                           a.reason == Reason::non_tls_tunnel || a.reason == Reason::no_sni ||
+                           a.reason == Reason::ech;
+  bool has_sni = string_member(j, "sni").has_value() || first_bytes;
   if (is_connect && has_sni && !a.client.empty()) {
     auto it = open_tunnels_.find(a.client);
     if (it != open_tunnels_.end()) {

@@ -132,3 +132,28 @@ TEST_CASE("report: time window and grouping by client", "[audit][report]") {
   CHECK_FALSE(parse_report_time("yesterday", false));
   CHECK(format_timestamp(*parse_report_time("2026-11-22", true)) == "2026-11-23T00:00:00.000Z");
 }
+
+// A tunnel refused on its first bytes has a second record without an SNI
+// (bad-client-hello, client-hello-timeout, non-tls-tunnel): still one attempt.
+TEST_CASE("report: a tunnel refused on its first bytes counts once", "[audit][report]") {
+  for (Reason why : {Reason::bad_client_hello, Reason::client_hello_timeout,
+                     Reason::non_tls_tunnel}) {
+    TempDir dir;
+    std::string path = dir / "audit.jsonl";
+    {
+      AuditWriter w(test::settings_for(path), "rep");
+      AuditRecord first = rec("2026-11-22T10:00:00.000Z", "finance", nullptr, Action::allow,
+                              Reason::uncategorized, "10.30.0.9:7000");
+      first.method = "CONNECT";
+      w.submit_wait(first);
+      AuditRecord second = first;
+      second.action = why == Reason::client_hello_timeout ? Action::deny : Action::block;
+      second.reason = why;
+      w.submit_wait(second);
+    }
+    auto r = run(path, {ReportKey::department});
+    INFO(to_string(why));
+    CHECK(r.totals().total == 1);
+    CHECK(r.totals().blocked == (why == Reason::client_hello_timeout ? 0 : 1));
+  }
+}
