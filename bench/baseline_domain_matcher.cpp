@@ -41,7 +41,7 @@ std::uint32_t tag_of(std::uint64_t mixed) noexcept {
 }  // namespace
 
 const BaselineDomainMatcher::Slot* BaselineDomainMatcher::find(std::string_view key,
-                                               std::uint64_t mixed) const noexcept {
+                                                               std::uint64_t mixed) const noexcept {
   if (slots_.empty()) return nullptr;
   const std::uint32_t tag = tag_of(mixed);
   for (std::size_t i = mixed & mask_;; i = (i + 1) & mask_) {
@@ -56,12 +56,14 @@ const BaselineDomainMatcher::Slot* BaselineDomainMatcher::find(std::string_view 
   }
 }
 
-BaselineDomainMatcher::Slot* BaselineDomainMatcher::find_slot(std::string_view key, std::uint64_t mixed) noexcept {
+BaselineDomainMatcher::Slot* BaselineDomainMatcher::find_slot(std::string_view key,
+                                                              std::uint64_t mixed) noexcept {
   return const_cast<Slot*>(std::as_const(*this).find(key, mixed));
 }
 
 template <bool kSkipFull>
-std::optional<BaselineDomainMatcher::Hit> BaselineDomainMatcher::lookup_impl(std::string_view host) const noexcept {
+std::optional<BaselineDomainMatcher::Hit> BaselineDomainMatcher::lookup_impl(
+    std::string_view host) const noexcept {
   const std::size_t n = host.size();
   if (n == 0 || n > kMaxHost || slots_.empty()) return std::nullopt;
 
@@ -97,7 +99,8 @@ std::optional<BaselineDomainMatcher::Hit> BaselineDomainMatcher::lookup_impl(std
   return std::nullopt;
 }
 
-std::optional<BaselineDomainMatcher::Hit> BaselineDomainMatcher::lookup(std::string_view host) const noexcept {
+std::optional<BaselineDomainMatcher::Hit> BaselineDomainMatcher::lookup(
+    std::string_view host) const noexcept {
   return lookup_impl<false>(host);
 }
 
@@ -135,8 +138,8 @@ void BaselineDomainMatcher::Builder::grow(std::size_t size) {
   }
 }
 
-std::optional<std::uint32_t> BaselineDomainMatcher::Builder::add(std::string_view domain, bool suffix,
-                                                         std::uint32_t value) {
+std::optional<std::uint32_t> BaselineDomainMatcher::Builder::add(std::string_view domain,
+                                                                 bool suffix, std::uint32_t value) {
   if (!m_) m_ = std::make_unique<BaselineDomainMatcher>();
   if (domain.empty() || domain.size() > kMaxHost) return std::nullopt;
   BaselineDomainMatcher& m = *m_;

@@ -3,7 +3,8 @@
 // next to a domain hit (which never reaches the patterns). The feed has
 // 100,000 domain lines; the patterns are the realistic share of a v2fly
 // feed (well under 1% of its lines are regexp:/keyword:) and then 10x that.
-//   build/bench/host_patterns_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+//   build/bench/host_patterns_bench --benchmark_repetitions=3
+//   --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -18,7 +19,9 @@ namespace {
 
 constexpr std::size_t kDomains = 100'000;
 
-std::string name_of(std::size_t i) { return "site" + std::to_string(i * 7919 % 1'000'003) + ".example"; }
+std::string name_of(std::size_t i) {
+  return "site" + std::to_string(i * 7919 % 1'000'003) + ".example";
+}
 
 // One category (block), kDomains suffix rules, `patterns` host patterns:
 // half regexes in the shape v2fly feeds use, half keywords.

@@ -55,31 +55,106 @@ std::vector<std::string> make_domains(std::size_t n, std::uint64_t seed) {
 // labels). The registrable domains of every other one are added as suffix
 // rules, so about half of these lookups are hits.
 const char* const kRealHosts[] = {
-    "www.google.com", "accounts.google.com", "mail.google.com", "drive.google.com",
-    "docs.google.com", "fonts.gstatic.com", "www.gstatic.com", "lh3.googleusercontent.com",
-    "rr3---sn-4g5e6nsz.googlevideo.com", "i.ytimg.com", "www.youtube.com", "www.facebook.com",
-    "static.xx.fbcdn.net", "scontent-fra5-1.xx.fbcdn.net", "graph.facebook.com",
-    "www.instagram.com", "web.whatsapp.com", "mmg.whatsapp.net", "login.microsoftonline.com",
-    "outlook.office365.com", "teams.microsoft.com", "statics.teams.cdn.office.net",
-    "onedrive.live.com", "api.onedrive.com", "www.dropbox.com", "dl.dropboxusercontent.com",
-    "uc0a1b2c3.dl.dropboxusercontent.com", "wetransfer.com", "storage.googleapis.com",
-    "s3.amazonaws.com", "mybucket.s3.eu-west-1.amazonaws.com", "d1a2b3c4d5e6f7.cloudfront.net",
-    "www.amazon.co.uk", "images-eu.ssl-images-amazon.com", "m.media-amazon.com",
-    "www.bbc.co.uk", "static.files.bbci.co.uk", "www.theguardian.com", "i.guim.co.uk",
-    "en.wikipedia.org", "upload.wikimedia.org", "github.com", "api.github.com",
-    "objects.githubusercontent.com", "raw.githubusercontent.com", "registry.npmjs.org",
-    "pypi.org", "files.pythonhosted.org", "deb.debian.org", "security.debian.org",
-    "www.reddit.com", "i.redd.it", "preview.redd.it", "twitter.com", "abs.twimg.com",
-    "pbs.twimg.com", "www.linkedin.com", "media.licdn.com", "slack.com", "app.slack.com",
-    "files.slack.com", "zoom.us", "us02web.zoom.us", "web.telegram.org", "mega.nz",
-    "g.api.mega.co.nz", "www.icloud.com", "p123-caldav.icloud.com", "www.apple.com",
-    "mask.icloud.com", "www.baidu.com", "pan.baidu.com", "wx.qq.com", "mail.qq.com",
-    "www.weibo.com", "www.yahoo.co.jp", "s.yimg.jp", "www.naver.com", "ssl.pstatic.net",
-    "vk.com", "sun9-12.userapi.com", "www.bing.com", "th.bing.com", "copilot.microsoft.com",
-    "chat.openai.com", "cdn.oaistatic.com", "www.netflix.com", "occ-0-1234-56.1.nflxso.net",
-    "www.spotify.com", "open.spotify.com", "i.scdn.co", "www.paypal.com", "www.paypalobjects.com",
-    "ocsp.digicert.com", "crl3.digicert.com", "r3.o.lencr.org", "connectivitycheck.gstatic.com",
-    "detectportal.firefox.com", "incoming.telemetry.mozilla.org", "update.googleapis.com",
+    "www.google.com",
+    "accounts.google.com",
+    "mail.google.com",
+    "drive.google.com",
+    "docs.google.com",
+    "fonts.gstatic.com",
+    "www.gstatic.com",
+    "lh3.googleusercontent.com",
+    "rr3---sn-4g5e6nsz.googlevideo.com",
+    "i.ytimg.com",
+    "www.youtube.com",
+    "www.facebook.com",
+    "static.xx.fbcdn.net",
+    "scontent-fra5-1.xx.fbcdn.net",
+    "graph.facebook.com",
+    "www.instagram.com",
+    "web.whatsapp.com",
+    "mmg.whatsapp.net",
+    "login.microsoftonline.com",
+    "outlook.office365.com",
+    "teams.microsoft.com",
+    "statics.teams.cdn.office.net",
+    "onedrive.live.com",
+    "api.onedrive.com",
+    "www.dropbox.com",
+    "dl.dropboxusercontent.com",
+    "uc0a1b2c3.dl.dropboxusercontent.com",
+    "wetransfer.com",
+    "storage.googleapis.com",
+    "s3.amazonaws.com",
+    "mybucket.s3.eu-west-1.amazonaws.com",
+    "d1a2b3c4d5e6f7.cloudfront.net",
+    "www.amazon.co.uk",
+    "images-eu.ssl-images-amazon.com",
+    "m.media-amazon.com",
+    "www.bbc.co.uk",
+    "static.files.bbci.co.uk",
+    "www.theguardian.com",
+    "i.guim.co.uk",
+    "en.wikipedia.org",
+    "upload.wikimedia.org",
+    "github.com",
+    "api.github.com",
+    "objects.githubusercontent.com",
+    "raw.githubusercontent.com",
+    "registry.npmjs.org",
+    "pypi.org",
+    "files.pythonhosted.org",
+    "deb.debian.org",
+    "security.debian.org",
+    "www.reddit.com",
+    "i.redd.it",
+    "preview.redd.it",
+    "twitter.com",
+    "abs.twimg.com",
+    "pbs.twimg.com",
+    "www.linkedin.com",
+    "media.licdn.com",
+    "slack.com",
+    "app.slack.com",
+    "files.slack.com",
+    "zoom.us",
+    "us02web.zoom.us",
+    "web.telegram.org",
+    "mega.nz",
+    "g.api.mega.co.nz",
+    "www.icloud.com",
+    "p123-caldav.icloud.com",
+    "www.apple.com",
+    "mask.icloud.com",
+    "www.baidu.com",
+    "pan.baidu.com",
+    "wx.qq.com",
+    "mail.qq.com",
+    "www.weibo.com",
+    "www.yahoo.co.jp",
+    "s.yimg.jp",
+    "www.naver.com",
+    "ssl.pstatic.net",
+    "vk.com",
+    "sun9-12.userapi.com",
+    "www.bing.com",
+    "th.bing.com",
+    "copilot.microsoft.com",
+    "chat.openai.com",
+    "cdn.oaistatic.com",
+    "www.netflix.com",
+    "occ-0-1234-56.1.nflxso.net",
+    "www.spotify.com",
+    "open.spotify.com",
+    "i.scdn.co",
+    "www.paypal.com",
+    "www.paypalobjects.com",
+    "ocsp.digicert.com",
+    "crl3.digicert.com",
+    "r3.o.lencr.org",
+    "connectivitycheck.gstatic.com",
+    "detectportal.firefox.com",
+    "incoming.telemetry.mozilla.org",
+    "update.googleapis.com",
 };
 
 std::string registrable(const std::string& host) {
@@ -201,13 +276,21 @@ void run_lookups(benchmark::State& state, const std::vector<std::string>& list) 
 }
 
 template <typename M>
-void BM_LookupHit(benchmark::State& s) { run_lookups<M>(s, hosts().hit); }
+void BM_LookupHit(benchmark::State& s) {
+  run_lookups<M>(s, hosts().hit);
+}
 template <typename M>
-void BM_LookupMiss(benchmark::State& s) { run_lookups<M>(s, hosts().miss); }
+void BM_LookupMiss(benchmark::State& s) {
+  run_lookups<M>(s, hosts().miss);
+}
 template <typename M>
-void BM_LookupDeep6(benchmark::State& s) { run_lookups<M>(s, hosts().deep); }
+void BM_LookupDeep6(benchmark::State& s) {
+  run_lookups<M>(s, hosts().deep);
+}
 template <typename M>
-void BM_LookupRealNames(benchmark::State& s) { run_lookups<M>(s, hosts().real); }
+void BM_LookupRealNames(benchmark::State& s) {
+  run_lookups<M>(s, hosts().real);
+}
 
 // Canonicalisation + lookup, the whole per-request cost of classifying a host.
 template <typename Matcher>
@@ -229,7 +312,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& r : runs) {
-      const double ns = r.GetAdjustedCPUTime() / benchmark::GetTimeUnitMultiplier(r.time_unit) * 1e9;
+      const double ns =
+          r.GetAdjustedCPUTime() / benchmark::GetTimeUnitMultiplier(r.time_unit) * 1e9;
       if (r.run_type == Run::RT_Iteration)
         times_[r.run_name.function_name].push_back(ns);
       else if (r.aggregate_name == "median")
@@ -245,7 +329,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
     }
     std::vector<double> v = it->second;
     std::sort(v.begin(), v.end());
-    const double median = v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+    const double median =
+        v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
     return {median, median > 0 ? (v.back() - v.front()) / median : 0};
   }
 

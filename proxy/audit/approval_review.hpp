@@ -1,4 +1,4 @@
-// The approvals review of SPEC §14: where each approval stands at a given
+// The approvals review of README "gatehouse audit report": where each approval stands at a given
 // time. Pure: no clock, no I/O; the caller passes the time.
 //
 // Examples (approval granted 2026-04-01, expires 2027-03-31, zone UTC):
@@ -25,7 +25,7 @@ inline constexpr std::chrono::hours kExpiringWithin{24 * 14};
 std::string_view to_string(ApprovalState s) noexcept;  // "active", …, "not-yet-valid"
 ApprovalState approval_state(const Approval& a, TimePoint at) noexcept;
 
-// The approval's scope in selector syntax (SPEC §11): "app:whatsapp-web",
+// The approval's scope in selector syntax (README "Main config"): "app:whatsapp-web",
 // "category:public-cloud-storage", or the domain as written in rule syntax
 // (".example.com" covers subdomains).
 std::string approval_scope(const RuleSet& rules, const Approval& a);

@@ -178,8 +178,10 @@ struct DecompressingReader::Impl {
       z.avail_out = static_cast<uInt>(n);
       int rc = inflate(&z, Z_NO_FLUSH);
       in_pos = in_end - z.avail_in;
-      if (rc == Z_STREAM_END) member_open = false;  // another member may follow
-      else if (rc != Z_OK && rc != Z_BUF_ERROR) corrupt(z.msg ? z.msg : "inflate");
+      if (rc == Z_STREAM_END)
+        member_open = false;  // another member may follow
+      else if (rc != Z_OK && rc != Z_BUF_ERROR)
+        corrupt(z.msg ? z.msg : "inflate");
       std::size_t got = n - z.avail_out;
       if (got > 0) return got;
     }
@@ -258,7 +260,8 @@ int compress_rotated(const fs::path& plain, AuditCompression c, const std::atomi
     } catch (const std::system_error& e) {
       return fail(e.code().value(), e.what());
     }
-    if (!enc.put(buf.data(), n, n == 0, out.fd, zbuf)) return fail(errno ? errno : EIO, "write " + tmp.string());
+    if (!enc.put(buf.data(), n, n == 0, out.fd, zbuf))
+      return fail(errno ? errno : EIO, "write " + tmp.string());
     if (n == 0) break;
   }
   if (::fsync(out.fd) != 0) return fail(errno, "fsync " + tmp.string());
@@ -329,8 +332,8 @@ struct AuditCompressor::Impl {
       lk.unlock();
       std::string error;
       if (int e = compress_rotated(f, c, stopping, error); e != 0 && e != ECANCELED)
-        gh::log(LogLevel::error, "audit: cannot compress %s: %s (the plain file stays)",
-                f.c_str(), error.c_str());
+        gh::log(LogLevel::error, "audit: cannot compress %s: %s (the plain file stays)", f.c_str(),
+                error.c_str());
       lk.lock();
       busy = false;
       cv_idle.notify_all();
@@ -360,9 +363,8 @@ void AuditCompressor::enqueue(fs::path plain) {
 
 void AuditCompressor::wait_idle() {
   std::unique_lock lk(impl_->m);
-  impl_->cv_idle.wait(lk, [&] {
-    return impl_->stopping.load() || (impl_->queue.empty() && !impl_->busy);
-  });
+  impl_->cv_idle.wait(
+      lk, [&] { return impl_->stopping.load() || (impl_->queue.empty() && !impl_->busy); });
 }
 
 void AuditCompressor::stop() {

@@ -1,4 +1,4 @@
-// Compressed retention of rotated audit files (SPEC §15, README "Retention").
+// Compressed retention of rotated audit files (README "Retention", README "Retention").
 //
 // A rotated file `<stem>-YYYYMMDDTHHMMSSZ.jsonl` becomes `….jsonl.gz` (or
 // `.zst`) in three steps, so that a crash at any point leaves the plain file

@@ -1,4 +1,4 @@
-// Serialising a record as one JSON line and chaining it (SPEC §7):
+// Serialising a record as one JSON line and chaining it (README "The audit log"):
 // hash = hex SHA-256 over prev (64 hex chars) + the line's bytes up to, not
 // including, `,"prev":`.
 #pragma once

@@ -1,5 +1,5 @@
 // Building blocks of the audit line: JSON string escaping that survives
-// hostile input, the RFC 3339 time stamp of SPEC §7, query redaction.
+// hostile input, the RFC 3339 time stamp of README "The audit log", query redaction.
 #pragma once
 
 #include <cstdint>

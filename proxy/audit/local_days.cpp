@@ -22,8 +22,8 @@ std::int64_t unix_seconds(TimePoint t) noexcept {
 }
 
 bool is_utc(const std::string& z) {
-  return z.empty() || z == "UTC" || z == "Etc/UTC" || z == "GMT" || z == "Etc/GMT" ||
-         z == "Zulu" || z == "Etc/Zulu" || z == "Universal" || z == "Etc/Universal";
+  return z.empty() || z == "UTC" || z == "Etc/UTC" || z == "GMT" || z == "Etc/GMT" || z == "Zulu" ||
+         z == "Etc/Zulu" || z == "Universal" || z == "Etc/Universal";
 }
 
 std::mutex& tz_mutex() {

@@ -1,5 +1,5 @@
 // Instants to calendar days in an IANA time zone, for reports that count per
-// day (SPEC §14: dates in policy.timezone). g++ 12 has no std::chrono tzdb,
+// day (README "gatehouse audit report": dates in policy.timezone). g++ 12 has no std::chrono tzdb,
 // so offsets come from the C library (TZ + localtime_r) under a mutex and are
 // cached per UTC day: a year of records costs a few hundred zone look-ups.
 // Used by CLI commands only, never on the event loop.

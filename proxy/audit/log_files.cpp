@@ -22,8 +22,10 @@ bool is_rotated_name(const std::string& stem, const std::string& name) {
   // <stem>-YYYYMMDDTHHMMSSZ.jsonl, or .jsonl.gz / .jsonl.zst once compressed
   constexpr std::string_view kShape = "-ddddddddTddddddZ.jsonl";
   std::size_t len = name.size();
-  if (name.ends_with(".jsonl.gz")) len -= 3;
-  else if (name.ends_with(".jsonl.zst")) len -= 4;
+  if (name.ends_with(".jsonl.gz"))
+    len -= 3;
+  else if (name.ends_with(".jsonl.zst"))
+    len -= 4;
   if (len != stem.size() + kShape.size() || name.compare(0, stem.size(), stem) != 0) {
     return false;
   }
@@ -49,11 +51,10 @@ std::vector<fs::path> rotated_files(const LogPaths& p) {
     std::string s = f.string();
     return s.substr(0, s.rfind(".jsonl") + 6);
   };
-  out.erase(std::unique(out.begin(), out.end(),
-                        [&](const fs::path& a, const fs::path& b) {
-                          return plain_of(a) == plain_of(b);
-                        }),
-            out.end());
+  out.erase(
+      std::unique(out.begin(), out.end(),
+                  [&](const fs::path& a, const fs::path& b) { return plain_of(a) == plain_of(b); }),
+      out.end());
   return out;
 }
 

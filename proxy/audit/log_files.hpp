@@ -28,7 +28,7 @@ std::vector<std::filesystem::path> rotated_files(const LogPaths& p);
 
 // A free name for rotating now. If a file of that second already exists
 // (several rotations within one second), the time stamp is moved forward one
-// second at a time, so names stay in the SPEC form and still sort in rotation
+// second at a time, so names stay in the documented form and still sort in rotation
 // order under a shell glob (a `-N` suffix would sort before the plain name).
 std::filesystem::path rotated_name(const LogPaths& p, TimePoint now);
 

@@ -1,4 +1,4 @@
-// One line of the audit log (SPEC §7). Strings are owned: a record outlives
+// One line of the audit log (README "The audit log"). Strings are owned: a record outlives
 // the request and the RuleSet that produced it. Empty optional = JSON null.
 #pragma once
 

@@ -195,8 +195,7 @@ void AttemptReport::add_line(std::string_view line) {
     return;
   }
   a.ts = *parsed;
-  if ((window_.since && a.ts < *window_.since) || (window_.until && a.ts >= *window_.until))
-    return;
+  if ((window_.since && a.ts < *window_.since) || (window_.until && a.ts >= *window_.until)) return;
   ++decisions_;
   a.department = string_member(j, "department");
   a.user = string_member(j, "user");
@@ -206,11 +205,10 @@ void AttemptReport::add_line(std::string_view line) {
 
   bool is_connect = string_member(j, "method").value_or("") == "CONNECT";
   // A tunnel's second decision (on its first bytes) carries the SNI, or one
-  // of the reasons that only a tunnel's first bytes give (SPEC §18).
-  const bool first_bytes = a.reason == Reason::bad_client_hello ||
-                           a.reason == Reason::client_hello_timeout ||
-                           a.reason == Reason::non_tls_tunnel || a.reason == Reason::no_sni ||
-                           a.reason == Reason::ech;
+  // of the reasons that only a tunnel's first bytes give (docs/threat-model.md).
+  const bool first_bytes =
+      a.reason == Reason::bad_client_hello || a.reason == Reason::client_hello_timeout ||
+      a.reason == Reason::non_tls_tunnel || a.reason == Reason::no_sni || a.reason == Reason::ech;
   bool has_sni = string_member(j, "sni").has_value() || first_bytes;
   if (is_connect && has_sni && !a.client.empty()) {
     auto it = open_tunnels_.find(a.client);

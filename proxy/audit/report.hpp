@@ -3,7 +3,7 @@
 // memory grows with the number of groups, not with the log.
 //
 // One attempt per request or tunnel: a CONNECT makes two decision records
-// (SPEC §7: authority, then SNI); the SNI record replaces the authority
+// (README "The audit log": authority, then SNI); the SNI record replaces the authority
 // record of the same client address, so a tunnel counts once, with its final
 // outcome.
 //

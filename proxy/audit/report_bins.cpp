@@ -47,8 +47,9 @@ BinWidth choose_bin_width(std::int64_t first_day, std::int64_t last_day) noexcep
   return BinWidth::month;
 }
 
-std::vector<TimeBin> bin_days(const std::map<std::int64_t, std::map<std::string, std::int64_t>>& days,
-                              std::int64_t first_day, std::int64_t last_day, BinWidth width) {
+std::vector<TimeBin> bin_days(
+    const std::map<std::int64_t, std::map<std::string, std::int64_t>>& days, std::int64_t first_day,
+    std::int64_t last_day, BinWidth width) {
   std::vector<TimeBin> bins;
   if (last_day < first_day) return bins;
   std::int64_t start = first_day;

@@ -33,7 +33,8 @@ struct TimeBin {
 
 // Bins covering first_day..last_day (first_day <= last_day), summed from
 // per-day counts; days outside the span are ignored.
-std::vector<TimeBin> bin_days(const std::map<std::int64_t, std::map<std::string, std::int64_t>>& days,
-                              std::int64_t first_day, std::int64_t last_day, BinWidth width);
+std::vector<TimeBin> bin_days(
+    const std::map<std::int64_t, std::map<std::string, std::int64_t>>& days, std::int64_t first_day,
+    std::int64_t last_day, BinWidth width);
 
 }  // namespace gh

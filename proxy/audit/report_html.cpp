@@ -71,9 +71,10 @@ std::string render_html_report(const HtmlReportInput& in) {
   out += html::stylesheet();
   out += "</style></head><body><main>";
 
-  out += "<header><p class=\"eyebrow\">gatehouse audit report</p><h1>Shadow IT report</h1>"
-         "<p class=\"lead\">Attempts from department networks to reach web services that need a "
-         "head of department's approval, and what the proxy did about them.</p><dl class=\"meta\">";
+  out +=
+      "<header><p class=\"eyebrow\">gatehouse audit report</p><h1>Shadow IT report</h1>"
+      "<p class=\"lead\">Attempts from department networks to reach web services that need a "
+      "head of department's approval, and what the proxy did about them.</p><dl class=\"meta\">";
   meta(out, "Period", period(o, r.window()));
   meta(out, "Time zone", z.zone() + (in.rules ? " (policy.timezone)" : " (no config)"));
   meta(out, "Generated", z.format_minute(in.generated) + " " + z.format_offset(in.generated));
@@ -82,9 +83,10 @@ std::string render_html_report(const HtmlReportInput& in) {
     files += (i ? ", " : ": ") + in.files[i];
   if (in.files.size() > 4) files += ", \xE2\x80\xA6";
   meta(out, "Audit log", files);
-  meta(out, "Rules", in.rules ? in.config_path
-                              : std::string("none: department names, app titles and approval "
-                                            "details are not shown"));
+  meta(out, "Rules",
+       in.rules ? in.config_path
+                : std::string("none: department names, app titles and approval "
+                              "details are not shown"));
   out += "</dl></header>";
 
   const AttemptCounts t = r.totals();
@@ -107,9 +109,10 @@ std::string render_html_report(const HtmlReportInput& in) {
   out += html::section_approvals(o, names, in.generated);
   out += html::section_groups(r);
 
-  out += "<footer><p>Counting: one attempt per request or tunnel. A CONNECT tunnel is decided "
-         "on its authority and again on its TLS server name; it counts once, with the final "
-         "outcome. Only decision records are attempts.";
+  out +=
+      "<footer><p>Counting: one attempt per request or tunnel. A CONNECT tunnel is decided "
+      "on its authority and again on its TLS server name; it counts once, with the final "
+      "outcome. Only decision records are attempts.";
   if (r.skipped_lines() > 0)
     out += " " + group_digits(static_cast<std::int64_t>(r.skipped_lines())) +
            " lines that are not records were skipped.";

@@ -1,4 +1,4 @@
-// `gatehouse audit report --format html` (SPEC §14): one self-contained page
+// `gatehouse audit report --format html` (README "gatehouse audit report"): one self-contained page
 // (inline CSS and SVG, no script, no URL) a head of department can read and
 // print. Built from an AttemptReport with its overview enabled, i.e. from the
 // same streaming pass as the table, CSV and JSON formats.

@@ -45,7 +45,7 @@ struct Table {
 };
 std::string table_html(const Table& t);
 
-// A chart with its numbers beside it (a table), as SPEC §14 asks.
+// A chart with its numbers beside it (a table), as README "gatehouse audit report" asks.
 std::string figure(const std::string& svg, const std::string& legend, const std::string& table);
 std::string legend_html(const std::vector<SvgSeries>& series);
 

@@ -1,4 +1,4 @@
-// The figures behind the HTML report's charts (SPEC §14), filled by
+// The figures behind the HTML report's charts (README "gatehouse audit report"), filled by
 // AttemptReport in the same streaming pass as its groups. Memory grows with
 // the number of days, departments, apps, clients, users and approvals seen,
 // never with the number of records.

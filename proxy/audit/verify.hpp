@@ -1,4 +1,4 @@
-// `gatehouse audit verify`: checks the hash chain of SPEC §7 across files in
+// `gatehouse audit verify`: checks the hash chain of README "The audit log" across files in
 // the order given, streaming line by line. The hash is recomputed over the
 // raw bytes of each line (up to `,"prev":`), never over a re-serialisation.
 #pragma once
@@ -48,7 +48,7 @@ class ChainVerifier {
 
 // Reads the files and runs the verifier. Throws std::system_error if a file
 // cannot be read.
-// Called as verification goes (progress on a terminal, SPEC §14); either may be empty.
+// Called as verification goes (progress on a terminal, README "gatehouse audit report"); either may be empty.
 struct VerifyHooks {
   std::function<void()> record;     // after each line read
   std::function<void()> file_done;  // after each file

@@ -420,7 +420,7 @@ AuditWriter::AuditWriter(const AuditSettings& settings, std::string instance_id,
   if (ec) throw std::system_error(ec, "audit: cannot create " + dir.string());
   ChainPosition pos = resume_chain(settings.path);
   // Finishes compressions a crash interrupted and takes the rotated files
-  // still plain (SPEC §15); never touches the live file.
+  // still plain (README "Retention"); never touches the live file.
   impl_->compressor =
       std::make_unique<AuditCompressor>(impl_->file.paths(), settings.rotate_compress);
   impl_->hash = pos.hash;

@@ -1,5 +1,5 @@
 // `gatehouse approvals [--config P] [--audit FILE...] [--json] [--at T]`
-// (SPEC §14, §17): every approval with its state at T (default now) and,
+// (README "gatehouse audit report"; README "Rule files"): every approval with its state at T (default now) and,
 // with --audit, how often it was used and when last: the list a head of
 // department reviews, and the unused approvals to retire.
 #include <cstdio>

@@ -1,6 +1,6 @@
 // `gatehouse audit report FILE... [--since] [--until] [--by] [--format]`:
-// attempts (blocked, monitored, approved, total) per group (SPEC §2), and
-// with --format html the self-contained page of SPEC §14. Every format comes
+// attempts (blocked, monitored, approved, total) per group (README "Commands"), and
+// with --format html the self-contained page of README "gatehouse audit report". Every format comes
 // from one streaming pass over the files.
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,7 +26,7 @@ bool exists(const std::string& path) {
 
 // The rules give the HTML report its time zone, titles and approvals. An
 // explicit --config must load; the default one is used if it is there and
-// valid, and the report is made without it otherwise (SPEC §17).
+// valid, and the report is made without it otherwise (README "Rule files").
 int load_rules(const AuditReportOptions& o, LoadResult& res) {
   if (!o.config_given && !exists(o.config)) return 0;
   try {

@@ -1,4 +1,4 @@
-// `gatehouse audit verify FILE... [--expect-seq N]` (SPEC §2, §7).
+// `gatehouse audit verify FILE... [--expect-seq N]` (README "Commands"; README "The audit log").
 #include <unistd.h>
 
 #include <cstdio>
@@ -11,7 +11,7 @@
 namespace gh::cli {
 namespace {
 
-// verify_files() with progress on a terminal (SPEC §14).
+// verify_files() with progress on a terminal (README "gatehouse audit report").
 VerifyResult verify_with_progress(const std::vector<std::string>& files,
                                   std::optional<std::uint64_t> anchor) {
   ProgressMeter progress(STDERR_FILENO, ::isatty(STDERR_FILENO) == 1, "audit verify",

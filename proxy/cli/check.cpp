@@ -1,4 +1,4 @@
-// gatehouse check: lint a rule tree (SPEC §2). Diagnostics on stdout, a
+// gatehouse check: lint a rule tree (README "Commands"). Diagnostics on stdout, a
 // one-line summary on stderr; exit 1 on any error, warnings alone pass.
 #include <cstdio>
 #include <exception>

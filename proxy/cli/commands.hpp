@@ -1,4 +1,4 @@
-// One function per subcommand; each returns the process exit code of SPEC §2:
+// One function per subcommand; each returns the process exit code of README "Commands":
 // 0 ok, 1 validation failure, 2 usage error, 3 runtime failure.
 #pragma once
 

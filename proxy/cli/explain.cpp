@@ -1,5 +1,5 @@
 // gatehouse explain: the decision the proxy would make for one target
-// (SPEC §2), computed with the same decide() the proxy calls, in the same
+// (README "Commands"), computed with the same decide() the proxy calls, in the same
 // order (cli/target.hpp).
 #include <cstdio>
 #include <exception>

@@ -1,4 +1,4 @@
-// gatehouse pac: print the PAC file serve publishes (SPEC §2, §8).
+// gatehouse pac: print the PAC file serve publishes (README "Commands"; README "Operations guide").
 #include <cstdio>
 #include <exception>
 

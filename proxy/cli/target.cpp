@@ -104,7 +104,7 @@ std::optional<Target> parse_target(std::string_view s, std::string& err) {
     if (path.empty() || path.front() != '/') path = std::string_view("/");
     if (http) {
       // The proxy's own normalisation, so that explain sees the path URL
-      // rules see (SPEC §18).
+      // rules see (docs/threat-model.md).
       std::string normal;
       if (normalize_target(path, normal) != PathStatus::ok)
         return err = "bad percent-escape in '" + std::string(path) + "'", std::nullopt;

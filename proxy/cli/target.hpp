@@ -1,4 +1,4 @@
-// What `explain` and `test` share (SPEC §2, §13): reading a TARGET as the
+// What `explain` and `test` share (README "Commands"; README "Rule files"): reading a TARGET as the
 // proxy would see it, and deciding it the way the proxy does. A CONNECT is
 // decided on its authority, then (only if allowed) again on the SNI of the
 // ClientHello that follows.

@@ -1,6 +1,6 @@
 // gatehouse test: expectations about the policy, checked with the same
 // decision code as `explain` (cli/target.hpp), so a rule change can be
-// reviewed by what it decides (SPEC §13, README "Reviewing a rule change").
+// reviewed by what it decides (README "Rule files", README "Reviewing a rule change").
 #include <cstdio>
 #include <exception>
 #include <nlohmann/json.hpp>
@@ -110,7 +110,8 @@ int test(const TestOptions& o) {
     for (const PolicyTestCase& c : f.cases) {
       if (!c.user.empty() && users_ignored++ == 0)
         std::fprintf(stderr,
-                     "%s:%d: note: 'user' is read but not used yet: user identity (SPEC §12) is "
+                     "%s:%d: note: 'user' is read but not used yet: user identity (proxy "
+                     "authentication, not built yet) is "
                      "not built, so the client address alone decides\n",
                      c.file.c_str(), c.user_line);
       (run_case(r, c, failures) ? passed : failed)++;
@@ -140,8 +141,8 @@ int test(const TestOptions& o) {
       if (f.key.empty())
         std::printf("%s:%d: error: %s\n", f.file.c_str(), f.line, f.got.c_str());
       else
-        std::printf("%s:%d: expected %s: %s, got %s (%s)\n", f.file.c_str(), f.line,
-                    f.key.c_str(), f.expected.c_str(), f.got.c_str(), f.context.c_str());
+        std::printf("%s:%d: expected %s: %s, got %s (%s)\n", f.file.c_str(), f.line, f.key.c_str(),
+                    f.expected.c_str(), f.got.c_str(), f.context.c_str());
     }
     std::fflush(stdout);
     std::fprintf(stderr, "%zu passed, %zu failed\n", passed, failed);

@@ -1,4 +1,4 @@
-// approvals.yaml: the department heads' signed-off exceptions (SPEC §3, §5).
+// approvals.yaml: the department heads' signed-off exceptions (README "Main config"; README "Decisions").
 // Dates are whole days in policy.timezone; `expires` is inclusive.
 #include <algorithm>
 

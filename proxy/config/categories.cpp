@@ -1,5 +1,5 @@
 // categories/*.yaml: one category per file, its apps and their domains,
-// URL patterns and networks (SPEC §3, §4).
+// URL patterns and networks (README "Main config"; README "Rule files").
 #include <glob.h>
 
 #include <algorithm>
@@ -184,7 +184,7 @@ class CategoryFile {
                                            r_.location(existing) + ")");
       return;
     }
-    // An allowed app may live on private addresses (SPEC §5 step 7).
+    // An allowed app may live on private addresses (README "Decisions" step 7).
     if (r_.categories[category_].action == Verdict::allow) r_.private_allowed.insert(c, entry);
     return;
   }

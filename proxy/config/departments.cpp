@@ -1,4 +1,4 @@
-// departments.yaml: who the clients are, by network (SPEC §3, §5).
+// departments.yaml: who the clients are, by network (README "Main config"; README "Decisions").
 #include <algorithm>
 
 #include "config/load_context.hpp"
@@ -9,7 +9,7 @@ using Node = YAML::Node;
 
 namespace {
 
-// `policy: { categories: { personal-webmail: monitor } }` (SPEC §13).
+// `policy: { categories: { personal-webmail: monitor } }` (README "Rule files").
 void read_department_policy(LoadContext& ctx, const std::string& file, const Node& n,
                             Department& d) {
   MapView m(ctx, file, n, {"categories"}, "department policy");

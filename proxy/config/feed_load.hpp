@@ -1,5 +1,5 @@
 // Internal to config/: what loading one include.domain_lists entry shares
-// between the plain and v2fly formats — bad lines under on_error (SPEC §17),
+// between the plain and v2fly formats — bad lines under on_error (README "Rule files"),
 // the per-file report cap, rule sources, domain and host-pattern entries.
 #pragma once
 

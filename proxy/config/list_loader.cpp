@@ -92,7 +92,7 @@ std::uint32_t FeedLoad::source_for(const std::string& file) {
 void FeedLoad::add_domain(std::uint32_t source, const std::string& file, std::uint32_t line,
                           std::uint32_t col, std::string_view body, bool suffix,
                           std::string_view written) {
-  // A public suffix is never applied, whatever on_error says (SPEC §17).
+  // A public suffix is never applied, whatever on_error says (README "Rule files").
   RuleCheck rc = check_rule_domain(body, canonical_, PublicSuffixPolicy::reject);
   if (!rc.ok()) return bad_line(file, line, col, describe(rc, written));
   const auto entry = static_cast<std::uint32_t>(r_.entries.size());

@@ -143,7 +143,7 @@ bool read_sequence(LoadContext& ctx, const std::string& file, const YAML::Node& 
 bool valid_host_port(std::string_view text, bool ip_only);
 
 // A category verdict: `block`, or a first-match list
-// `[{schedule: lunch, action: monitor}, {action: block}]` (SPEC §13). Needs
+// `[{schedule: lunch, action: monitor}, {action: block}]` (README "Rule files"). Needs
 // the schedules loaded; reports at the node and returns false on a problem.
 bool read_category_verdict(LoadContext& ctx, const std::string& file, const YAML::Node& n,
                            Verdict& action, std::vector<ScheduledVerdict>& scheduled);

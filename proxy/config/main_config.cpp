@@ -1,4 +1,4 @@
-// The main config file (SPEC §3): listeners, admin, PAC, clients, CONNECT
+// The main config file (README "Main config"): listeners, admin, PAC, clients, CONNECT
 // ports, includes, policy, audit, limits, TLS interception, block page.
 #include <unistd.h>
 
@@ -163,7 +163,7 @@ struct Reader {
     }
   }
 
-  // format:, attrs: and on_error: of a domain list (SPEC §13, §17).
+  // format:, attrs: and on_error: of a domain list (README "Rule files").
   bool domain_list_options(const MapView& l, DomainListSpec& spec) {
     std::string text;
     bool ok = true;

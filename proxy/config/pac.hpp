@@ -1,4 +1,4 @@
-// The PAC file gatehouse publishes (SPEC §8): `pac.direct` hosts and
+// The PAC file gatehouse publishes (README "Operations guide"): `pac.direct` hosts and
 // networks go DIRECT, everything else through the proxy. DIRECT is never a
 // fallback: a proxy that is down must not mean unfiltered access.
 //

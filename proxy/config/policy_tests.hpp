@@ -1,4 +1,4 @@
-// Policy test files for `gatehouse test` (SPEC §13): a YAML list of
+// Policy test files for `gatehouse test` (README "Rule files"): a YAML list of
 // expectations, each with the target forms of `explain`.
 //
 // Example:
@@ -27,7 +27,7 @@ struct PolicyTestCase {
   int line = 0;
   std::string target;
   std::string client;  // empty: explain's default
-  std::string user;    // read, not used yet (SPEC §12 identity is not built)
+  std::string user;    // read, not used yet (proxy authentication, not built yet identity is not built)
   int user_line = 0;
   std::string at;      // RFC 3339; empty: explain's default (now)
   std::vector<PolicyExpectation> expect;  // in the order written

@@ -1,4 +1,4 @@
-// One domain rule as written in a rule file (SPEC §4): ".example.com" is a
+// One domain rule as written in a rule file (README "Rule files"): ".example.com" is a
 // suffix rule (the domain and every subdomain), "example.com" exact.
 //
 // Examples:

@@ -1,4 +1,4 @@
-// schedules: and the first-match verdict lists that use them (SPEC §13),
+// schedules: and the first-match verdict lists that use them (README "Rule files"),
 // in policy.categories and in a department's policy.categories.
 #include <algorithm>
 

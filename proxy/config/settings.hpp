@@ -26,7 +26,7 @@ struct ListenerSettings {
 enum class FsyncPolicy : unsigned char { every, interval, never };
 enum class OnFailure : unsigned char { block, allow };
 
-// How rotated audit files are kept (SPEC §15): the live file never is compressed.
+// How rotated audit files are kept (README "Retention"): the live file never is compressed.
 enum class AuditCompression : std::uint8_t { off, gzip, zstd };
 
 struct AuditSettings {

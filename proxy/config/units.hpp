@@ -1,4 +1,4 @@
-// Durations and sizes as written in the config (SPEC §3).
+// Durations and sizes as written in the config (README "Main config").
 //
 // Examples:
 //   "500ms" -> 500 ms     "10s" -> 10 s     "5m" -> 5 min     "1h" -> 1 h    "2d" -> 2 days

@@ -1,4 +1,4 @@
-// The v2fly domain-list-community format (SPEC §13, README "v2fly feeds"):
+// The v2fly domain-list-community format (README "Rule files", README "v2fly feeds"):
 // one rule per line, `type:value` then `@attr` tags; '#' starts a comment.
 //
 // Examples:

@@ -1,4 +1,4 @@
-// format: v2fly domain lists (SPEC §13): `include:` followed within the
+// format: v2fly domain lists (README "Rule files"): `include:` followed within the
 // list's directory, tag filters from the list entry and from include lines,
 // domain:/full: into the domain table, regexp:/keyword: into HostPatterns.
 #include <algorithm>

@@ -85,7 +85,7 @@ asio::awaitable<bool> forward_http(Session& s, ClientParser& p, std::string_view
   }
   x.port = port;
   // One spelling of the path for URL rules, the audit record and the origin
-  // alike (SPEC §18): a rule cannot be walked around by a spelling the
+  // alike (docs/threat-model.md): a rule cannot be walked around by a spelling the
   // origin would read as the same path.
   if (normalize_target(path, x.path) != PathStatus::ok) {
     co_await answer_error(s, Reason::bad_request, 400, version);
@@ -104,7 +104,7 @@ asio::awaitable<bool> forward_http(Session& s, ClientParser& p, std::string_view
   r.port = port;
   r.url = x.url;
   // transparent-http: the address the client really went to is classified
-  // too, so a Host header cannot launder it (SPEC §18).
+  // too, so a Host header cannot launder it (docs/threat-model.md).
   if (s.conn.info.has_original_dst) r.original_dst = s.conn.info.original_dst;
   const auto t0 = steady::now();
   x.d = decide(*s.rules, r, Clock::now());
@@ -171,7 +171,7 @@ asio::awaitable<bool> forward_allowed(Session& s, ClientParser& p, Exchange& x) 
 
   auto rec =
       decision_record(*s.rules, d, s.conn.info, r, std::nullopt, s.settings->audit.redact_query);
-  rec.dest = dest_of(s.upstream.stream->socket());  // the origin address chosen (SPEC §18)
+  rec.dest = dest_of(s.upstream.stream->socket());  // the origin address chosen (docs/threat-model.md)
   std::string id;
   if (!co_await audit_and_wait(s.rt, std::move(rec), &id) &&
       s.settings->audit.on_failure == OnFailure::block) {
@@ -269,7 +269,7 @@ asio::awaitable<bool> forward_allowed(Session& s, ClientParser& p, Exchange& x) 
     auto& res = rp->get();
     if (!collapse_content_length(res)) {
       // Lengths that differ: no reading of this response is safe to relay,
-      // and the connection's next response cannot be found (SPEC §18).
+      // and the connection's next response cannot be found (docs/threat-model.md).
       log(LogLevel::warning, "upstream %s: conflicting Content-Length", key.c_str());
       close_upstream(u);
       status = 502;

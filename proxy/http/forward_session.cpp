@@ -149,7 +149,7 @@ bool is_pac_path(std::string_view path) {
 
 // Requests the forward port answers itself (the PAC file, the 400 for other
 // origin-form targets) are subject to clients.allow like every request that
-// reaches decide() (SPEC §18): a client outside it learns nothing, not even
+// reaches decide() (docs/threat-model.md): a client outside it learns nothing, not even
 // the PAC file, and is on record.
 asio::awaitable<void> refuse_client(Session& s, const http::request_header<>& req) {
   Decision d;
@@ -235,7 +235,7 @@ asio::awaitable<void> session_loop(Connection c) {
     auto target = parse_request_target(sv(req.target()), is_connect);
     if (c.info.mode == Mode::transparent_http && target.form != TargetForm::origin) {
       // Redirected traffic goes to its original destination: an absolute
-      // target would name another host than the one classified (SPEC §18).
+      // target would name another host than the one classified (docs/threat-model.md).
       co_await answer_error(s, Reason::bad_request, 400, req.version());
       break;
     }

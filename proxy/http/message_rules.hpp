@@ -1,4 +1,4 @@
-// What gatehouse enforces on HTTP messages beyond Beast's parser (SPEC §6, §9):
+// What gatehouse enforces on HTTP messages beyond Beast's parser (README "Running the proxy"):
 // where Beast is lenient (obs-fold, bare LF, Transfer-Encoding other than a
 // final chunked beside Content-Length) we refuse, so that no peer behind us
 // can read the message differently (request smuggling). Hop-by-hop headers
@@ -34,7 +34,7 @@ void strip_hop_by_hop(http::fields& f);
 
 // Content-Length as a list ("5, 5") or repeated in several headers: one
 // value throughout collapses into a single header in canonical decimal, so
-// that no peer behind us can read a different length (SPEC §18). Differing
+// that no peer behind us can read a different length (docs/threat-model.md). Differing
 // values, an empty element or a non-number return false: the message is
 // refused (400 from a client, 502 from an origin). Beast 1.74 already
 // rejects differing values; this rule does not depend on it.

@@ -1,5 +1,5 @@
-// The HTML answers gatehouse writes itself: the block page (SPEC §6) and the
-// error pages of SPEC §9. Everything interpolated is HTML-escaped.
+// The HTML answers gatehouse writes itself: the block page (README "Running the proxy") and the
+// error pages of README "Running the proxy". Everything interpolated is HTML-escaped.
 #pragma once
 
 #include <string>

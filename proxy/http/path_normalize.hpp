@@ -1,4 +1,4 @@
-// The path a URL rule sees and the origin receives (SPEC §18): one spelling
+// The path a URL rule sees and the origin receives (docs/threat-model.md): one spelling
 // per resource, so that `/x/../cgi-bin/…`, `//cgi-bin//…`, `/./cgi-bin/…` or
 // `/%63gi-bin/…` cannot walk past a rule written for `/cgi-bin/…` while the
 // origin reads them all as the same path. Pure, no allocation beyond `out`

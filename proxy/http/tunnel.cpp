@@ -1,5 +1,5 @@
 // CONNECT: decide on the authority, open the tunnel, read the ClientHello,
-// decide again on its SNI, then relay (SPEC §6, §7: two decision records).
+// decide again on its SNI, then relay (README "Running the proxy"; README "The audit log": two decision records).
 // g++ 12 reports Asio's awaitable frame operator delete as mismatched
 // (a false positive on coroutine frames; GCC PR 109224).
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
@@ -109,7 +109,7 @@ asio::awaitable<Opening> open_tunnel(Session& s, ClientParser& p, Tunnel& t) {
     s.buffer.consume(std::min(pipelined.size(), HelloRead::kMax));
     // Every byte the client sent is decided on before one is relayed: a
     // timeout, bytes that are not TLS and a hello we cannot read all get a
-    // decision of their own (SPEC §18). Only a client that closed without a
+    // decision of their own (docs/threat-model.md). Only a client that closed without a
     // byte has asked nothing.
     if (hello->seen != TlsSeen::none) {
       Request r2 = r;

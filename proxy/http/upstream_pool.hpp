@@ -23,7 +23,7 @@ class UpstreamPool {
   static UpstreamPool& local();
 
   // An idle connection to `key` opened under `rules` (the private-destination
-  // check of SPEC §5 step 7 ran against those rules), or null.
+  // check of README "Decisions" step 7 ran against those rules), or null.
   std::unique_ptr<beast::tcp_stream> take(const std::string& key,
                                           const std::shared_ptr<const RuleSet>& rules);
   // Keeps a connection whose response ended cleanly (nothing unread).

@@ -1,5 +1,5 @@
 // Building audit records from decisions, and awaiting their write: a session
-// never answers a client before the record of that answer is written (SPEC §7).
+// never answers a client before the record of that answer is written (README "The audit log").
 #pragma once
 
 #include <chrono>
@@ -22,7 +22,7 @@ struct Runtime;
 AuditRecord decision_record(const RuleSet& rules, const Decision& d, const ConnInfo& c,
                             const Request& req, std::optional<int> status, bool redact_query);
 
-// The audit `dest` of a connected origin socket: "ip:port" (SPEC §18), or
+// The audit `dest` of a connected origin socket: "ip:port" (docs/threat-model.md), or
 // null when the socket has no peer.
 std::optional<std::string> dest_of(const tcp::socket& origin);
 

@@ -2,7 +2,7 @@
 // form a whole TLS ClientHello, are clearly not TLS or not a hello we can
 // read, or the time runs out. The bytes read are kept so they can be sent on
 // to the origin unchanged -- but only after a decision on them: nothing is
-// relayed on a timeout or on bytes we could not classify (SPEC §18).
+// relayed on a timeout or on bytes we could not classify (docs/threat-model.md).
 #pragma once
 
 #include <array>

@@ -1,4 +1,4 @@
-// Rule reload (SPEC §8): on request (SIGHUP) and when any file the config
+// Rule reload (README "Operations guide"): on request (SIGHUP) and when any file the config
 // names changes (inotify, Kubernetes ConfigMap symlink swaps included,
 // debounced). The new rule set is built on the Reloader's own thread, at a
 // lower CPU priority than the event loops, then swapped into Runtime::rules

@@ -1,6 +1,6 @@
 // The live state of a running proxy, shared by listeners, admin and reload.
 // Rules and settings are read through atomic shared_ptrs: a request takes one
-// snapshot at its start and keeps it to the end (SPEC §8).
+// snapshot at its start and keeps it to the end (README "Operations guide").
 #pragma once
 
 #include <atomic>

@@ -321,7 +321,7 @@ asio::awaitable<bool> Server::prepare(Listener& l, Connection& c) {
   if (l.cfg.proxy_protocol &&
       !co_await read_proxy_header(c.socket, c.info, c.prefix, settings->limits.header_timeout)) {
     // Missing or malformed PROXY header: closed without an answer, audited
-    // as bad-request under the connecting peer's address (SPEC §9).
+    // as bad-request under the connecting peer's address (README "Running the proxy").
     auto rec = deny_record(rules.get(), c.info, Reason::bad_request, 0);
     rec.status.reset();
     co_await audit_and_wait(rt_, std::move(rec), nullptr);

@@ -35,7 +35,7 @@ asio::awaitable<void> transparent_tls_session(Connection c) {
   r.mode = Mode::transparent_tls;
   r.connect = true;
   r.port = c.info.original_port;
-  if (c.info.has_original_dst) r.original_dst = c.info.original_dst;  // classified too (SPEC §18)
+  if (c.info.has_original_dst) r.original_dst = c.info.original_dst;  // classified too (docs/threat-model.md)
   r.tls = hello->seen;                   // timeouts and non-TLS bytes are decided, not relayed
   const std::string sni = hello->sni;    // outlives the hello buffer
   if (r.tls == TlsSeen::sni) {

@@ -62,7 +62,7 @@ asio::awaitable<void> connect_upstream(UpstreamContext& ctx, const RuleSet& rule
     }
   }
 
-  // Only addresses that pass the guard, never our own listeners (SPEC §18).
+  // Only addresses that pass the guard, never our own listeners (docs/threat-model.md).
   DestinationChoice choice = filter_destinations(rules, allowed, addresses, target.port, ctx.own);
   out.decision = std::move(choice.decision);
   if (out.decision.action != Action::allow) {

@@ -1,5 +1,5 @@
-// Connecting to the origin of an allowed request (SPEC §5 step 7, §6, §18):
-// resolve (IP literals and transparent destinations skip it), keep only the
+// Connecting to the origin of an allowed request (README "Decisions" step 7, "Running the proxy";
+// docs/threat-model.md): resolve (IP literals and transparent destinations skip it), keep only the
 // addresses that pass the destination guard and are not gatehouse's own
 // listeners (policy/destination_guard.hpp), connect to those in order within
 // connect_timeout. Failures come back as a deny decision with the status to

@@ -1,4 +1,4 @@
-// SPEC §5, step by step. Read this file to know why a request was decided
+// README "Decisions", step by step. Read this file to know why a request was decided
 // the way it was.
 #include "policy/decide.hpp"
 
@@ -33,7 +33,7 @@ Classification classify_host(const RuleSet& r, std::string_view host) noexcept {
     return {};
   }
   if (auto hit = r.domains.lookup(host)) return from_entry(r, hit->value);
-  // Feed regexes and keywords only when no domain rule names the host (SPEC §13).
+  // Feed regexes and keywords only when no domain rule names the host (README "Rule files").
   if (auto e = r.host_patterns.match(host)) return from_entry(r, *e);
   return {};
 }
@@ -79,7 +79,7 @@ struct ChosenVerdict {
   std::uint32_t schedule = kNone;
 };
 
-// First-match list of SPEC §13: the first entry whose schedule is in force,
+// First-match list of README "Rule files": the first entry whose schedule is in force,
 // else the entry without a schedule.
 ChosenVerdict first_in_force(const RuleSet& r, std::span<const ScheduledVerdict> scheduled,
                              Verdict otherwise, TimePoint now) noexcept {
@@ -91,7 +91,7 @@ ChosenVerdict first_in_force(const RuleSet& r, std::span<const ScheduledVerdict>
   return {otherwise, kNone};
 }
 
-// The department's own verdict for the category if it has one (SPEC §13),
+// The department's own verdict for the category if it has one (README "Rule files"),
 // else the category's.
 ChosenVerdict category_verdict(const RuleSet& r, std::uint32_t category, std::uint32_t department,
                                TimePoint now) noexcept {
@@ -199,7 +199,7 @@ Decision decide(const RuleSet& r, const Request& req, TimePoint now) noexcept {
       keep_stricter(result, judge(r, req, d.department, c, req.host, now));
     }
   }
-  // TLS conditions seen in the ClientHello (SPEC §3 policy.ech/no_sni/sni_mismatch).
+  // TLS conditions seen in the ClientHello (README "Main config" policy.ech/no_sni/sni_mismatch).
   switch (req.tls) {
     case TlsSeen::none:
       break;

@@ -1,4 +1,4 @@
-// The decision of SPEC §5 as a pure function: no I/O, no clock, no sockets.
+// The decision of README "Decisions" as a pure function: no I/O, no clock, no sockets.
 // Every returned string_view points into the RuleSet (or static storage), so
 // a Decision is valid as long as the RuleSet it came from.
 #pragma once
@@ -14,7 +14,7 @@
 namespace gh {
 
 // What the first bytes of a tunnel (if they were read) said. Everything but
-// `sni`, `no_sni` and `ech` fails closed (SPEC §18, docs/threat-model.md).
+// `sni`, `no_sni` and `ech` fails closed (docs/threat-model.md, docs/threat-model.md).
 enum class TlsSeen : std::uint8_t {
   none,       // no ClientHello looked at (plain HTTP, first CONNECT decision)
   sni,        // a ClientHello with a valid SNI (in Request::sni)
@@ -48,7 +48,7 @@ struct Decision {
   std::uint32_t department = kNone;
   std::uint32_t rule = kNone;      // RuleEntry index
   std::uint32_t approval = kNone;  // Approval index
-  std::uint32_t schedule = kNone;  // Schedule whose list entry gave the verdict (SPEC §13)
+  std::uint32_t schedule = kNone;  // Schedule whose list entry gave the verdict (README "Rule files")
 };
 
 Decision decide(const RuleSet& rules, const Request& req, TimePoint now) noexcept;

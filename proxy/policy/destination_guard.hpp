@@ -1,4 +1,4 @@
-// Which of a name's addresses gatehouse may connect to (SPEC §5 step 7, §18).
+// Which of a name's addresses gatehouse may connect to (README "Decisions" step 7, §18).
 // Pure: the caller resolves and connects; this only filters.
 //
 // Two refusals, checked per address, in this order:

@@ -1,4 +1,4 @@
-// Exact and suffix domain rules for millions of names (SPEC §4, §10), laid
+// Exact and suffix domain rules for millions of names (README "Rule files"; README "Performance"), laid
 // out to stay in the last-level cache: about 16 bytes per rule at 1M rules
 // (docs/matcher.md describes the layout and the measurements).
 //

@@ -1,4 +1,4 @@
-// The one canonicalisation of host names (SPEC §4), used for rule entries,
+// The one canonicalisation of host names (README "Rule files"), used for rule entries,
 // Host headers, CONNECT authorities and SNI alike.
 //
 // Examples:

@@ -1,5 +1,5 @@
 // Host regexes and keywords from v2fly feeds (`regexp:` and `keyword:`
-// lines, SPEC §13), all in one RE2::Set. decide() asks it only when the
+// lines, README "Rule files"), all in one RE2::Set. decide() asks it only when the
 // domain table has no match, so a feed without such lines costs nothing and
 // a host that a domain rule names never reaches a regex.
 //

@@ -23,7 +23,7 @@ struct Category {
   std::string id;  // "instant-messaging-web"
   std::string title;
   Verdict action = Verdict::allow;  // policy.categories[id], default allow
-  // A first-match list (SPEC §13): these, in order, while their schedule is
+  // A first-match list (README "Rule files"): these, in order, while their schedule is
   // in force; `action` otherwise.
   std::vector<ScheduledVerdict> scheduled = {};
 };
@@ -34,7 +34,7 @@ struct App {
   std::uint32_t category = kNone;
 };
 
-// A department's own verdict for one category (SPEC §13), in place of the
+// A department's own verdict for one category (README "Rule files"), in place of the
 // category's; approvals still apply on top.
 struct DepartmentVerdict {
   std::uint32_t category = kNone;
@@ -112,7 +112,7 @@ struct RuleSet {
   PolicySettings policy;
   HostPatterns host_patterns;       // v2fly regexp:/keyword: lines, after a domain miss -> RuleEntry
   std::uint64_t skipped_list_lines = 0;  // bad feed lines dropped under on_error: skip
-  std::vector<Schedule> schedules;  // SPEC §13, named weekly windows
+  std::vector<Schedule> schedules;  // README "Rule files", named weekly windows
   UtcOffsets local_time;            // policy.timezone, for schedules
 
   // "file:line" of a rule entry (allocates; for output, not the hot path).

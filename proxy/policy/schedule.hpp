@@ -1,4 +1,4 @@
-// Schedules (SPEC §13): named weekly windows read in policy.timezone, and the
+// Schedules (README "Rule files"): named weekly windows read in policy.timezone, and the
 // category verdicts that depend on them. Pure: the time is passed in, and the
 // zone's UTC offsets come from a table built once at load time
 // (config/calendar.hpp), so deciding never reads the clock or a file.
@@ -52,7 +52,7 @@ std::optional<std::uint32_t> parse_weekday(std::string_view text) noexcept;
 
 // The window of `day` from `from` to `to` (minutes since midnight). When
 // to < from it crosses midnight into the next day: it belongs to the day it
-// starts (SPEC §17). to == from is empty and yields none.
+// starts (README "Rule files"). to == from is empty and yields none.
 std::optional<WeeklyWindow> window_of(std::uint32_t day, std::uint32_t from,
                                       std::uint32_t to) noexcept;
 

@@ -1,5 +1,5 @@
-// Which destination addresses the private-destination guard refuses (SPEC
-// §18). One table, in special_addresses.cpp, copied by hand from the IANA
+// Which destination addresses the private-destination guard refuses (docs/threat-model.md,
+// class 3). One table, in special_addresses.cpp, copied by hand from the IANA
 // "IPv4 Special-Purpose Address Registry" and "IPv6 Special-Purpose Address
 // Registry", plus multicast, deprecated site-local and the cloud metadata
 // addresses. Rows that embed an IPv4 address (IPv4-compatible, NAT64, 6to4)

@@ -1,4 +1,4 @@
-// Closed vocabularies of a decision (SPEC §7). New values are added here, to
+// Closed vocabularies of a decision (README "The audit log"). New values are added here, to
 // to_string() and to the README table, never invented ad hoc.
 #pragma once
 
@@ -34,7 +34,7 @@ enum class Reason : std::uint8_t {
   upstream_refused,
   upstream_timeout,
   upstream_unresolvable,
-  bad_client_hello,      // SPEC §18: a hello we cannot read, or an SNI that is no host name
+  bad_client_hello,      // docs/threat-model.md: a hello we cannot read, or an SNI that is no host name
   client_hello_timeout,  // no complete hello within limits.client_hello_timeout
   non_tls_tunnel,        // first tunnel bytes that are not TLS (policy.non_tls_tunnel)
   loop_detected,         // a destination that is gatehouse itself, or our own Via

@@ -1,4 +1,4 @@
-// The `urls:` regexes of every app compiled into one RE2::Set (SPEC §4).
+// The `urls:` regexes of every app compiled into one RE2::Set (README "Rule files").
 #pragma once
 
 #include <cstdint>
