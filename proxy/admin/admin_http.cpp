@@ -1,6 +1,6 @@
 #include "admin/admin_http.hpp"
 
-#include "net/runtime.hpp"
+#include "runtime/runtime.hpp"
 
 namespace gh {
 namespace {

@@ -14,10 +14,10 @@
 #include <string>
 #include <string_view>
 
-#include "admin/metrics.hpp"
 #include "config/settings.hpp"
 #include "net/asio.hpp"
-#include "net/runtime.hpp"
+#include "runtime/metrics.hpp"
+#include "runtime/runtime.hpp"
 
 namespace gh {
 

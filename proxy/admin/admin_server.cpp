@@ -1,10 +1,12 @@
 #include "admin/admin_server.hpp"
 
+#include "policy/endpoint.hpp"
+
 #include <atomic>
 #include <charconv>
 #include <stdexcept>
 
-#include "log.hpp"
+#include "base/log.hpp"
 
 namespace gh {
 
@@ -77,34 +79,15 @@ asio::awaitable<void> accept_loop(std::shared_ptr<AdminServer::State> st) {
 
 }  // namespace
 
-tcp::endpoint parse_endpoint(const std::string& address) {
-  std::string host, port;
-  if (!address.empty() && address.front() == '[') {
-    auto close = address.find(']');
-    if (close == std::string::npos || close + 1 >= address.size() || address[close + 1] != ':')
-      throw std::invalid_argument("bad address: " + address);
-    host = address.substr(1, close - 1);
-    port = address.substr(close + 2);
-  } else {
-    auto colon = address.rfind(':');
-    if (colon == std::string::npos) throw std::invalid_argument("bad address: " + address);
-    host = address.substr(0, colon);
-    port = address.substr(colon + 1);
-  }
-  unsigned p = 0;
-  auto [ptr, err] = std::from_chars(port.data(), port.data() + port.size(), p);
-  if (err != std::errc{} || ptr != port.data() + port.size() || p > 65535 || port.empty())
-    throw std::invalid_argument("bad port in address: " + address);
-  beast::error_code ec;
-  auto ip = host.empty() ? asio::ip::address(asio::ip::address_v4::any())
-                         : asio::ip::make_address(host, ec);
-  if (ec) throw std::invalid_argument("bad IP in address: " + address);
-  return {ip, static_cast<unsigned short>(p)};
+tcp::endpoint admin_endpoint(const std::string& address) {
+  const auto e = parse_endpoint(address, EndpointHost::ip_only, true);
+  if (!e) throw std::invalid_argument("bad address: " + address);
+  return {asio::ip::make_address(e->host), e->port};
 }
 
 AdminServer::AdminServer(asio::any_io_executor ex, AdminContext ctx, const std::string& address)
     : state_(std::make_shared<State>(ex, std::move(ctx))) {
-  tcp::endpoint ep = parse_endpoint(address);
+  tcp::endpoint ep = admin_endpoint(address);
   auto& a = state_->acceptor;
   a.open(ep.protocol());
   a.set_option(tcp::acceptor::reuse_address(true));

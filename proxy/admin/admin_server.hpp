@@ -33,8 +33,8 @@ class AdminServer {
   std::shared_ptr<State> state_;
 };
 
-// "127.0.0.1:9090", "[::1]:9090", ":9090" (all IPv4) -> endpoint; throws
-// std::invalid_argument.
-tcp::endpoint parse_endpoint(const std::string& address);
+// "127.0.0.1:9090", "[::1]:9090" -> endpoint (policy/endpoint.hpp, the one
+// parser of addresses); throws std::invalid_argument.
+tcp::endpoint admin_endpoint(const std::string& address);
 
 }  // namespace gh

@@ -12,7 +12,7 @@
 #include <mutex>
 #include <thread>
 
-#include "log.hpp"
+#include "base/log.hpp"
 
 namespace gh {
 

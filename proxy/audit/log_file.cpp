@@ -9,7 +9,7 @@
 #include <cstdio>
 
 #include "audit/fault_injection.hpp"
-#include "log.hpp"
+#include "base/log.hpp"
 
 namespace gh {
 namespace {

@@ -14,7 +14,7 @@
 #include "audit/json_line.hpp"
 #include "audit/line_reader.hpp"
 #include "audit/log_files.hpp"
-#include "log.hpp"
+#include "base/log.hpp"
 
 namespace gh {
 namespace {

@@ -1,5 +1,7 @@
 #include "audit/syslog_sink.hpp"
 
+#include "policy/endpoint.hpp"
+
 #include <netdb.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -24,16 +26,9 @@ SyslogSink::SyslogSink(const std::string& target) {
   socklen_t addr_len = 0;
   int family = 0;
   if (target.rfind("udp://", 0) == 0) {
-    std::string rest = target.substr(6);
-    auto colon = rest.rfind(':');
-    if (colon == std::string::npos || colon + 1 == rest.size()) {
-      throw std::invalid_argument("syslog target needs a port: " + target);
-    }
-    std::string host = rest.substr(0, colon);
-    std::string port = rest.substr(colon + 1);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-      host = host.substr(1, host.size() - 2);
-    }
+    const auto ep = parse_endpoint(std::string_view(target).substr(6), EndpointHost::name_or_ip);
+    if (!ep) throw std::invalid_argument("syslog target needs host:port: " + target);
+    const std::string host = ep->host, port = std::to_string(ep->port);
     addrinfo hints{};
     hints.ai_socktype = SOCK_DGRAM;
     hints.ai_flags = AI_NUMERICSERV;

@@ -16,13 +16,13 @@
 #include <utility>
 #include <vector>
 
+#include "audit/compression.hpp"
 #include "audit/json_line.hpp"
 #include "audit/json_text.hpp"
 #include "audit/log_file.hpp"
-#include "audit/compression.hpp"
 #include "audit/log_tail.hpp"
 #include "audit/syslog_sink.hpp"
-#include "log.hpp"
+#include "base/log.hpp"
 
 namespace gh {
 namespace {

@@ -1,7 +1,7 @@
 // `gatehouse serve`: load the rules, open the audit log, bind the listeners,
-// run until SIGTERM/SIGINT, then drain (README "Commands"; README "Running the proxy"; README "Operations guide").
-// g++ 12 reports Asio's awaitable frame operator delete as mismatched
-// (a false positive on coroutine frames; GCC PR 109224).
+// run until SIGTERM/SIGINT, then drain (README "Commands"; README "Running the proxy"; README
+// "Operations guide"). g++ 12 reports Asio's awaitable frame operator delete as mismatched (a false
+// positive on coroutine frames; GCC PR 109224).
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #include <signal.h>
 #include <sys/resource.h>
@@ -15,16 +15,16 @@
 #include "admin/admin_server.hpp"
 #include "admin/audit_probe.hpp"
 #include "admin/privileges.hpp"
-#include "admin/systemd_notify.hpp"
 #include "audit/writer.hpp"
+#include "base/log.hpp"
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
 #include "config/pac.hpp"
 #include "http/session.hpp"
-#include "log.hpp"
-#include "net/reloader.hpp"
+#include "http/transparent_tls.hpp"
 #include "net/server.hpp"
-#include "net/transparent_tls.hpp"
+#include "runtime/reloader.hpp"
+#include "runtime/systemd_notify.hpp"
 
 namespace gh::cli {
 namespace {
@@ -50,41 +50,46 @@ unsigned thread_count() {
 }
 
 // Stops accepting, lets requests and tunnels finish for up to drain_timeout,
-// then closes what is left; calls `done` on `ex` when no connection is open.
-void drain(asio::io_context& main, Server& server, Runtime& rt, std::function<void()> done) {
+// then closes what is left and gives their close records two seconds.
+// Sessions that finish a request between two looks are closed at the next
+// one (drain_idle), so it looks every 50 ms rather than waiting on an event.
+asio::awaitable<void> drain(Server& server, Runtime& rt) {
   rt.draining = true;
   systemd::notify_stopping();
   server.stop_accepting();
-  server.tracker().drain_idle();
   auto settings = rt.settings.load();
   const auto deadline = std::chrono::steady_clock::now() + settings->limits.drain_timeout;
   log(LogLevel::info, "draining: %llu connections open, up to %lld ms",
       static_cast<unsigned long long>(server.tracker().open()),
       static_cast<long long>(settings->limits.drain_timeout.count()));
-  auto timer = std::make_shared<asio::steady_timer>(main);
-  auto forced = std::make_shared<std::optional<std::chrono::steady_clock::time_point>>();
-  auto tick = std::make_shared<std::function<void()>>();
-  *tick = [&server, timer, forced, tick, deadline, done = std::move(done)]() {
-    auto now = std::chrono::steady_clock::now();
-    if (server.tracker().open() == 0 || (*forced && now >= **forced)) {
-      done();
-      *tick = nullptr;  // break the cycle
-      return;
-    }
-    if (now >= deadline && !*forced) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  std::optional<std::chrono::steady_clock::time_point> forced;
+  for (;;) {
+    const auto now = std::chrono::steady_clock::now();
+    if (server.tracker().open() == 0 || (forced && now >= *forced)) co_return;
+    if (now >= deadline && !forced) {
       log(LogLevel::warning, "drain timeout: closing %llu connections",
           static_cast<unsigned long long>(server.tracker().open()));
       server.tracker().close_all();
-      *forced = now + 2s;  // time for their close records
-    } else if (!*forced) {
-      server.tracker().drain_idle();  // keep-alive sessions that finished a request
+      forced = now + 2s;  // time for their close records
+    } else if (!forced) {
+      server.tracker().drain_idle();  // keep-alive sessions between requests
     }
-    timer->expires_after(50ms);
-    timer->async_wait([tick](const boost::system::error_code& ec) {
-      if (!ec && *tick) (*tick)();
-    });
-  };
-  (*tick)();
+    timer.expires_after(50ms);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+// Runs `action` for every signal `set` receives, until the set is cancelled.
+template <class Action>
+asio::awaitable<void> each_signal(asio::signal_set& set, Action action) {
+  for (;;) {
+    boost::system::error_code ec;
+    const int sig = co_await set.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+    action(sig);
+  }
 }
 
 }  // namespace
@@ -117,16 +122,18 @@ int serve(const ServeOptions& o) {
   }
   rt.audit = audit.get();
 
-  SessionHandlers handlers{forward_session, transparent_tls_session, transparent_http_session};
+  SessionHandlers handlers{forward_session, transparent_tls_session, transparent_http_session,
+                           refuse_connection};
   Server server(rt, handlers, event_model_from_env(), thread_count());
   asio::io_context main;
   std::unique_ptr<AdminServer> admin;
   try {
     server.bind(settings);
-    if (!settings.admin_address.empty()) {
+    if (settings.admin_address) {
       AdminContext ctx{&rt, [](const Settings& s) { return pac_text(s); },
                        audit_probe(audit.get())};
-      admin = std::make_unique<AdminServer>(main.get_executor(), ctx, settings.admin_address);
+      admin = std::make_unique<AdminServer>(main.get_executor(), ctx,
+                                            to_string(*settings.admin_address));
     }
     if (!settings.user.empty()) drop_privileges(settings.user);
   } catch (const std::exception& e) {
@@ -140,35 +147,32 @@ int serve(const ServeOptions& o) {
   asio::signal_set stop_signals(main, SIGTERM, SIGINT);
   asio::signal_set hup(main, SIGHUP);
   asio::signal_set usr1(main, SIGUSR1);
-  std::function<void()> wait_hup = [&] {
-    hup.async_wait([&](const boost::system::error_code& ec, int) {
-      if (ec) return;
-      log(LogLevel::info, "SIGHUP: reloading rules");
-      reloader.request();
-      wait_hup();
-    });
-  };
-  std::function<void()> wait_usr1 = [&] {
-    usr1.async_wait([&](const boost::system::error_code& ec, int) {
-      if (ec) return;
-      log(LogLevel::info, "SIGUSR1: rotating the audit log");
-      // rotate() waits for the writer thread; keep the main loop free.
-      std::thread([w = audit.get()] { w->rotate(); }).detach();
-      wait_usr1();
-    });
-  };
-  wait_hup();
-  wait_usr1();
-  stop_signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
+  asio::co_spawn(main,
+                 each_signal(hup,
+                             [&](int) {
+                               log(LogLevel::info, "SIGHUP: reloading rules");
+                               reloader.request();
+                             }),
+                 asio::detached);
+  asio::co_spawn(main,
+                 each_signal(usr1,
+                             [&](int) {
+                               log(LogLevel::info, "SIGUSR1: rotating the audit log");
+                               audit->rotate();  // asks the writer thread; does not wait for it
+                             }),
+                 asio::detached);
+  auto stop = [&]() -> asio::awaitable<void> {
+    boost::system::error_code ec;
+    const int sig = co_await stop_signals.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
     log(LogLevel::info, "signal %d: stopping", sig);
     if (admin) admin->stop();
-    drain(main, server, rt, [&] {
-      hup.cancel();
-      usr1.cancel();
-      main.stop();
-    });
-  });
+    co_await drain(server, rt);
+    hup.cancel();
+    usr1.cancel();
+    main.stop();
+  };
+  asio::co_spawn(main, stop(), asio::detached);
 
   server.start();
   for (const auto& a : server.bound_addresses()) log(LogLevel::info, "listening on %s", a.c_str());

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "http/path_normalize.hpp"
+#include "http/request_target.hpp"
 #include "policy/host.hpp"
 
 namespace gh::cli {
@@ -18,37 +19,29 @@ bool lower_prefix(std::string_view s, std::string_view prefix) {
   return true;
 }
 
-// "host", "host:port", "[v6]:port", "[v6]", bare "v6" -> canonical host and port.
-bool parse_authority(std::string_view a, std::uint16_t default_port, Target& t, std::string& err) {
-  std::string_view host = a, port;
-  if (!a.empty() && a.front() == '[') {
-    const std::size_t close = a.find(']');
-    if (close == std::string_view::npos)
-      return err = "unbalanced '[' in '" + std::string(a) + "'", false;
-    host = a.substr(0, close + 1);
-    std::string_view rest = a.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':') return err = "bad authority '" + std::string(a) + "'", false;
-      port = rest.substr(1);
-    }
-  } else if (std::size_t colon = a.rfind(':');
-             colon != std::string_view::npos && a.find(':') == colon) {
-    host = a.substr(0, colon);
-    port = a.substr(colon + 1);
-  }
-  t.port = default_port;
-  if (!port.empty() || (host.size() != a.size() && a.back() == ':')) {
-    unsigned v = 0;
-    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
-    if (port.empty() || ec != std::errc{} || p != port.data() + port.size() || v == 0 || v > 65535)
-      return err = "bad port '" + std::string(port) + "'", false;
-    t.port = static_cast<std::uint16_t>(v);
-  }
+// The host of a parsed request target, canonical as the proxy makes it.
+bool canonical_host(const RequestTarget& rt, Target& t, std::string& err) {
   HostName info;
-  if (HostError e = canonicalize_host(host, t.host, &info); e != HostError::none)
-    return err = "bad host '" + std::string(host) + "': " + std::string(to_string(e)), false;
+  if (HostError e = canonicalize_host(rt.host, t.host, &info); e != HostError::none)
+    return err = "bad host '" + std::string(rt.host) + "': " + std::string(to_string(e)), false;
   t.host_is_ip = info.is_ip;
+  t.port = rt.port;
   return true;
+}
+
+// A CONNECT's authority, read by the proxy's own request-target code; a bare
+// host means port 443, a bare IPv6 address gets its brackets.
+bool parse_connect(std::string_view s, Target& t, std::string& err) {
+  std::string text(s);
+  const bool bare_v6 = s.front() != '[' && s.find(':') != s.rfind(':');
+  if (bare_v6)
+    text = "[" + text + "]:443";
+  else if (s.front() == '[' ? s.back() == ']' : s.find(':') == std::string_view::npos)
+    text += ":443";
+  const RequestTarget rt = parse_request_target(text, true);
+  if (rt.form != TargetForm::authority || rt.port == 0)
+    return err = "the proxy would refuse 'CONNECT " + text + "' (400)", false;
+  return canonical_host(rt, t, err);
 }
 
 std::string host_for_url(const Target& t) {
@@ -92,25 +85,20 @@ std::optional<Target> parse_target(std::string_view s, std::string& err) {
   }
   const bool http = lower_prefix(s, "http://"), https = lower_prefix(s, "https://");
   if (http || https) {
-    std::string_view rest = s.substr(http ? 7 : 8);
-    const std::size_t end = rest.find_first_of("/?#");
-    std::string_view authority = rest.substr(0, end);
-    std::string_view path = end == std::string_view::npos ? "/" : rest.substr(end);
-    if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos)
-      authority = authority.substr(at + 1);  // userinfo never reaches the proxy's decision
-    if (!parse_authority(authority, http ? 80 : 443, t, err)) return std::nullopt;
-    if (const std::size_t hash = path.find('#'); hash != std::string_view::npos)
-      path = path.substr(0, hash);
-    if (path.empty() || path.front() != '/') path = std::string_view("/");
+    // The proxy's own reading of an absolute-form target (http/request_target.hpp),
+    // so that explain decides what the proxy would decide.
+    const RequestTarget rt = parse_request_target(s, false);
+    if (rt.form != TargetForm::absolute)
+      return err = "the proxy would refuse the target '" + std::string(s) + "' (400)", std::nullopt;
+    if (!canonical_host(rt, t, err)) return std::nullopt;
     if (http) {
       // The proxy's own normalisation, so that explain sees the path URL
       // rules see (docs/threat-model.md).
       std::string normal;
-      if (normalize_target(path, normal) != PathStatus::ok)
-        return err = "bad percent-escape in '" + std::string(path) + "'", std::nullopt;
+      if (normalize_target(rt.path, normal) != PathStatus::ok)
+        return err = "bad percent-escape in '" + std::string(rt.path) + "'", std::nullopt;
       t.method = "GET";
-      t.url = "http://" + host_for_url(t) + (t.port != 80 ? ":" + std::to_string(t.port) : "") +
-              normal;
+      t.url = http_url(t.host, t.host_is_ip, t.port, normal);
       t.shown = "GET " + t.url;
       return t;
     }
@@ -127,10 +115,7 @@ std::optional<Target> parse_target(std::string_view s, std::string& err) {
   if (s.find("://") != std::string_view::npos)
     return err = "unsupported scheme in '" + std::string(s) + "' (use http:// or https://)",
            std::nullopt;
-  // A bare IPv6 address has several colons and no port.
-  const bool bare_v6 = s.front() != '[' && s.find(':') != s.rfind(':');
-  if (!parse_authority(bare_v6 ? "[" + std::string(s) + "]" : std::string(s), 443, t, err))
-    return std::nullopt;
+  if (!parse_connect(s, t, err)) return std::nullopt;
   t.connect = true;
   t.method = "CONNECT";
   t.shown = "CONNECT " + host_for_url(t) + ":" + std::to_string(t.port);

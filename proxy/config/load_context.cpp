@@ -1,5 +1,7 @@
 #include "config/load_context.hpp"
 
+#include "policy/endpoint.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -232,33 +234,8 @@ bool read_sequence(LoadContext& ctx, const std::string& file, const YAML::Node& 
 }
 
 bool valid_host_port(std::string_view text, bool ip_only) {
-  std::string_view host, port;
-  if (!text.empty() && text.front() == '[') {
-    const std::size_t close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
-      return false;
-    host = text.substr(0, close + 1);
-    port = text.substr(close + 2);
-  } else {
-    const std::size_t colon = text.rfind(':');
-    if (colon == std::string_view::npos) return false;
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-    if (host.find(':') != std::string_view::npos) return false;  // v6 needs brackets
-  }
-  unsigned v = 0;
-  auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
-  if (port.empty() || ec != std::errc{} || p != port.data() + port.size() || v == 0 || v > 65535)
-    return false;
-  if (host.empty()) return false;
-  if (IpAddress::parse(host)) return true;
-  if (ip_only) return false;
-  for (char c : host) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
+  return parse_endpoint(text, ip_only ? EndpointHost::ip_only : EndpointHost::name_or_ip)
+      .has_value();
 }
 
 }  // namespace gh

@@ -27,14 +27,18 @@ struct Reader {
       MapView m(ctx, file, item, {"address", "mode", "name", "proxy_protocol"}, "listener");
       if (!m.ok()) continue;
       ListenerSettings l;
-      if (const Node* a = m.require("address"); a && read_string(ctx, file, *a, l.address)) {
-        if (!valid_host_port(l.address, true))
-          ctx.error(where(file, *a), "bad listen address '" + l.address +
+      std::string text;
+      if (const Node* a = m.require("address"); a && read_string(ctx, file, *a, text)) {
+        if (auto e = parse_endpoint(text, EndpointHost::ip_only, true)) {
+          l.address = std::move(*e);
+        } else {
+          ctx.error(where(file, *a), "bad listen address '" + text +
                                          "' (use an IP address and port, e.g. 127.0.0.1:3128 or "
                                          "[::1]:3128)");
+        }
         for (const ListenerSettings& other : s.listeners)
-          if (other.address == l.address)
-            ctx.error(where(file, *a), "listen address '" + l.address + "' is used twice");
+          if (l.address.port != 0 && other.address == l.address)
+            ctx.error(where(file, *a), "listen address '" + text + "' is used twice");
       }
       if (const Node* mode = m.require("mode")) {
         std::string text;
@@ -52,9 +56,11 @@ struct Reader {
   void admin(const Node& n) {
     MapView m(ctx, file, n, {"address"}, "admin");
     if (!m.ok()) return;
-    if (const Node* a = m.require("address"); a && read_string(ctx, file, *a, s.admin_address))
-      if (!valid_host_port(s.admin_address, true))
-        ctx.error(where(file, *a), "bad admin address '" + s.admin_address + "'");
+    std::string text;
+    if (const Node* a = m.require("address"); a && read_string(ctx, file, *a, text)) {
+      s.admin_address = parse_endpoint(text, EndpointHost::ip_only, true);
+      if (!s.admin_address) ctx.error(where(file, *a), "bad admin address '" + text + "'");
+    }
   }
 
   void pac(const Node& n) {
@@ -215,8 +221,9 @@ struct Reader {
     if (const Node* v = m.get("no_sni")) read_verdict(ctx, file, *v, p.no_sni);
     if (const Node* v = m.get("ech")) read_verdict(ctx, file, *v, p.ech);
     if (const Node* v = m.get("sni_mismatch")) read_verdict(ctx, file, *v, p.sni_mismatch);
-    if (const Node* v = m.get("non_tls_tunnel");
-        v && read_verdict(ctx, file, *v, p.non_tls_tunnel) && p.non_tls_tunnel == Verdict::monitor) {
+    if (const Node* v = m.get("non_tls_tunnel"); v &&
+                                                 read_verdict(ctx, file, *v, p.non_tls_tunnel) &&
+                                                 p.non_tls_tunnel == Verdict::monitor) {
       // Allowed tunnels are audited anyway: monitor would say nothing more.
       ctx.error(where(file, *v), "policy.non_tls_tunnel: expected block or allow, got 'monitor'");
       p.non_tls_tunnel = Verdict::block;
@@ -403,9 +410,8 @@ std::string default_via_name(const Settings& s) {
     }
   }
   if (!s.listeners.empty()) {
-    const std::string& a = s.listeners.front().address;
-    const auto colon = a.rfind(':');
-    if (colon != std::string::npos) name.append(a, colon, std::string::npos);
+    name += ':';
+    name += std::to_string(s.listeners.front().address.port);
   }
   return name;
 }
@@ -453,9 +459,10 @@ void load_main_config(LoadContext& ctx, const std::string& path) {
   if (s.pac.proxy.empty()) {
     for (const ListenerSettings& l : s.listeners) {
       if (l.mode != Mode::forward) continue;
-      if (l.address.starts_with("0.0.0.0:") || l.address.starts_with("[::]:"))
+      if (l.address.ip && (*l.address.ip == *IpAddress::parse("0.0.0.0") ||
+                           *l.address.ip == *IpAddress::parse("::")))
         ctx.warning(ctx.main_where,
-                    "pac.proxy is not set and the forward listener '" + l.address +
+                    "pac.proxy is not set and the forward listener '" + to_string(l.address) +
                         "' is a wildcard address browsers cannot use; set pac.proxy");
       break;
     }

@@ -73,8 +73,8 @@ function ghV6InNet(a, net, bits) {
 std::string pac_proxy(const Settings& s) {
   if (!s.pac.proxy.empty()) return s.pac.proxy;
   for (const ListenerSettings& l : s.listeners)
-    if (l.mode == Mode::forward) return l.address;
-  return s.listeners.empty() ? "127.0.0.1:3128" : s.listeners.front().address;
+    if (l.mode == Mode::forward) return to_string(l.address);
+  return s.listeners.empty() ? "127.0.0.1:3128" : to_string(s.listeners.front().address);
 }
 
 std::string pac_text(const Settings& s) {

@@ -9,15 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "base/millis.hpp"
+#include "policy/endpoint.hpp"
 #include "policy/ip_address.hpp"
 #include "policy/types.hpp"
 
 namespace gh {
 
-using Millis = std::chrono::milliseconds;
-
 struct ListenerSettings {
-  std::string address;  // "127.0.0.1:3128", "[::1]:3128", "0.0.0.0:3129"
+  Endpoint address;  // 127.0.0.1:3128, [::1]:3128, 0.0.0.0:3129 (port 0: any free port)
   Mode mode = Mode::forward;
   std::string name;  // audit `listener`; defaults to the mode's name
   bool proxy_protocol = false;
@@ -68,10 +68,10 @@ struct TlsInterceptSettings {
 struct ResolverSettings {
   std::vector<std::string> servers;  // "127.0.0.1:5353", "[::1]:53"; empty = /etc/resolv.conf
   std::string hosts_file = "/etc/hosts";
-  Millis timeout{5'000};               // one lookup, all tries and servers
-  std::uint32_t max_per_client = 16;   // DNS lookups in flight per client address
-  std::uint32_t cache_size = 10'000;   // names kept; 0 = no cache
-  Millis negative_ttl{30'000};         // how long "no such name" is remembered
+  Millis timeout{5'000};              // one lookup, all tries and servers
+  std::uint32_t max_per_client = 16;  // DNS lookups in flight per client address
+  std::uint32_t cache_size = 10'000;  // names kept; 0 = no cache
+  Millis negative_ttl{30'000};        // how long "no such name" is remembered
 };
 
 struct Settings {
@@ -79,8 +79,8 @@ struct Settings {
   std::string config_dir;                  // its directory
   std::vector<std::string> watched_files;  // every file the config names (for reload)
   std::vector<ListenerSettings> listeners;
-  std::string admin_address;  // "" = no admin listener
-  std::string user;           // "" = do not drop privileges
+  std::optional<Endpoint> admin_address;  // none = no admin listener
+  std::string user;                       // "" = do not drop privileges
   PacSettings pac;
   AuditSettings audit;
   LimitSettings limits;

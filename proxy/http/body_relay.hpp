@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <string>
 
-#include "config/settings.hpp"
+#include "base/millis.hpp"
 #include "http/send.hpp"
 #include "net/asio.hpp"
 

@@ -7,12 +7,14 @@
 // (a false positive on coroutine frames; GCC PR 109224).
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
+#include "base/log.hpp"
 #include "http/body_relay.hpp"
+#include "http/decision.hpp"
 #include "http/message_rules.hpp"
 #include "http/path_normalize.hpp"
+#include "http/request_target.hpp"
 #include "http/session.hpp"
 #include "http/upstream_pool.hpp"
-#include "log.hpp"
 #include "net/audit_submit.hpp"
 #include "net/upstream.hpp"
 #include "policy/host.hpp"
@@ -21,12 +23,6 @@ namespace gh {
 namespace {
 
 using steady = std::chrono::steady_clock;
-
-std::string authority(const std::string& host, bool is_ip, std::uint16_t port) {
-  std::string a = is_ip && host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  if (port != 80) a += ":" + std::to_string(port);
-  return a;
-}
 
 }  // namespace
 
@@ -65,6 +61,11 @@ struct Exchange {
   Decision d;
   bool client_keep = false;
   bool body_pending = false;
+  bool reused = false;    // the origin connection was kept alive from before
+  unsigned version = 11;  // of the client's request
+  int status = 0;         // sent to the client (0: none)
+  bool relayed = false;   // the response reached the client whole
+  std::uint64_t up = 0, down = 0;
   steady::time_point started = steady::now();
 };
 
@@ -79,21 +80,17 @@ asio::awaitable<bool> forward_http(Session& s, ClientParser& p, std::string_view
   auto& req = p.get();
   const unsigned version = req.version();
   Exchange x;
-  if (raw_host.empty() || canonicalize_host(raw_host, x.host, &x.hn) != HostError::none) {
-    co_await answer_error(s, Reason::bad_request, 400, version);
+  // One spelling of the path for URL rules, the audit record and the origin
+  // alike (docs/threat-model.md): a rule cannot be walked around by a
+  // spelling the origin would read as the same path.
+  if (raw_host.empty() || canonicalize_host(raw_host, x.host, &x.hn) != HostError::none ||
+      normalize_target(path, x.path) != PathStatus::ok) {
+    co_await reply_error(s.reply_ctx(), Reason::bad_request, 400, version);
     co_return false;
   }
   x.port = port;
-  // One spelling of the path for URL rules, the audit record and the origin
-  // alike (docs/threat-model.md): a rule cannot be walked around by a spelling the
-  // origin would read as the same path.
-  if (normalize_target(path, x.path) != PathStatus::ok) {
-    co_await answer_error(s, Reason::bad_request, 400, version);
-    co_return false;
-  }
-  x.auth = authority(x.host, x.hn.is_ip, port);
-  x.url.reserve(7 + x.auth.size() + x.path.size());
-  x.url.append("http://").append(x.auth).append(x.path);
+  x.auth = http_authority(x.host, x.hn.is_ip, port);
+  x.url = http_url(x.host, x.hn.is_ip, port, x.path);
   x.method = std::string(req.method_string());
 
   Request& r = x.r;
@@ -106,204 +103,236 @@ asio::awaitable<bool> forward_http(Session& s, ClientParser& p, std::string_view
   // transparent-http: the address the client really went to is classified
   // too, so a Host header cannot launder it (docs/threat-model.md).
   if (s.conn.info.has_original_dst) r.original_dst = s.conn.info.original_dst;
-  const auto t0 = steady::now();
-  x.d = decide(*s.rules, r, Clock::now());
+  x.d = decide_and_count(s.rt, *s.rules, r);
   if (x.d.action == Action::allow && via_names(req, s.settings->via_name)) {
     // It has been through this gatehouse already: forwarding it again would
     // only come back here (README "Via and loops").
     x.d.action = Action::deny;
     x.d.reason = Reason::loop_detected;
   }
-  s.rt.metrics.decision(*s.rules, x.d, steady::now() - t0);
-
   x.client_keep = req.keep_alive() && !s.rt.draining.load();
   x.body_pending = !p.is_done();
   if (x.d.action != Action::allow) {
     // The body was not read: the connection can only go on if there is none.
     const int status = x.d.reason == Reason::loop_detected ? 508 : 403;
-    co_return co_await answer_refusal(s, x.d, r, status, version, x.client_keep && !x.body_pending);
+    co_return co_await reply_refusal(s.reply_ctx(), x.d, r, status, version,
+                                     x.client_keep && !x.body_pending);
   }
   co_return co_await forward_allowed(s, p, x);
 }
 
 namespace {
 
-asio::awaitable<bool> forward_allowed(Session& s, ClientParser& p, Exchange& x) {
-  auto& req = p.get();
-  const unsigned version = req.version();
-  const auto started = x.started;
-  const std::string& host = x.host;
-  const HostName& hn = x.hn;
-  const std::uint16_t port = x.port;
-  const std::string& auth = x.auth;
-  const std::string& path = x.path;
-  const Request& r = x.r;
-  const Decision& d = x.d;
-  const bool client_keep = x.client_keep;
-  const bool body_pending = x.body_pending;
+// The pool key of an exchange's origin: its authority, and on transparent
+// listeners the address it must be reached at.
+std::string upstream_key(const Session& s, const Exchange& x) {
+  return x.auth + (s.conn.info.has_original_dst ? "@" + s.conn.info.original_dst.to_string() : "");
+}
 
-  const std::string key =
-      auth + (s.conn.info.has_original_dst ? "@" + s.conn.info.original_dst.to_string() : "");
-  bool reused = s.upstream.stream && s.upstream.reusable && s.upstream.key == key;
-  if (!reused) {
-    park_upstream(s.upstream);  // another origin: its connection may serve someone else
-    if (auto pooled = UpstreamPool::local().take(key, s.rules)) {
-      s.upstream.stream = std::move(pooled);
-      s.upstream.key = key;
-      s.upstream.opened_under = s.rules;
-      reused = true;
-    }
+// A new connection to the exchange's origin (status 0), or the refusal's status.
+asio::awaitable<int> connect_origin(Session& s, Exchange& x, const std::string& key) {
+  UpstreamResult ur(s.client.get_executor());
+  UpstreamTarget target{x.host, x.hn.is_ip, x.port, std::nullopt, s.conn.info.client};
+  if (s.conn.info.has_original_dst) target.fixed = s.conn.info.original_dst;
+  co_await connect_upstream(s.conn.server->upstreams(), *s.rules, x.d, target,
+                            s.limits().connect_timeout, ur);
+  if (ur.status != 0) {
+    x.d = ur.decision;
+    co_return ur.status;
   }
-  if (!reused) {
-    UpstreamResult ur(s.client.get_executor());
-    UpstreamTarget target{host, hn.is_ip, port, std::nullopt, s.conn.info.client};
-    if (s.conn.info.has_original_dst) target.fixed = s.conn.info.original_dst;
-    co_await connect_upstream(s.conn.server->upstreams(), *s.rules, d, target,
-                              s.limits().connect_timeout, ur);
-    if (ur.status != 0) {
-      co_return co_await answer_refusal(s, ur.decision, r, ur.status, version,
-                                        client_keep && !body_pending);
-    }
-    s.upstream.stream = std::make_unique<beast::tcp_stream>(std::move(ur.stream));
+  s.upstream.stream = std::make_unique<beast::tcp_stream>(std::move(ur.stream));
+  s.upstream.key = key;
+  s.upstream.opened_under = s.rules;
+  co_return 0;
+}
+
+// The kept-alive connection of this session or of the pool, else a new one.
+asio::awaitable<int> open_origin(Session& s, Exchange& x, const std::string& key) {
+  x.reused = s.upstream.stream && s.upstream.reusable && s.upstream.key == key;
+  if (x.reused) co_return 0;
+  park_upstream(s.upstream);  // another origin: its connection may serve someone else
+  if (auto pooled = UpstreamPool::local().take(key, s.rules)) {
+    s.upstream.stream = std::move(pooled);
     s.upstream.key = key;
     s.upstream.opened_under = s.rules;
+    x.reused = true;
+    co_return 0;
   }
+  co_return co_await connect_origin(s, x, key);
+}
 
-  auto rec =
-      decision_record(*s.rules, d, s.conn.info, r, std::nullopt, s.settings->audit.redact_query);
-  rec.dest = dest_of(s.upstream.stream->socket());  // the origin address chosen (docs/threat-model.md)
+// The origin broke off or misbehaved after the decision was recorded: the
+// page only (the close record carries the status).
+asio::awaitable<void> reply_origin_failure(Session& s, unsigned version, int status,
+                                           std::string_view detail) {
+  LocalReply r;
+  r.status = status;
+  r.reason = status == 504 ? Reason::upstream_timeout : Reason::upstream_refused;
+  r.version = version;
+  r.audit = false;
+  r.detail = detail;
+  co_await reply(s.reply_ctx(), r);
+}
+
+// Reads the final response head, passing 1xx interim responses on.
+asio::awaitable<boost::system::error_code> read_response_head(
+    Session& s, const http::request<http::buffer_body>& req,
+    std::optional<http::response_parser<http::buffer_body>>& rp) {
+  boost::system::error_code ec;
+  auto& u = s.upstream;
+  for (int interim = 0; interim < 8; ++interim) {
+    rp.emplace();
+    rp->body_limit(std::numeric_limits<std::uint64_t>::max());
+    rp->header_limit(64 * 1024);
+    if (req.method() == http::verb::head) rp->skip(true);
+    u.stream->expires_after(s.limits().idle_timeout);
+    co_await http::async_read_header(*u.stream, u.buffer, *rp,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return ec;
+    const int code = rp->get().result_int();
+    if (code < 100 || code >= 200 || code == 101) co_return ec;
+    http::response<http::empty_body> interim_res{rp->get().base()};
+    strip_hop_by_hop(interim_res);
+    co_await http::async_write(s.client, interim_res,
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return ec;
+  }
+  co_return http::error::bad_version;  // an endless run of interim responses
+}
+
+// The page and status of a response head that could not be read.
+asio::awaitable<int> answer_head_failure(Session& s, const Exchange& x, unsigned version,
+                                         boost::system::error_code ec) {
+  log(LogLevel::warning, "upstream %s: %s", x.auth.c_str(), ec.message().c_str());
+  const int status = ec == beast::error::timeout ? 504 : 502;
+  // Beast refuses conflicting framing (two lengths, a length beside
+  // Transfer-Encoding) as a parse error: that is the origin's fault.
+  const bool malformed =
+      ec.category() == http::make_error_code(http::error::bad_content_length).category();
+  co_await reply_origin_failure(s, version, status,
+                                status == 504 ? "The origin server did not answer in time."
+                                : malformed   ? "The origin server sent a malformed response."
+                                              : "The origin server closed the connection.");
+  co_return status;
+}
+
+// Relays the response whose head was read; true when both sides may go on.
+asio::awaitable<bool> relay_response(Session& s, Exchange& x, unsigned version,
+                                     http::response_parser<http::buffer_body>& rp) {
+  auto& u = s.upstream;
+  auto& res = rp.get();
+  if (!collapse_content_length(res)) {
+    // Lengths that differ: no reading of this response is safe to relay, and
+    // the connection's next response cannot be found (docs/threat-model.md).
+    log(LogLevel::warning, "upstream %s: conflicting Content-Length", x.auth.c_str());
+    close_upstream(u);
+    x.status = 502;
+    co_await reply_origin_failure(s, version, 502, "The origin server sent a malformed response.");
+    co_return false;
+  }
+  x.status = res.result_int();
+  const bool origin_keep = res.keep_alive() && !rp.need_eof() && x.status != 101;
+  bool keep = x.client_keep && !rp.need_eof() && x.status != 101;
+  strip_hop_by_hop(res);
+  add_via(res, res.version(), s.settings->via_name);
+  if (version == 10 && res.chunked()) {
+    res.chunked(false);  // HTTP/1.0 clients read to the end instead
+    keep = false;
+  }
+  res.version(version == 10 ? 10 : 11);
+  res.keep_alive(keep);
+  http::response_serializer<http::buffer_body> rs{res};
+  const bool ok = co_await relay_body<false>(*u.stream, u.buffer, rp, s.client, rs,
+                                             s.limits().idle_timeout, x.down);
+  x.relayed = ok;
+  u.reusable = ok && origin_keep;
+  if (!u.reusable) close_upstream(u);
+  co_return ok&& keep;
+}
+
+// A kept-alive origin connection may have closed meanwhile: true when a new
+// connection was opened to send the request again (nothing of it was sent).
+asio::awaitable<bool> retry_stale(Session& s, Exchange& x, const std::string& key,
+                                  boost::system::error_code ec) {
+  const bool stale = x.reused && x.up == 0 && !x.body_pending &&
+                     (ec == http::error::end_of_stream || ec == asio::error::eof ||
+                      ec == asio::error::connection_reset);
+  close_upstream(s.upstream);
+  if (!stale) co_return false;
+  const Decision allowed = x.d;
+  if (co_await connect_origin(s, x, key) != 0) {
+    x.d = allowed;  // the close record keeps the decision on record
+    co_return false;
+  }
+  x.reused = false;
+  co_return true;
+}
+
+// Sends the request (head and body) and relays the response.
+asio::awaitable<bool> exchange(Session& s, ClientParser& p, Exchange& x, const std::string& key) {
+  auto& req = p.get();
+  const unsigned version = x.version;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    http::request_serializer<http::buffer_body> sr{req};
+    if (!co_await relay_body<true>(s.client, s.buffer, p, *s.upstream.stream, sr,
+                                   s.limits().idle_timeout, x.up)) {
+      // Either side broke off mid-request; tell the client if it still listens.
+      x.status = 502;
+      co_await reply_origin_failure(s, version, 502, "The request could not be forwarded.");
+      co_return false;
+    }
+    std::optional<http::response_parser<http::buffer_body>> rp;
+    const auto ec = co_await read_response_head(s, req, rp);
+    if (!ec) co_return co_await relay_response(s, x, version, *rp);
+    if (attempt == 0 && co_await retry_stale(s, x, key, ec)) continue;
+    x.status = co_await answer_head_failure(s, x, version, ec);
+    co_return false;
+  }
+  co_return false;
+}
+
+// The request as the origin gets it: hop-by-hop fields gone, our Via added,
+// origin-form target, Host = the authority decided on.
+void prepare_for_origin(Session& s, http::request<http::buffer_body>& req, const Exchange& x) {
+  req.erase(http::field::expect);
+  strip_hop_by_hop(req);
+  add_via(req, x.version, s.settings->via_name);
+  req.target(bsv(x.path));
+  req.set(http::field::host, x.auth);
+  req.version(11);
+}
+
+asio::awaitable<bool> forward_allowed(Session& s, ClientParser& p, Exchange& x) {
+  auto& req = p.get();
+  x.version = req.version();
+  const std::string key = upstream_key(s, x);
+  if (const int status = co_await open_origin(s, x, key); status != 0) {
+    co_return co_await reply_refusal(s.reply_ctx(), x.d, x.r, status, x.version,
+                                     x.client_keep && !x.body_pending);
+  }
+  auto rec = decision_record(*s.rules, x.d, s.conn.info, x.r, std::nullopt,
+                             s.settings->audit.redact_query);
+  rec.dest =
+      dest_of(s.upstream.stream->socket());  // the origin address chosen (docs/threat-model.md)
   std::string id;
   if (!co_await audit_and_wait(s.rt, std::move(rec), &id) &&
       s.settings->audit.on_failure == OnFailure::block) {
-    s.rt.metrics.audit_unavailable();
-    co_await answer_error(s, Reason::overloaded, 503, version);
+    co_await reply_audit_unavailable(s.reply_ctx(), x.version);
     co_return false;
   }
-
-  boost::system::error_code ec;
-  if (body_pending && beast::iequals(req[http::field::expect], "100-continue")) {
+  if (x.body_pending && beast::iequals(req[http::field::expect], "100-continue")) {
     // Honoured here: the decision is made and the origin is reachable.
-    static constexpr std::string_view k100 = "HTTP/1.1 100 Continue\r\n\r\n";
-    co_await asio::async_write(s.client, asio::buffer(k100.data(), k100.size()),
-                               asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return false;
+    if (!co_await write_client(s, "HTTP/1.1 100 Continue\r\n\r\n")) co_return false;
   }
-  req.erase(http::field::expect);
-  strip_hop_by_hop(req);
-  add_via(req, version, s.settings->via_name);
-  req.target(bsv(path));
-  req.set(http::field::host, auth);
-  req.version(11);
-
-  const Millis idle = s.limits().idle_timeout;
-  std::uint64_t up = 0, down = 0;
-  int status = 0;
-  bool ok = false, keep = false;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto& u = s.upstream;
-    http::request_serializer<http::buffer_body> sr{req};
-    if (!co_await relay_body<true>(s.client, s.buffer, p, *u.stream, sr, idle, up)) {
-      // Either side broke off mid-request; tell the client if it still listens.
-      status = 502;
-      co_await send_page(s, version, 502, "<p>The request could not be forwarded.</p>\n", false);
-      break;
-    }
-
-    std::optional<http::response_parser<http::buffer_body>> rp;
-    bool header_ok = false;
-    for (int interim = 0; interim < 8; ++interim) {
-      rp.emplace();
-      rp->body_limit(std::numeric_limits<std::uint64_t>::max());
-      rp->header_limit(64 * 1024);
-      if (req.method() == http::verb::head) rp->skip(true);
-      u.stream->expires_after(idle);
-      co_await http::async_read_header(*u.stream, u.buffer, *rp,
-                                       asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;
-      int code = rp->get().result_int();
-      if (code < 100 || code >= 200 || code == 101) {
-        header_ok = true;
-        break;
-      }
-      // 1xx interim responses go to the client as they are.
-      http::response<http::empty_body> interim_res{rp->get().base()};
-      strip_hop_by_hop(interim_res);
-      co_await http::async_write(s.client, interim_res,
-                                 asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;
-    }
-    if (!header_ok) {
-      // A kept-alive upstream may have closed meanwhile: retry once on a new
-      // connection when nothing of a body was sent.
-      bool stale = reused && attempt == 0 && up == 0 && !body_pending &&
-                   (ec == http::error::end_of_stream || ec == asio::error::eof ||
-                    ec == asio::error::connection_reset);
-      close_upstream(u);
-      if (stale) {
-        UpstreamResult ur(s.client.get_executor());
-        UpstreamTarget target{host, hn.is_ip, port, std::nullopt, s.conn.info.client};
-        if (s.conn.info.has_original_dst) target.fixed = s.conn.info.original_dst;
-        co_await connect_upstream(s.conn.server->upstreams(), *s.rules, d, target,
-                                  s.limits().connect_timeout, ur);
-        if (ur.status == 0) {
-          u.stream = std::make_unique<beast::tcp_stream>(std::move(ur.stream));
-          u.key = key;
-          u.opened_under = s.rules;
-          reused = false;
-          continue;
-        }
-      }
-      log(LogLevel::warning, "upstream %s: %s", key.c_str(), ec.message().c_str());
-      status = ec == beast::error::timeout ? 504 : 502;
-      // Beast refuses conflicting framing (two lengths, a length beside
-      // Transfer-Encoding) as a parse error: that is the origin's fault.
-      const bool malformed =
-          ec.category() == http::make_error_code(http::error::bad_content_length).category();
-      auto page = status == 504 ? "The origin server did not answer in time."
-                  : malformed   ? "The origin server sent a malformed response."
-                                : "The origin server closed the connection.";
-      co_await send_page(s, version, status, std::string("<p>") + page + "</p>\n", false);
-      break;
-    }
-
-    auto& res = rp->get();
-    if (!collapse_content_length(res)) {
-      // Lengths that differ: no reading of this response is safe to relay,
-      // and the connection's next response cannot be found (docs/threat-model.md).
-      log(LogLevel::warning, "upstream %s: conflicting Content-Length", key.c_str());
-      close_upstream(u);
-      status = 502;
-      co_await send_page(s, version, 502, "<p>The origin server sent a malformed response.</p>\n",
-                         false);
-      break;
-    }
-    status = res.result_int();
-    const bool origin_keep = res.keep_alive() && !rp->need_eof() && res.result_int() != 101;
-    keep = client_keep && !rp->need_eof() && res.result_int() != 101;
-    strip_hop_by_hop(res);
-    add_via(res, res.version(), s.settings->via_name);
-    if (version == 10 && res.chunked()) {
-      res.chunked(false);  // HTTP/1.0 clients read to the end instead
-      keep = false;
-    }
-    res.version(version == 10 ? 10 : 11);
-    res.keep_alive(keep);
-    http::response_serializer<http::buffer_body> rs{res};
-    ok = co_await relay_body<false>(*u.stream, u.buffer, *rp, s.client, rs, idle, down);
-    u.reusable = ok && origin_keep;
-    if (!u.reusable) close_upstream(u);
-    break;
-  }
-  if (!ok) close_upstream(s.upstream);
-
-  if (s.rt.audit) {
-    submit_detached(
-        *s.rt.audit,
-        close_record(s.conn.info, id, r, d, status ? std::optional<int>(status) : std::nullopt, up,
-                     down, started),
-        s.client.get_executor());
-  }
-  co_return ok&& keep;
+  prepare_for_origin(s, req, x);
+  const bool ok = co_await exchange(s, p, x, key);
+  if (!x.relayed) close_upstream(s.upstream);
+  submit_close(
+      s.rt,
+      close_record(s.conn.info, id, x.r, x.d,
+                   x.status ? std::optional<int>(x.status) : std::nullopt, x.up, x.down, x.started),
+      s.client.get_executor());
+  co_return ok;
 }
 
 }  // namespace

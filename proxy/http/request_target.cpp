@@ -218,4 +218,21 @@ bool is_token(std::string_view s) noexcept {
   return true;
 }
 
+std::string http_authority(std::string_view host, bool is_ip, std::uint16_t port) {
+  std::string a;
+  const bool brackets = is_ip && host.find(':') != std::string_view::npos;
+  a.reserve(host.size() + 8);
+  if (brackets) a += '[';
+  a += host;
+  if (brackets) a += ']';
+  if (port != 80) a.append(":").append(std::to_string(port));
+  return a;
+}
+
+std::string http_url(std::string_view host, bool is_ip, std::uint16_t port, std::string_view path) {
+  std::string url = "http://" + http_authority(host, is_ip, port);
+  url += path;
+  return url;
+}
+
 }  // namespace gh

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace gh {
@@ -22,6 +23,13 @@ struct RequestTarget {
 // `connect`: the method is CONNECT, so only authority form is valid
 // ("host:port" with a port, or "[v6]:port").
 RequestTarget parse_request_target(std::string_view target, bool connect) noexcept;
+
+// The URL of a plain-HTTP request as rules and the audit see it:
+// "http://" + host (IPv6 in brackets) + ":port" unless 80 + path.
+std::string http_url(std::string_view canonical_host, bool is_ip, std::uint16_t port,
+                     std::string_view path);
+// Its authority alone, as the origin's Host header gets it.
+std::string http_authority(std::string_view canonical_host, bool is_ip, std::uint16_t port);
 
 // RFC 9110 token (method names).
 bool is_token(std::string_view s) noexcept;

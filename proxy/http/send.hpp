@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "config/settings.hpp"
+#include "base/millis.hpp"
 #include "net/asio.hpp"
 
 namespace gh {

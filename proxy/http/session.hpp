@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "http/local_reply.hpp"
 #include "net/asio.hpp"
 #include "net/server.hpp"
 
@@ -24,61 +25,68 @@ struct Upstream {
   std::weak_ptr<const RuleSet> opened_under;  // the rules its connect was checked against
 };
 
-// The request-head deadline of one connection (see read_head). Shared with
-// the timer's handler, which may run after the session has ended.
-struct HeadWatch {
-  HeadWatch(const asio::any_io_executor& ex, tcp::socket* s) : timer(ex), socket(s) {}
+// Where a session is in its life (docs/architecture.md "Life of a request").
+enum class Phase : unsigned char {
+  first_head,  // reading the connection's first request head
+  idle,        // waiting for the next request head (drain may close it)
+  handling,    // deciding, answering or forwarding a request
+  tunnel,      // relaying a tunnel: no more request heads
+  closing,     // drain or shutdown closed it
+};
+
+// A session's phase and its one deadline (the current request head must be
+// complete by then), shared with the deadline timer's handler, which may run
+// after the session has ended. The timer waits at most once per header
+// timeout: a keep-alive request only moves the deadline.
+struct SessionClock {
+  SessionClock(const asio::any_io_executor& ex, tcp::socket* s) : timer(ex), socket(s) {}
   asio::steady_timer timer;
-  tcp::socket* socket;  // valid while !gone
+  tcp::socket* socket;  // null once the session has ended
+  Phase phase = Phase::first_head;
   std::chrono::steady_clock::time_point deadline;
-  bool armed = false;    // a wait is pending
-  bool reading = false;  // a request head is being read
-  bool expired = false;  // the deadline passed while reading: the read was cancelled
-  bool gone = false;     // the session has ended
+  bool timer_waiting = false;
+
+  bool reading_head() const { return phase == Phase::first_head || phase == Phase::idle; }
+  bool expired() const { return std::chrono::steady_clock::now() >= deadline; }
 };
 
 struct Session {
   Connection& conn;
   Runtime& rt;
   beast::tcp_stream client;
+  StreamSink sink;                           // local replies to `client`
   beast::flat_buffer buffer;                 // bytes read from the client, not yet parsed
   std::shared_ptr<const RuleSet> rules;      // snapshot for the current request
   std::shared_ptr<const Settings> settings;  // idem
   Upstream upstream;
-  bool idle = false;  // waiting for the next request (drain may close)
-  bool closing = false;
-  std::chrono::steady_clock::time_point head_deadline;
-
-  std::shared_ptr<HeadWatch> head_watch;
+  std::shared_ptr<SessionClock> clock;
 
   Session(Connection& c, tcp::socket s);
   ~Session();
-  void stop_head_watch();  // for good: the connection reads no more request heads
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
+
+  Phase phase() const { return clock->phase; }
+  void set_phase(Phase p) { clock->phase = p; }
+  // For good: the connection reads no more request heads (a tunnel, the end).
+  void stop_reading_heads();
   const LimitSettings& limits() const { return settings->limits; }
+  // Local replies of the current request, against its snapshots.
+  ReplyContext reply_ctx() {
+    sink.set_idle(limits().idle_timeout);
+    return ReplyContext{rt, rules.get(), *settings, conn.info, &sink};
+  }
 };
 
 // Sessions per listener mode (the Server's SessionHandlers).
 asio::awaitable<void> forward_session(Connection c);
 asio::awaitable<void> transparent_http_session(Connection c);
+// admission.cpp: the Server's RefusalHandler.
+asio::awaitable<void> refuse_connection(Connection& c, const Refusal& refusal);
 
 // Writes bytes to the client: at once when the socket takes them, else
 // asynchronously within the idle timeout. False when the client is gone.
 asio::awaitable<bool> write_client(Session& s, std::string_view data);
-
-// Writes a complete response with an HTML (or other) body.
-asio::awaitable<bool> send_page(Session& s, unsigned version, int status, std::string body,
-                                bool keep_alive,
-                                std::string_view content_type = "text/html; charset=utf-8");
-
-// Answers a denied/blocked request after auditing it; returns false when the
-// connection must close. `d` must be a non-allow decision or a failure.
-asio::awaitable<bool> answer_refusal(Session& s, const Decision& d, const Request& req, int status,
-                                     unsigned version, bool keep_alive);
-
-// Audits a refusal that has no policy decision (bad input, timeouts).
-asio::awaitable<void> answer_error(Session& s, Reason reason, int status, unsigned version);
 
 // exchange.cpp: closes the upstream connection, or parks it in this
 // thread's UpstreamPool when its last response ended cleanly.

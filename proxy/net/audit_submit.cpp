@@ -6,8 +6,8 @@
 #include <atomic>
 #include <chrono>
 
-#include "log.hpp"
-#include "net/runtime.hpp"
+#include "base/log.hpp"
+#include "runtime/runtime.hpp"
 
 namespace gh {
 namespace {
@@ -51,7 +51,8 @@ std::optional<std::string> dest_of(const tcp::socket& origin) {
   const tcp::endpoint ep = origin.remote_endpoint(ec);
   if (ec) return std::nullopt;
   const auto a = ep.address();
-  if (a.is_v6() && !a.to_v6().is_v4_mapped()) return "[" + a.to_string() + "]:" + std::to_string(ep.port());
+  if (a.is_v6() && !a.to_v6().is_v4_mapped())
+    return "[" + a.to_string() + "]:" + std::to_string(ep.port());
   const auto v4 = a.is_v6() ? asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()) : a.to_v4();
   return v4.to_string() + ":" + std::to_string(ep.port());
 }
@@ -116,21 +117,8 @@ AuditRecord deny_record(const RuleSet* rules, const ConnInfo& c, Reason reason, 
   return r;
 }
 
-bool audit_blocks_requests(Runtime& rt) {
-  if (!rt.audit || !rt.audit->failed()) return false;
-  auto settings = rt.settings.load();
-  if (settings && settings->audit.on_failure == OnFailure::allow) return false;
-  rt.metrics.audit_unavailable();
-  // One log line per second at most, whatever the request rate.
-  static std::atomic<std::int64_t> last_log{0};
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::steady_clock::now().time_since_epoch())
-                 .count();
-  auto prev = last_log.load(std::memory_order_relaxed);
-  if (now != prev && last_log.compare_exchange_strong(prev, now)) {
-    log(LogLevel::error, "audit log unavailable: answering 503 (on_failure: block)");
-  }
-  return true;
+void submit_close(Runtime& rt, AuditRecord rec, const asio::any_io_executor& ex) {
+  if (rt.audit) submit_detached(*rt.audit, std::move(rec), ex);
 }
 
 asio::awaitable<bool> audit_and_wait(Runtime& rt, AuditRecord&& rec, std::string* id_out) {

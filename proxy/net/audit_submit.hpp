@@ -44,6 +44,10 @@ void schedule_audit_write(AuditWriter& writer, const asio::any_io_executor& ex);
 // Queues a record nobody waits for (close records) into this turn's write.
 void submit_detached(AuditWriter& writer, AuditRecord rec, const asio::any_io_executor& ex);
 
+// The close record of a request or tunnel, on every listener: queued into
+// this turn's write (no-op without an audit writer).
+void submit_close(Runtime& rt, AuditRecord rec, const asio::any_io_executor& ex);
+
 // Submits `rec` and resumes the calling coroutine, on its own executor, once
 // the writer has written it (true) or refused it (false). `id_out` receives
 // the record id before the coroutine suspends. One allocation per call: the
@@ -76,10 +80,6 @@ auto async_audit(AuditWriter& writer, AuditRecord rec, std::string* id_out, Toke
       },
       token, std::move(rec));
 }
-
-// True when the audit log is failed and on_failure is block: the request
-// must get a 503 that cannot be audited (counted, logged at most once/s).
-bool audit_blocks_requests(Runtime& rt);
 
 // Writes a record and reports whether it reached the log. A refused record
 // with on_failure: allow still lets the request proceed.

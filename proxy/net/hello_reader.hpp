@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <string>
 
-#include "config/settings.hpp"
+#include "base/millis.hpp"
 #include "net/asio.hpp"
 #include "policy/decide.hpp"
 #include "tls/client_hello.hpp"
@@ -20,7 +20,7 @@ struct HelloRead {
   static constexpr std::size_t kMax = 16 * 1024 + 5 * 4;  // a hello may span several records
   std::array<std::byte, kMax> bytes;
   std::size_t size = 0;  // bytes read so far (forwarded as they are)
-  bool eof = false;  // the client closed (or reset) before a hello was complete
+  bool eof = false;      // the client closed (or reset) before a hello was complete
   bool timed_out = false;
   bool tls = false;  // the first bytes are TLS (an alert is the way to refuse them)
   // What the decision sees: sni, no_sni, ech, bad_hello, not_tls, timeout;

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <functional>
 
-#include "config/settings.hpp"
+#include "base/millis.hpp"
 #include "net/asio.hpp"
 
 namespace gh {

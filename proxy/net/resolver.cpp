@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "log.hpp"
+#include "base/log.hpp"
 
 namespace gh {
 namespace {

@@ -13,7 +13,7 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "log.hpp"
+#include "base/log.hpp"
 
 namespace gh {
 namespace {

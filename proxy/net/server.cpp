@@ -12,8 +12,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "log.hpp"
-#include "net/audit_submit.hpp"
+#include "base/log.hpp"
 #include "net/original_dst.hpp"
 #include "net/proxy_protocol.hpp"
 
@@ -22,18 +21,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::optional<tcp::endpoint> parse_endpoint(const std::string& text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos) return std::nullopt;
-  std::string host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  int port = std::atoi(text.c_str() + colon + 1);
-  if (port < 0 || port > 65535) return std::nullopt;
-  boost::system::error_code ec;
-  auto addr = asio::ip::make_address(host, ec);
-  if (ec) return std::nullopt;
-  return tcp::endpoint(addr, static_cast<std::uint16_t>(port));
+tcp::endpoint to_tcp(const Endpoint& e) {
+  return tcp::endpoint(asio::ip::make_address(e.host), e.port);  // e.ip is set: ip_only
 }
 
 IpAddress to_ip(const asio::ip::address& a) {
@@ -78,11 +67,6 @@ void add_own_endpoint(OwnEndpoints& own, const tcp::endpoint& ep) {
     own.exact.push_back({to_ip(ep.address()), ep.port()});
   }
 }
-
-constexpr std::string_view k503 =
-    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
-    "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: 31\r\n\r\n"
-    "Too many connections; retry.\r\n\r\n";
 
 // Reads a PROXY v1/v2 header within `timeout`; fills `info` and `rest`.
 asio::awaitable<bool> read_proxy_header(tcp::socket& s, ConnInfo& info, std::string& rest,
@@ -158,14 +142,15 @@ Server::~Server() {
 
 void Server::bind(const Settings& settings) {
   for (const auto& cfg : settings.listeners) {
-    auto ep = parse_endpoint(cfg.address);
-    if (!ep) throw std::runtime_error("bad listen address " + cfg.address);
+    const std::string address = to_string(cfg.address);
+    if (!cfg.address.ip) throw std::runtime_error("bad listen address " + address);
+    tcp::endpoint ep = to_tcp(cfg.address);
     // Port 0 (tests): the first acceptor picks it, the others share it.
     for (auto& loop : loops_) {
       auto l = std::make_unique<Listener>(cfg, *loop);
       if (l->cfg.name.empty()) l->cfg.name = std::string(to_string(cfg.mode));
       boost::system::error_code ec;
-      l->acceptor.open(ep->protocol(), ec);
+      l->acceptor.open(ep.protocol(), ec);
       if (!ec) l->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
       if (!ec && loops_.size() > 1) {
         int one = 1;
@@ -174,12 +159,12 @@ void Server::bind(const Settings& settings) {
           ec = boost::system::error_code(errno, boost::system::system_category());
         }
       }
-      if (!ec && ep->address().is_v6()) l->acceptor.set_option(asio::ip::v6_only(true), ec);
-      if (!ec) l->acceptor.bind(*ep, ec);
+      if (!ec && ep.address().is_v6()) l->acceptor.set_option(asio::ip::v6_only(true), ec);
+      if (!ec) l->acceptor.bind(ep, ec);
       if (!ec) l->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-      if (ec) throw std::runtime_error("cannot listen on " + cfg.address + ": " + ec.message());
+      if (ec) throw std::runtime_error("cannot listen on " + address + ": " + ec.message());
       auto local = l->acceptor.local_endpoint();
-      ep->port(local.port());
+      ep.port(local.port());
       l->bound = (local.address().is_v6() ? "[" + local.address().to_string() + "]"
                                           : local.address().to_string()) +
                  ":" + std::to_string(local.port());
@@ -187,7 +172,8 @@ void Server::bind(const Settings& settings) {
       listeners_.push_back(std::move(l));
     }
   }
-  if (auto admin = parse_endpoint(settings.admin_address)) add_own_endpoint(upstreams_.own, *admin);
+  if (settings.admin_address && settings.admin_address->ip)
+    add_own_endpoint(upstreams_.own, to_tcp(*settings.admin_address));
 }
 
 std::vector<std::string> Server::bound_addresses() const {
@@ -322,9 +308,10 @@ asio::awaitable<bool> Server::prepare(Listener& l, Connection& c) {
       !co_await read_proxy_header(c.socket, c.info, c.prefix, settings->limits.header_timeout)) {
     // Missing or malformed PROXY header: closed without an answer, audited
     // as bad-request under the connecting peer's address (README "Running the proxy").
-    auto rec = deny_record(rules.get(), c.info, Reason::bad_request, 0);
-    rec.status.reset();
-    co_await audit_and_wait(rt_, std::move(rec), nullptr);
+    // Named, not a temporary in the co_await: g++ 12 destroys brace-initialised
+    // temporaries of a co_await expression twice (GCC PR 100611).
+    const Refusal bad_header{Reason::bad_request, 0, false, {}, 0};
+    co_await handlers_.refuse(c, bad_header);
     co_return false;
   }
   if (l.cfg.mode != Mode::forward) {
@@ -339,11 +326,9 @@ asio::awaitable<bool> Server::prepare(Listener& l, Connection& c) {
     c.info.original_port = dst->second;
     // Transparent listeners cannot show a page: audit the refusal and close.
     if (rules && !rules->clients_allow.lookup(c.info.client)) {
-      auto rec = deny_record(rules.get(), c.info, Reason::client_not_allowed, 0);
-      rec.status.reset();
-      rec.host = c.info.original_dst.to_string();
-      rec.port = c.info.original_port;
-      co_await audit_and_wait(rt_, std::move(rec), nullptr);
+      const Refusal not_allowed{Reason::client_not_allowed, 0, false,
+                                c.info.original_dst.to_string(), c.info.original_port};
+      co_await handlers_.refuse(c, not_allowed);
       co_return false;
     }
   }
@@ -351,13 +336,8 @@ asio::awaitable<bool> Server::prepare(Listener& l, Connection& c) {
   auto admission = tracker_.admit(c.info.client, settings->limits, c.ticket);
   if (admission != Admission::ok) {
     auto reason = admission == Admission::overloaded ? Reason::overloaded : Reason::client_limit;
-    if (!audit_blocks_requests(rt_)) {
-      co_await audit_and_wait(rt_, deny_record(rules.get(), c.info, reason, 503), nullptr);
-    }
-    if (l.cfg.mode == Mode::forward) {
-      co_await asio::async_write(c.socket, asio::buffer(k503.data(), k503.size()),
-                                 asio::redirect_error(asio::use_awaitable, ec));
-    }
+    const Refusal over_limit{reason, 503, l.cfg.mode == Mode::forward, {}, 0};
+    co_await handlers_.refuse(c, over_limit);
     c.socket.shutdown(tcp::socket::shutdown_both, ec);
     co_return false;
   }

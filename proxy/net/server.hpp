@@ -19,7 +19,7 @@
 #include "net/connection_tracker.hpp"
 #include "net/resolver.hpp"
 #include "net/upstream.hpp"
-#include "net/runtime.hpp"
+#include "runtime/runtime.hpp"
 
 namespace gh {
 
@@ -38,10 +38,24 @@ struct Connection {
 
 using SessionHandler = std::function<asio::awaitable<void>(Connection)>;
 
+// A connection refused before its session starts (a bad PROXY header, a
+// client outside clients.allow on a transparent listener, connection
+// limits). net/ knows no pages: the http layer audits and answers it
+// (http/local_reply.hpp), with an HTTP page on forward listeners only.
+struct Refusal {
+  Reason reason = Reason::bad_request;
+  int status = 0;     // 0: no status (nothing is answered)
+  bool page = false;  // an HTTP answer can be written (forward listeners)
+  std::string host;   // audit `host`/`port` when known (the original destination)
+  std::uint16_t port = 0;
+};
+using RefusalHandler = std::function<asio::awaitable<void>(Connection&, const Refusal&)>;
+
 struct SessionHandlers {
   SessionHandler forward;
   SessionHandler transparent_tls;
   SessionHandler transparent_http;
+  RefusalHandler refuse;
 };
 
 enum class EventModel : unsigned char { per_thread_reuseport, shared_pool };

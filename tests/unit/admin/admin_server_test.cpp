@@ -80,11 +80,13 @@ TEST_CASE("admin server answers over loopback, keep-alive included") {
 }
 
 TEST_CASE("admin server refuses bad addresses and stops accepting on stop()") {
-  CHECK_THROWS_AS(parse_endpoint("nonsense"), std::invalid_argument);
-  CHECK_THROWS_AS(parse_endpoint("127.0.0.1:99999"), std::invalid_argument);
-  CHECK_THROWS_AS(parse_endpoint("[::1"), std::invalid_argument);
-  CHECK(parse_endpoint("[::1]:9090").address().is_v6());
-  CHECK(parse_endpoint(":9090").port() == 9090);
+  CHECK_THROWS_AS(admin_endpoint("nonsense"), std::invalid_argument);
+  CHECK_THROWS_AS(admin_endpoint("127.0.0.1:99999"), std::invalid_argument);
+  CHECK_THROWS_AS(admin_endpoint("[::1"), std::invalid_argument);
+  CHECK(admin_endpoint("[::1]:9090").address().is_v6());
+  // One rule for every address (policy/endpoint.hpp): the config loader
+  // refused ":9090" while this parser took it; now both refuse it.
+  CHECK_THROWS_AS(admin_endpoint(":9090"), std::invalid_argument);
 
   Server s;
   auto ep = s.admin->local_endpoint();

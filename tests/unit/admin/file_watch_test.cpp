@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "admin/file_watch.hpp"
+#include "runtime/file_watch.hpp"
 
 namespace fs = std::filesystem;
 

@@ -6,8 +6,8 @@
 #include <thread>
 #include <vector>
 
-#include "admin/metrics.hpp"
 #include "prom_text.hpp"
+#include "runtime/metrics.hpp"
 
 using namespace gh;
 

@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "admin/systemd_notify.hpp"
+#include "runtime/systemd_notify.hpp"
 
 namespace {
 

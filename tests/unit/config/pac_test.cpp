@@ -9,8 +9,10 @@ namespace {
 Settings settings() {
   Settings s;
   s.config_path = "rules/gatehouse.yaml";
-  s.listeners.push_back({"127.0.0.1:3129", Mode::transparent_tls, "transparent-tls", false});
-  s.listeners.push_back({"127.0.0.1:3128", Mode::forward, "forward", false});
+  s.listeners.push_back({*parse_endpoint("127.0.0.1:3129", EndpointHost::ip_only),
+                         Mode::transparent_tls, "transparent-tls", false});
+  s.listeners.push_back(
+      {*parse_endpoint("127.0.0.1:3128", EndpointHost::ip_only), Mode::forward, "forward", false});
   return s;
 }
 

@@ -1,4 +1,4 @@
-#include "admin/file_watch.hpp"
+#include "runtime/file_watch.hpp"
 
 #include <sys/inotify.h>
 #include <unistd.h>

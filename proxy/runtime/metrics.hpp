@@ -21,7 +21,8 @@ class Metrics {
   void connection_closed() noexcept;
   // After each decision; labels are resolved against `rules`.
   void decision(const RuleSet& rules, const Decision& d, std::chrono::nanoseconds latency) noexcept;
-  void audit_unavailable() noexcept;  // a 503 that could not be audited
+  void audit_unavailable() noexcept;      // a 503 that could not be audited
+  void local_reply(int status) noexcept;  // an answer the proxy wrote itself (0: alert/close)
   void reload(bool ok) noexcept;
   void rules_loaded(const RuleSet& rules, TimePoint when) noexcept;
 
@@ -35,6 +36,12 @@ class Metrics {
   std::uint64_t connections_open() const noexcept;
 
  private:
+  void render_decisions(std::string& out) const;
+  void render_latency(std::string& out) const;
+  void render_replies(std::string& out) const;
+  void render_audit(std::string& out, const AuditGauge& audit) const;
+  void render_rules(std::string& out, TimePoint now) const;
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

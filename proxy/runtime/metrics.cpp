@@ -7,8 +7,9 @@
 // RuleSet gets a small table mapping its indices to those slots; requests
 // still running on an older RuleSet resolve names under a mutex (rare: only
 // across a reload).
-#include "admin/metrics.hpp"
+#include "runtime/metrics.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cinttypes>
 #include <cstdio>
@@ -39,6 +40,11 @@ constexpr std::array<std::string_view, 17> kBucketLe{
     "0.001", "0.0025",  "0.005", "0.01",  "0.025",   "0.05",  "0.1",    "1"};
 
 using Counter = std::atomic<std::uint64_t>;
+
+// Statuses of local replies counted by label (0: a refusal without an HTTP
+// answer: a TLS alert or a close); anything else is counted as "other".
+constexpr std::array<int, 14> kReplyStatuses{0,   200, 400, 403, 407, 408, 429,
+                                             431, 502, 503, 504, 508, 411, 413};
 
 // Index maps of one RuleSet into the global label slots.
 struct LabelTable {
@@ -100,6 +106,7 @@ struct Metrics::Impl {
   Counter connections_open{0};
   Counter connections_total{0};
   Counter audit_unavailable{0};
+  std::array<Counter, kReplyStatuses.size() + 1> replies{};  // last = any other status
   Counter reloads_ok{0};
   Counter reloads_failed{0};
   std::array<Counter, kReasons> reasons{};
@@ -195,6 +202,12 @@ void Metrics::audit_unavailable() noexcept {
   impl_->audit_unavailable.fetch_add(1, std::memory_order_relaxed);
 }
 
+void Metrics::local_reply(int status) noexcept {
+  std::size_t i = 0;
+  while (i < kReplyStatuses.size() && kReplyStatuses[i] != status) ++i;
+  impl_->replies[i].fetch_add(1, std::memory_order_relaxed);
+}
+
 void Metrics::reload(bool ok) noexcept {
   (ok ? impl_->reloads_ok : impl_->reloads_failed).fetch_add(1, std::memory_order_relaxed);
 }
@@ -234,82 +247,96 @@ void Metrics::rules_loaded(const RuleSet& rules, TimePoint when) noexcept {
   m.loaded_at_ns.store(ns == 0 ? 1 : ns, std::memory_order_release);
 }
 
-std::string Metrics::render(const AuditGauge& audit, TimePoint now) const {
+// --- rendering: one function per family group, each reading its counters.
+namespace {
+
+std::uint64_t get(const Counter& c) { return c.load(std::memory_order_relaxed); }
+
+void render_labelled(std::string& out, std::string_view name, std::string_view label,
+                     std::string_view value, std::uint64_t v) {
+  out += name;
+  out += '{';
+  out += label;
+  out += "=\"";
+  append_label_value(out, value);
+  out += "\"} ";
+  append_u64(out, v);
+  out += '\n';
+}
+
+}  // namespace
+
+void Metrics::render_decisions(std::string& out) const {
   const Impl& m = *impl_;
-  auto get = [](const Counter& c) { return c.load(std::memory_order_relaxed); };
-  std::string out;
-  out.reserve(8192);
-
-  header(out, "gatehouse_connections_open", "gauge", "Client connections open now.");
-  sample(out, "gatehouse_connections_open", get(m.connections_open));
-  header(out, "gatehouse_connections_total", "counter", "Client connections accepted.");
-  sample(out, "gatehouse_connections_total", get(m.connections_total));
-
   header(out, "gatehouse_decisions_total", "counter",
          "Decisions by action, category and department (\"\" = none).");
+  std::vector<std::string> cats, deps;
   {
-    std::vector<std::string> cats, deps;
-    {
-      std::lock_guard lock(m.mu);
-      cats = m.category_names;
-      deps = m.department_names;
-    }
-    cats.resize(kCategorySlots);
-    deps.resize(kDepartmentSlots);
-    cats[kOtherCategory] = "_other";
-    deps[kOtherDepartment] = "_other";
-    for (std::size_t a = 0; a < kActions; ++a) {
-      for (std::size_t c = 0; c < kCategorySlots; ++c) {
-        for (std::size_t d = 0; d < kDepartmentSlots; ++d) {
-          std::uint64_t v = get(m.cell(static_cast<Action>(a), static_cast<std::uint16_t>(c),
-                                       static_cast<std::uint16_t>(d)));
-          if (v == 0) continue;
-          out += "gatehouse_decisions_total{action=\"";
-          out += to_string(static_cast<Action>(a));
-          out += "\",category=\"";
-          append_label_value(out, cats[c]);
-          out += "\",department=\"";
-          append_label_value(out, deps[d]);
-          out += "\"} ";
-          append_u64(out, v);
-          out += '\n';
-        }
+    std::lock_guard lock(m.mu);
+    cats = m.category_names;
+    deps = m.department_names;
+  }
+  cats.resize(kCategorySlots);
+  deps.resize(kDepartmentSlots);
+  cats[kOtherCategory] = "_other";
+  deps[kOtherDepartment] = "_other";
+  for (std::size_t a = 0; a < kActions; ++a) {
+    for (std::size_t c = 0; c < kCategorySlots; ++c) {
+      for (std::size_t d = 0; d < kDepartmentSlots; ++d) {
+        std::uint64_t v = get(m.cell(static_cast<Action>(a), static_cast<std::uint16_t>(c),
+                                     static_cast<std::uint16_t>(d)));
+        if (v == 0) continue;
+        out += "gatehouse_decisions_total{action=\"";
+        out += to_string(static_cast<Action>(a));
+        out += "\",category=\"";
+        append_label_value(out, cats[c]);
+        out += "\",department=\"";
+        append_label_value(out, deps[d]);
+        out += "\"} ";
+        append_u64(out, v);
+        out += '\n';
       }
     }
   }
-
   header(out, "gatehouse_decision_reasons_total", "counter", "Decisions by reason.");
-  for (std::size_t r = 0; r < kReasons; ++r) {
-    out += "gatehouse_decision_reasons_total{reason=\"";
-    out += to_string(static_cast<Reason>(r));
-    out += "\"} ";
-    append_u64(out, get(m.reasons[r]));
-    out += '\n';
-  }
+  for (std::size_t r = 0; r < kReasons; ++r)
+    render_labelled(out, "gatehouse_decision_reasons_total", "reason",
+                    to_string(static_cast<Reason>(r)), get(m.reasons[r]));
+}
 
+void Metrics::render_latency(std::string& out) const {
+  const Impl& m = *impl_;
   header(out, "gatehouse_decision_latency_seconds", "histogram",
          "Time from a complete request (or ClientHello) to its decision.");
-  {
-    // Read the buckets first and derive the count from them so that the
-    // +Inf bucket always equals _count in one scrape.
-    std::uint64_t cumulative = 0;
-    for (std::size_t b = 0; b < kBucketNs.size(); ++b) {
-      cumulative += get(m.latency_buckets[b]);
-      out += "gatehouse_decision_latency_seconds_bucket{le=\"";
-      out += kBucketLe[b];
-      out += "\"} ";
-      append_u64(out, cumulative);
-      out += '\n';
-    }
-    cumulative += get(m.latency_buckets[kBucketNs.size()]);
-    out += "gatehouse_decision_latency_seconds_bucket{le=\"+Inf\"} ";
-    append_u64(out, cumulative);
-    out += '\n';
-    sample_double(out, "gatehouse_decision_latency_seconds_sum",
-                  static_cast<double>(get(m.latency_sum_ns)) / 1e9);
-    sample(out, "gatehouse_decision_latency_seconds_count", cumulative);
+  // Read the buckets first and derive the count from them so that the +Inf
+  // bucket always equals _count in one scrape.
+  std::uint64_t cumulative = 0;
+  for (std::size_t b = 0; b < kBucketNs.size(); ++b) {
+    cumulative += get(m.latency_buckets[b]);
+    render_labelled(out, "gatehouse_decision_latency_seconds_bucket", "le", kBucketLe[b],
+                    cumulative);
   }
+  cumulative += get(m.latency_buckets[kBucketNs.size()]);
+  render_labelled(out, "gatehouse_decision_latency_seconds_bucket", "le", "+Inf", cumulative);
+  sample_double(out, "gatehouse_decision_latency_seconds_sum",
+                static_cast<double>(get(m.latency_sum_ns)) / 1e9);
+  sample(out, "gatehouse_decision_latency_seconds_count", cumulative);
+}
 
+void Metrics::render_replies(std::string& out) const {
+  const Impl& m = *impl_;
+  header(out, "gatehouse_local_replies_total", "counter",
+         "Answers gatehouse wrote itself (block and error pages, PAC file, TLS alerts and "
+         "refused closes as status 0), by status.");
+  for (std::size_t i = 0; i < kReplyStatuses.size(); ++i) {
+    const std::string status = std::to_string(kReplyStatuses[i]);
+    render_labelled(out, "gatehouse_local_replies_total", "status", status, get(m.replies[i]));
+  }
+  render_labelled(out, "gatehouse_local_replies_total", "status", "other",
+                  get(m.replies[kReplyStatuses.size()]));
+}
+
+void Metrics::render_audit(std::string& out, const AuditGauge& audit) const {
   header(out, "gatehouse_audit_queue_depth", "gauge", "Audit records waiting to be written.");
   sample(out, "gatehouse_audit_queue_depth", audit.queue_depth);
   header(out, "gatehouse_audit_write_errors_total", "counter", "Audit write errors.");
@@ -321,34 +348,24 @@ std::string Metrics::render(const AuditGauge& audit, TimePoint now) const {
   sample(out, "gatehouse_audit_failed", audit.failed ? 1 : 0);
   header(out, "gatehouse_audit_unavailable_total", "counter",
          "Requests refused with 503 because the audit log could not record them.");
-  sample(out, "gatehouse_audit_unavailable_total", get(m.audit_unavailable));
+  sample(out, "gatehouse_audit_unavailable_total", get(impl_->audit_unavailable));
+}
 
+void Metrics::render_rules(std::string& out, TimePoint now) const {
+  const Impl& m = *impl_;
   header(out, "gatehouse_reloads_total", "counter", "Rule reloads by result.");
-  out += "gatehouse_reloads_total{result=\"ok\"} ";
-  append_u64(out, get(m.reloads_ok));
-  out += "\ngatehouse_reloads_total{result=\"failed\"} ";
-  append_u64(out, get(m.reloads_failed));
-  out += '\n';
-
+  render_labelled(out, "gatehouse_reloads_total", "result", "ok", get(m.reloads_ok));
+  render_labelled(out, "gatehouse_reloads_total", "result", "failed", get(m.reloads_failed));
   header(out, "gatehouse_rules_loaded", "gauge", "Objects in the rule set in force, by kind.");
   const std::pair<std::string_view, const Counter*> kinds[] = {
       {"entries", &m.rules_entries},         {"domains", &m.rules_domains},
       {"categories", &m.rules_categories},   {"apps", &m.rules_apps},
       {"departments", &m.rules_departments}, {"approvals", &m.rules_approvals}};
-  for (const auto& [kind, counter] : kinds) {
-    out += "gatehouse_rules_loaded{kind=\"";
-    out += kind;
-    out += "\"} ";
-    append_u64(out, get(*counter));
-    out += '\n';
-  }
-
+  for (const auto& [kind, counter] : kinds)
+    render_labelled(out, "gatehouse_rules_loaded", "kind", kind, get(*counter));
   header(out, "gatehouse_rules_skipped_lines", "gauge",
          "Domain-list lines skipped (on_error: skip) in the rule set in force.");
-  out += "gatehouse_rules_skipped_lines ";
-  append_u64(out, get(m.rules_skipped_lines));
-  out += '\n';
-
+  sample(out, "gatehouse_rules_skipped_lines", get(m.rules_skipped_lines));
   std::int64_t loaded = m.loaded_at_ns.load(std::memory_order_acquire);
   header(out, "gatehouse_rules_loaded_timestamp_seconds", "gauge",
          "Unix time the rule set in force was loaded (0 = none yet).");
@@ -358,10 +375,24 @@ std::string Metrics::render(const AuditGauge& audit, TimePoint now) const {
   double age = 0;
   if (loaded != 0) {
     auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch());
-    age = static_cast<double>(now_ns.count() - loaded) / 1e9;
-    if (age < 0) age = 0;
+    age = std::max(0.0, static_cast<double>(now_ns.count() - loaded) / 1e9);
   }
   sample_double(out, "gatehouse_rules_age_seconds", age);
+}
+
+std::string Metrics::render(const AuditGauge& audit, TimePoint now) const {
+  const Impl& m = *impl_;
+  std::string out;
+  out.reserve(8192);
+  header(out, "gatehouse_connections_open", "gauge", "Client connections open now.");
+  sample(out, "gatehouse_connections_open", get(m.connections_open));
+  header(out, "gatehouse_connections_total", "counter", "Client connections accepted.");
+  sample(out, "gatehouse_connections_total", get(m.connections_total));
+  render_decisions(out);
+  render_latency(out);
+  render_replies(out);
+  render_audit(out, audit);
+  render_rules(out, now);
   return out;
 }
 

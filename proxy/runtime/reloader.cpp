@@ -1,4 +1,4 @@
-#include "net/reloader.hpp"
+#include "runtime/reloader.hpp"
 
 #include <poll.h>
 #include <pthread.h>
@@ -17,10 +17,10 @@
 #include <system_error>
 #include <thread>
 
-#include "admin/file_watch.hpp"
-#include "admin/systemd_notify.hpp"
+#include "base/log.hpp"
 #include "config/loader.hpp"
-#include "log.hpp"
+#include "runtime/file_watch.hpp"
+#include "runtime/systemd_notify.hpp"
 
 namespace gh {
 

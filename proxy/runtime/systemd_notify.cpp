@@ -1,4 +1,4 @@
-#include "admin/systemd_notify.hpp"
+#include "runtime/systemd_notify.hpp"
 
 #include <systemd/sd-daemon.h>
 #include <time.h>

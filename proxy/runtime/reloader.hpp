@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-#include "net/runtime.hpp"
+#include "runtime/runtime.hpp"
 
 namespace gh {
 

@@ -6,10 +6,10 @@
 #include <atomic>
 #include <memory>
 
-#include "admin/metrics.hpp"
 #include "audit/writer.hpp"
 #include "config/settings.hpp"
 #include "policy/rule_set.hpp"
+#include "runtime/metrics.hpp"
 
 namespace gh {
 
