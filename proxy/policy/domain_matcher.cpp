@@ -73,37 +73,48 @@ std::size_t common_bits(const unsigned char* a, std::size_t apos, const unsigned
 // the key and each name on the way (the classic front-coding search): a name
 // shares `shared` bits with the one before, so it agrees with the key exactly
 // as far as the previous name did when `shared` is larger, only as far as
-// `shared` when it is smaller, and is compared bit by bit only when equal.
+// `shared` when it is smaller, and further only when equal. Each step is
+// written without a branch on the bits (they are not predictable), and its
+// compare of up to 56 bits is made whether needed or not, so the steps cost
+// a few cycles each; only a tail of over 56 bits that agrees with the key all
+// the way takes the loop in common_bits.
 bool DomainMatcher::record_is(const unsigned char* line, unsigned target, const unsigned char* key,
                               std::size_t key_bits, std::uint32_t& value) const noexcept {
   const std::uint64_t value_mask = low_bits(value_bits_);
   std::size_t pos = 0;
   const std::size_t first = read_length(line, pos);
-  if (target == 0) {
-    if (first != key_bits || common_bits(line, pos + value_bits_, key, 0, first) != first)
-      return false;
-    value = static_cast<std::uint32_t>(bits_at(line, pos) & value_mask);
-    return true;
-  }
+  std::size_t at = pos;  // where the current record's value is
   std::size_t lcp = common_bits(line, pos + value_bits_, key, 0, std::min(first, key_bits));
+  std::size_t shared = 0, tail = first;
   pos += value_bits_ + first;
-  for (unsigned j = 1;; ++j) {
-    const std::size_t shared = read_length(line, pos);
-    const std::size_t tail = read_length(line, pos);
-    const std::size_t at = pos;  // the value, then the tail's bits
-    pos += value_bits_;
-    if (shared < lcp) {
-      lcp = shared;
-    } else if (shared == lcp && lcp < key_bits) {
-      lcp += common_bits(line, pos, key, lcp, std::min(tail, key_bits - lcp));
+  for (unsigned j = 1; j <= target; ++j) {
+    const std::uint64_t w = bits_at(line, pos);
+    shared = static_cast<std::size_t>(w & low_bits(kShortLength));
+    tail = static_cast<std::size_t>((w >> kShortLength) & low_bits(kShortLength));
+    std::size_t header = 2 * kShortLength;
+    if (shared == low_bits(kShortLength) || tail == low_bits(kShortLength)) [[unlikely]] {
+      std::size_t p = pos;
+      shared = read_length(line, p);
+      tail = read_length(line, p);
+      header = p - pos;
     }
-    if (j == target) {
-      if (shared + tail != key_bits || lcp != key_bits) return false;
-      value = static_cast<std::uint32_t>(bits_at(line, at) & value_mask);
-      return true;
-    }
-    pos += tail;
+    at = pos + header;
+    const std::size_t data = at + value_bits_;
+    // Agreement of the tail with the key from `shared` on (used only when
+    // shared == lcp, which is then <= key_bits).
+    const std::size_t from = std::min(shared, key_bits);
+    const std::size_t room = std::min({tail, key_bits - from, std::size_t{56}});
+    const std::uint64_t x = (bits_at(line, data) ^ bits_at(key, from)) & low_bits(static_cast<unsigned>(room));
+    std::size_t agree = x ? static_cast<std::size_t>(std::countr_zero(x)) : room;
+    if (agree == 56 && shared == lcp) [[unlikely]]
+      agree += common_bits(line, data + 56, key, from + 56, std::min(tail, key_bits - from) - 56);
+    const std::size_t extended = shared == lcp ? shared + agree : lcp;
+    lcp = shared < lcp ? shared : extended;
+    pos = data + tail;
   }
+  if (shared + tail != key_bits || lcp != key_bits) return false;
+  value = static_cast<std::uint32_t>(bits_at(line, at) & value_mask);
+  return true;
 }
 
 std::uint32_t DomainMatcher::second_value_of(std::uint32_t ref) const noexcept {
