@@ -370,7 +370,7 @@ DomainMatcher DomainMatcher::Builder::build() && {
   std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>> refs(count);
   for (std::size_t r = 0; r < count; ++r) {
     const Pending& p = sorted[r];
-    const std::size_t bits = encode(m.code_.data(), &bytes[p.offset], p.length, cur, nullptr);
+    const std::size_t bits = encode(m.code_.data(), &bytes[p.offset], p.length, cur);
     const std::uint64_t value = p.exact != kNone ? p.exact : p.suffix;
     bool fits = false;
     if (in_line > 0 && in_line <= kPosMask) {
