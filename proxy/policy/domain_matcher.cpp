@@ -61,8 +61,8 @@ std::size_t common_bits(const unsigned char* a, std::size_t apos, const unsigned
                         std::size_t bpos, std::size_t n) noexcept {
   for (std::size_t done = 0; done < n; done += 56) {
     const std::size_t chunk = std::min<std::size_t>(n - done, 56);
-    const std::uint64_t x =
-        (bits_at(a, apos + done) ^ bits_at(b, bpos + done)) & low_bits(static_cast<unsigned>(chunk));
+    const std::uint64_t x = (bits_at(a, apos + done) ^ bits_at(b, bpos + done)) &
+                            low_bits(static_cast<unsigned>(chunk));
     if (x) return done + static_cast<std::size_t>(std::countr_zero(x));
   }
   return n;
@@ -105,7 +105,8 @@ bool DomainMatcher::record_is(const unsigned char* line, unsigned target, const 
     // shared == lcp, which is then <= key_bits).
     const std::size_t from = std::min(shared, key_bits);
     const std::size_t room = std::min({tail, key_bits - from, std::size_t{56}});
-    const std::uint64_t x = (bits_at(line, data) ^ bits_at(key, from)) & low_bits(static_cast<unsigned>(room));
+    const std::uint64_t x =
+        (bits_at(line, data) ^ bits_at(key, from)) & low_bits(static_cast<unsigned>(room));
     std::size_t agree = x ? static_cast<std::size_t>(std::countr_zero(x)) : room;
     if (agree == 56 && shared == lcp) [[unlikely]]
       agree += common_bits(line, data + 56, key, from + 56, std::min(tail, key_bits - from) - 56);
@@ -145,7 +146,8 @@ std::optional<DomainMatcher::Hit> DomainMatcher::lookup_impl(std::string_view ho
     constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full;
     std::uint64_t dot = ~(((x & kLow7) + kLow7) | x | kLow7);  // high bit of each zero byte
     if (i + 8 > n) dot &= low_bits(static_cast<unsigned>(8 * (n - i)));
-    for (; dot; dot &= dot - 1) dots[ndots++] = static_cast<std::uint16_t>(i + std::countr_zero(dot) / 8);
+    for (; dot; dot &= dot - 1)
+      dots[ndots++] = static_cast<std::uint16_t>(i + std::countr_zero(dot) / 8);
   }
   std::memset(rev + n, 0, 8);
 
@@ -204,8 +206,8 @@ std::optional<DomainMatcher::Hit> DomainMatcher::lookup_impl(std::string_view ho
           encoded = true;
         }
         std::uint32_t value;
-        if (!record_is(line, ref & ((1u << kPosBits) - 1), reinterpret_cast<const unsigned char*>(key),
-                       key_end[p.label], value))
+        if (!record_is(line, ref & ((1u << kPosBits) - 1),
+                       reinterpret_cast<const unsigned char*>(key), key_end[p.label], value))
           continue;
         if (full && (kind & kExactKind)) return Hit{value, false, p.end};
         return Hit{kind == kBothKinds ? second_value_of(ref) : value, true, p.end};

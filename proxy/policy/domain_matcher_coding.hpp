@@ -17,9 +17,9 @@ constexpr unsigned kMaxCode = 24;      // longest Huffman code, in bits
 // Words of an encoded name, plus one of zeros so reads 8 bytes past any
 // bit stay inside.
 constexpr std::size_t kKeyWords = kMaxName * kMaxCode / 64 + 2;
-constexpr unsigned kShortLength = 7;   // a length field: 7 bits, or 127 then 13 bits
-constexpr unsigned kLongLength = 13;   // 253 * 24 = 6072 < 8192
-constexpr unsigned kMaxRefBits = 28;   // at least 2 fingerprint bits in a 32-bit slot
+constexpr unsigned kShortLength = 7;  // a length field: 7 bits, or 127 then 13 bits
+constexpr unsigned kLongLength = 13;  // 253 * 24 = 6072 < 8192
+constexpr unsigned kMaxRefBits = 28;  // at least 2 fingerprint bits in a 32-bit slot
 constexpr std::uint64_t kSeed = 0x243f6a8885a308d3ull;
 constexpr unsigned kExactKind = 1, kSuffixKind = 2, kBothKinds = 3;
 

@@ -42,8 +42,8 @@ struct HugePageAllocator {
     }
     // Map kHuge more than needed and give back the unaligned head and the tail.
     const std::size_t len = mapped(bytes);
-    void* raw = mmap(nullptr, len + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     -1, 0);
+    void* raw =
+        mmap(nullptr, len + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED) throw std::bad_alloc();
     const auto start = reinterpret_cast<std::uintptr_t>(raw);
     const std::uintptr_t aligned = (start + kHuge - 1) & ~(std::uintptr_t{kHuge} - 1);
@@ -68,7 +68,9 @@ struct HugePageAllocator {
   }
 
  private:
-  static std::size_t mapped(std::size_t bytes) noexcept { return (bytes + kPage - 1) / kPage * kPage; }
+  static std::size_t mapped(std::size_t bytes) noexcept {
+    return (bytes + kPage - 1) / kPage * kPage;
+  }
 };
 
 }  // namespace gh
