@@ -21,7 +21,8 @@ using namespace matcher_coding;
 struct Probe {
   std::uint64_t hash;
   std::uint32_t bucket;
-  std::uint16_t end;  // the candidate is the first `end` bytes of the reversed host
+  std::uint16_t end;    // the candidate is the first `end` bytes of the reversed host
+  std::uint16_t label;  // and its last label is label `label` of it (0: the TLD)
 };
 
 // Which of a bucket's slots hold `fp`, and which are filled (always a prefix:
@@ -60,8 +61,8 @@ std::size_t common_bits(const unsigned char* a, std::size_t apos, const unsigned
                         std::size_t bpos, std::size_t n) noexcept {
   for (std::size_t done = 0; done < n; done += 56) {
     const std::size_t chunk = std::min<std::size_t>(n - done, 56);
-    const std::uint64_t x =
-        (bits_at(a, apos + done) ^ bits_at(b, bpos + done)) & low_bits(static_cast<unsigned>(chunk));
+    const std::uint64_t x = (bits_at(a, apos + done) ^ bits_at(b, bpos + done)) &
+                            low_bits(static_cast<unsigned>(chunk));
     if (x) return done + static_cast<std::size_t>(std::countr_zero(x));
   }
   return n;
@@ -73,37 +74,49 @@ std::size_t common_bits(const unsigned char* a, std::size_t apos, const unsigned
 // the key and each name on the way (the classic front-coding search): a name
 // shares `shared` bits with the one before, so it agrees with the key exactly
 // as far as the previous name did when `shared` is larger, only as far as
-// `shared` when it is smaller, and is compared bit by bit only when equal.
+// `shared` when it is smaller, and further only when equal. Each step is
+// written without a branch on the bits (they are not predictable), and its
+// compare of up to 56 bits is made whether needed or not, so the steps cost
+// a few cycles each; only a tail of over 56 bits that agrees with the key all
+// the way takes the loop in common_bits.
 bool DomainMatcher::record_is(const unsigned char* line, unsigned target, const unsigned char* key,
                               std::size_t key_bits, std::uint32_t& value) const noexcept {
   const std::uint64_t value_mask = low_bits(value_bits_);
   std::size_t pos = 0;
   const std::size_t first = read_length(line, pos);
-  if (target == 0) {
-    if (first != key_bits || common_bits(line, pos + value_bits_, key, 0, first) != first)
-      return false;
-    value = static_cast<std::uint32_t>(bits_at(line, pos) & value_mask);
-    return true;
-  }
+  std::size_t at = pos;  // where the current record's value is
   std::size_t lcp = common_bits(line, pos + value_bits_, key, 0, std::min(first, key_bits));
+  std::size_t shared = 0, tail = first;
   pos += value_bits_ + first;
-  for (unsigned j = 1;; ++j) {
-    const std::size_t shared = read_length(line, pos);
-    const std::size_t tail = read_length(line, pos);
-    const std::size_t at = pos;  // the value, then the tail's bits
-    pos += value_bits_;
-    if (shared < lcp) {
-      lcp = shared;
-    } else if (shared == lcp && lcp < key_bits) {
-      lcp += common_bits(line, pos, key, lcp, std::min(tail, key_bits - lcp));
+  for (unsigned j = 1; j <= target; ++j) {
+    const std::uint64_t w = bits_at(line, pos);
+    shared = static_cast<std::size_t>(w & low_bits(kShortLength));
+    tail = static_cast<std::size_t>((w >> kShortLength) & low_bits(kShortLength));
+    std::size_t header = 2 * kShortLength;
+    if (shared == low_bits(kShortLength) || tail == low_bits(kShortLength)) [[unlikely]] {
+      std::size_t p = pos;
+      shared = read_length(line, p);
+      tail = read_length(line, p);
+      header = p - pos;
     }
-    if (j == target) {
-      if (shared + tail != key_bits || lcp != key_bits) return false;
-      value = static_cast<std::uint32_t>(bits_at(line, at) & value_mask);
-      return true;
-    }
-    pos += tail;
+    at = pos + header;
+    const std::size_t data = at + value_bits_;
+    // Agreement of the tail with the key from `shared` on (used only when
+    // shared == lcp, which is then <= key_bits).
+    const std::size_t from = std::min(shared, key_bits);
+    const std::size_t room = std::min({tail, key_bits - from, std::size_t{56}});
+    const std::uint64_t x =
+        (bits_at(line, data) ^ bits_at(key, from)) & low_bits(static_cast<unsigned>(room));
+    std::size_t agree = x ? static_cast<std::size_t>(std::countr_zero(x)) : room;
+    if (agree == 56 && shared == lcp) [[unlikely]]
+      agree += common_bits(line, data + 56, key, from + 56, std::min(tail, key_bits - from) - 56);
+    const std::size_t extended = shared == lcp ? shared + agree : lcp;
+    lcp = shared < lcp ? shared : extended;
+    pos = data + tail;
   }
+  if (shared + tail != key_bits || lcp != key_bits) return false;
+  value = static_cast<std::uint32_t>(bits_at(line, at) & value_mask);
+  return true;
 }
 
 std::uint32_t DomainMatcher::second_value_of(std::uint32_t ref) const noexcept {
@@ -117,15 +130,24 @@ std::optional<DomainMatcher::Hit> DomainMatcher::lookup_impl(std::string_view ho
   const std::size_t n = host.size();
   if (n == 0 || n > kMaxName || slots_.empty()) return std::nullopt;
 
-  // The host reversed, so every candidate suffix is a prefix of `rev`.
-  unsigned char rev[kMaxName + 8];
+  // The host reversed, so every candidate suffix is a prefix of `rev`: eight
+  // bytes at a time (a byte swap), and the dots found in each word at once.
+  unsigned char fwd[kMaxName + 8];
+  unsigned char rev[kMaxName + 16];
   std::uint16_t dots[kMaxName + 1];
   std::size_t ndots = 0;
-  for (std::size_t i = 0; i < n; ++i) {  // no branch on the bytes: they are not predictable
-    const char c = host[n - 1 - i];
-    rev[i] = static_cast<unsigned char>(c);
-    dots[ndots] = static_cast<std::uint16_t>(i);
-    ndots += c == '.';
+  std::memset(fwd, 0, 8);
+  std::memcpy(fwd + 8, host.data(), n);
+  for (std::size_t i = 0; i < n; i += 8) {
+    // host bytes [n - i - 8, n - i), the first ones zeros of fwd when i + 8 > n
+    const std::uint64_t w = __builtin_bswap64(load64(fwd + n - i));
+    std::memcpy(rev + i, &w, 8);
+    const std::uint64_t x = w ^ 0x2e2e2e2e2e2e2e2eull;  // a '.' byte becomes 0
+    constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full;
+    std::uint64_t dot = ~(((x & kLow7) + kLow7) | x | kLow7);  // high bit of each zero byte
+    if (i + 8 > n) dot &= low_bits(static_cast<unsigned>(8 * (n - i)));
+    for (; dot; dot &= dot - 1)
+      dots[ndots++] = static_cast<std::uint16_t>(i + std::countr_zero(dot) / 8);
   }
   std::memset(rev + n, 0, 8);
 
@@ -144,13 +166,14 @@ std::optional<DomainMatcher::Hit> DomainMatcher::lookup_impl(std::string_view ho
     const std::uint64_t mixed = finish_hash(h);
     const std::uint32_t b = bucket_of(mixed, buckets_);
     __builtin_prefetch(&slots_[std::size_t{b} * kBucket]);
-    probes[k++] = Probe{mixed, b, static_cast<std::uint16_t>(end)};
+    probes[k++] = Probe{mixed, b, static_cast<std::uint16_t>(end), static_cast<std::uint16_t>(d)};
   }
   if (k == 0) return std::nullopt;
 
-  // The key's bits are made only when a fingerprint matches.
+  // The key's bits are made only when a fingerprint matches, label by label
+  // up to that candidate's end; key_end[d] is where label d's bits end.
   std::uint64_t key[kKeyWords];
-  std::uint16_t bit_at[kMaxName + 1];
+  std::size_t key_end[kMaxName + 1];
   bool encoded = false;
   const unsigned shift = ref_bits_ + 2;
   const std::uint32_t ref_mask = (std::uint32_t{1} << ref_bits_) - 1;
@@ -172,12 +195,19 @@ std::optional<DomainMatcher::Hit> DomainMatcher::lookup_impl(std::string_view ho
         const unsigned char* line = names_.data() + std::size_t{ref >> kPosBits} * kLineBytes;
         __builtin_prefetch(line);
         if (!encoded) {
-          encode(code_.data(), rev, p.end, key, bit_at);
+          BitEncoder e(code_.data(), key);
+          for (std::size_t d = 0, from = 0; d <= p.label; ++d) {
+            const std::size_t to = d < ndots ? dots[d] : n;
+            e.add(rev + from, to - from);
+            key_end[d] = e.position();
+            from = to;
+          }
+          e.finish();
           encoded = true;
         }
         std::uint32_t value;
-        if (!record_is(line, ref & ((1u << kPosBits) - 1), reinterpret_cast<const unsigned char*>(key),
-                       bit_at[p.end], value))
+        if (!record_is(line, ref & ((1u << kPosBits) - 1),
+                       reinterpret_cast<const unsigned char*>(key), key_end[p.label], value))
           continue;
         if (full && (kind & kExactKind)) return Hit{value, false, p.end};
         return Hit{kind == kBothKinds ? second_value_of(ref) : value, true, p.end};

@@ -78,7 +78,8 @@ std::array<std::uint32_t, 256> huffman_code(std::array<std::uint64_t, 256> freq)
 // Appends bits to a vector of little-endian words, first bit lowest.
 class BitWriter {
  public:
-  explicit BitWriter(std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>>& out) : out_(out) {}
+  explicit BitWriter(std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>>& out)
+      : out_(out) {}
   void put(std::uint64_t v, unsigned n) {  // n <= 56, v < 2^n
     acc_ |= v << fill_;
     if (fill_ + n >= 64) {  // n <= 56, so fill_ >= 8 here
@@ -370,7 +371,7 @@ DomainMatcher DomainMatcher::Builder::build() && {
   std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>> refs(count);
   for (std::size_t r = 0; r < count; ++r) {
     const Pending& p = sorted[r];
-    const std::size_t bits = encode(m.code_.data(), &bytes[p.offset], p.length, cur, nullptr);
+    const std::size_t bits = encode(m.code_.data(), &bytes[p.offset], p.length, cur);
     const std::uint64_t value = p.exact != kNone ? p.exact : p.suffix;
     bool fits = false;
     if (in_line > 0 && in_line <= kPosMask) {
@@ -417,7 +418,8 @@ DomainMatcher DomainMatcher::Builder::build() && {
   std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>> by_bucket(count);
   for (std::size_t r = 0; r < count; ++r) {
     const Pending& p = sorted[r];
-    const unsigned kind = (p.exact != kNone ? kExactKind : 0) | (p.suffix != kNone ? kSuffixKind : 0);
+    const unsigned kind =
+        (p.exact != kNone ? kExactKind : 0) | (p.suffix != kNone ? kSuffixKind : 0);
     by_bucket[first[bucket_of(p.hash, m.buckets_)]++] =
         static_cast<std::uint32_t>(p.hash) >> shift << shift | kind << m.ref_bits_ | refs[r];
   }
