@@ -11,7 +11,11 @@
 #
 #   bench/compare.sh [--build DIR] [--gatehouse BIN] [--rounds N] [--seconds S]
 #                    [--domains N] [--idle N] [--out DIR] [--keep] [--perf]
-#                    [--gh-threads N]
+#                    [--gh-threads N] [--before BIN]
+#
+# --before BIN runs a second gatehouse binary (an earlier build) beside the
+# current one on every workload, alternating with it, and adds a table of
+# before/after medians: a change is judged against its own spread in one run.
 #
 # The headline figure is the proxy's CPU time per request (user+sys of its
 # processes from /proc/PID/stat over the run / requests served): generator and
@@ -29,6 +33,7 @@ gh_threads=1  # event-loop threads for gatehouse, as Squid runs `workers 1`
 out=/tmp/gh-bench-results
 keep=0
 perf=0
+before_bin=""
 while [ $# -gt 0 ]; do
   case $1 in
     --build) build=$2; shift 2 ;;
@@ -41,6 +46,7 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     --perf) perf=1; shift ;;
+    --before) before_bin=$2; shift 2 ;;
     -h|--help) sed -n 2,18p "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -117,9 +123,9 @@ fi
 runs=$out/runs.jsonl
 : >"$runs"
 
-read -r p_http p_https p_gh p_admin p_squid p_ceiling < <(python3 - <<'EOF'
+read -r p_http p_https p_gh p_admin p_squid p_ceiling p_before p_before_admin < <(python3 - <<'EOF'
 import socket
-socks = [socket.socket() for _ in range(6)]
+socks = [socket.socket() for _ in range(8)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in socks])
 EOF
@@ -269,6 +275,7 @@ EOF
 
 declare -A proxy_pid proxy_port startup rss_start
 proxy_port[gatehouse]=$p_gh
+proxy_port[before]=$p_before
 proxy_port[squid]=$p_squid
 start_proxy() {  # NAME CMD... -> proxy_pid[NAME], startup[NAME] (s), or n/a
   local name=$1; shift
@@ -304,6 +311,16 @@ else
   log "no gatehouse binary at $gatehouse: its columns are n/a"
 fi
 start_proxy squid squid -N -f "$tmp/squid/squid.conf"
+if [ -n "$before_bin" ]; then
+  # The same config on its own ports and audit file; keys an older build
+  # does not know (non_tls_tunnel, before issue 10) are dropped for it.
+  sed -e "s/127.0.0.1:$p_gh/127.0.0.1:$p_before/; s/127.0.0.1:$p_admin/127.0.0.1:$p_before_admin/" \
+    -e 's/audit.jsonl/audit-before.jsonl/' "$tmp/gatehouse/gatehouse.yaml" >"$tmp/gatehouse/before.yaml"
+  "$before_bin" check --config "$tmp/gatehouse/before.yaml" >/dev/null 2>&1 ||
+    sed -i '/non_tls_tunnel/d' "$tmp/gatehouse/before.yaml"
+  start_proxy before env GATEHOUSE_THREADS="$gh_threads" "$before_bin" serve \
+    --config "$tmp/gatehouse/before.yaml"
+fi
 
 # --- workloads ------------------------------------------------------------------------
 # name | generator arguments (target appended per run)
@@ -330,6 +347,7 @@ one_run() {  # WORKLOAD ROUND TARGET PID ARGS...
 }
 
 order=(gatehouse squid)
+[ -n "$before_bin" ] && order=(gatehouse before squid)
 for r in $(seq "$rounds"); do
   log "round $r of $rounds"
   for entry in "${workloads[@]}"; do
@@ -350,7 +368,7 @@ for r in $(seq "$rounds"); do
         one_run "$w" "$r" ceiling "$ceiling_pid" $args --proxy "127.0.0.1:$p_ceiling" ;;
     esac
   done
-  order=("${order[1]}" "${order[0]}")  # alternate who goes first
+  order=("${order[@]:1}" "${order[0]}")  # rotate who goes first
 done
 
 # --- idle tunnels: memory per tunnel from the proxy's RSS --------------------------
@@ -471,5 +489,20 @@ for name in ("gatehouse", "squid"):
           f"{idle['held'] if idle else 'n/a'} ({(idle.get('generator') or {}).get('errors', '?') if idle else '-'}) | {fmt(per)} |")
 print()
 print(f"Medians of the rounds, ± = (max-min)/median. Versions: {sys.argv[2]}.")
+if any(r.get("target") == "before" for r in runs if "run" in r):
+    print()
+    print("Before (--before) and after (this gatehouse), same run, CPU µs per request (tunnel: per MiB):")
+    print()
+    print("| workload | before CPU µs | after CPU µs | after/before | before req/s | after req/s |")
+    print("|---|---|---|---|---|---|")
+    for w, cells in rows.items():
+        b, a = cells.get("before", {}), cells.get("gatehouse", {})
+        def cs(cell, key):
+            xs = cell.get(key, [])
+            if not xs: return "n/a"
+            sp = spread(xs)
+            return fmt(med(xs)) + (f" ±{sp:.0f}%" if sp is not None and len(xs) > 1 else "")
+        print(f"| {w} | {cs(b,'cpu')} | {cs(a,'cpu')} | {ratio(med(a.get('cpu', [])), med(b.get('cpu', [])))} | "
+              f"{cs(b,'rate')} | {cs(a,'rate')} |")
 EOF
 log "runs in $runs, table in $out/table.md"

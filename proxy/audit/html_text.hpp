@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-// In gh::html: http/pages.hpp has its own escaper for the block page.
+// In gh::html; http/pages.hpp uses it for the block and error pages too.
 namespace gh::html {
 
 // Safe in element content and in double- or single-quoted attribute values.

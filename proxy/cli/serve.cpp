@@ -2,7 +2,6 @@
 // run until SIGTERM/SIGINT, then drain (README "Commands"; README "Running the proxy"; README
 // "Operations guide"). g++ 12 reports Asio's awaitable frame operator delete as mismatched (a false
 // positive on coroutine frames; GCC PR 109224).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #include <signal.h>
 #include <sys/resource.h>
 

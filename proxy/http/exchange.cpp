@@ -3,9 +3,6 @@
 #include <chrono>
 #include <limits>
 
-// g++ 12 reports Asio's awaitable frame operator delete as mismatched
-// (a false positive on coroutine frames; GCC PR 109224).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 #include "base/log.hpp"
 #include "http/body_relay.hpp"

@@ -78,15 +78,22 @@ struct LocalReply {
 // connection may go on (`keep_alive` and no fail-closed 503).
 asio::awaitable<bool> reply(ReplyContext ctx, LocalReply r);
 
-// A policy refusal: `d` is not an allow. 403 gets the block page; other
-// statuses (the 502 of a refused origin, 508) their error page.
-inline asio::awaitable<bool> reply_refusal(ReplyContext ctx, const Decision& d, const Request& req,
-                                           int status, unsigned version, bool keep_alive) {
+// The reply to a policy decision `d` (not an allow) on `req`.
+inline LocalReply refusal_of(const Decision& d, const Request& req, int status) {
   LocalReply r;
   r.status = status;
   r.reason = d.reason;
   r.decision = &d;
   r.request = &req;
+  return r;
+}
+
+// A policy refusal: 403 gets the block page; other statuses (the 502 of a
+// refused origin, 508) their error page.
+inline asio::awaitable<bool> reply_refusal(ReplyContext ctx, const Decision& d,
+                                           const Request& req, int status, unsigned version,
+                                           bool keep_alive) {
+  LocalReply r = refusal_of(d, req, status);
   r.version = version;
   r.keep_alive = keep_alive;
   return reply(ctx, std::move(r));
@@ -94,13 +101,10 @@ inline asio::awaitable<bool> reply_refusal(ReplyContext ctx, const Decision& d, 
 
 // A refusal without an HTTP answer: the TLS alert of a tunnel refused at its
 // ClientHello, or a close. The record's status is null.
-inline asio::awaitable<bool> reply_silently(ReplyContext ctx, const Decision& d, const Request& req,
-                                            Wire wire, const std::optional<std::string>& dest) {
-  LocalReply r;
-  r.status = 0;
-  r.reason = d.reason;
-  r.decision = &d;
-  r.request = &req;
+inline asio::awaitable<bool> reply_silently(ReplyContext ctx, const Decision& d,
+                                            const Request& req, Wire wire,
+                                            const std::optional<std::string>& dest) {
+  LocalReply r = refusal_of(d, req, 0);
   r.wire = wire;
   r.dest = dest;
   return reply(ctx, std::move(r));

@@ -5,10 +5,14 @@
 #include <string>
 #include <string_view>
 
+#include "audit/html_text.hpp"
+
 namespace gh {
 
-std::string html_escape(std::string_view s);
-void append_html_escaped(std::string& out, std::string_view s);
+// One escaper for every page gatehouse writes (audit/html_text.hpp): quotes
+// and markup escaped, control characters and invalid UTF-8 replaced.
+using html::append_html_escaped;
+using html::html_escape;
 
 struct BlockPageInfo {
   std::string_view host;

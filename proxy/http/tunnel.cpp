@@ -2,7 +2,6 @@
 // decide again on its SNI, then relay (README "Running the proxy"; README "The audit log": two
 // decision records). g++ 12 reports Asio's awaitable frame operator delete as mismatched (a false
 // positive on coroutine frames; GCC PR 109224).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #include <algorithm>
 #include <chrono>
 

@@ -1,6 +1,3 @@
-// g++ 12 reports Asio's awaitable frame operator delete as mismatched
-// (a false positive on coroutine frames; GCC PR 109224).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #include "net/audit_submit.hpp"
 
 #include <atomic>
