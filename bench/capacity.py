@@ -147,6 +147,9 @@ def idle_tunnels(binary, load, counts):
         # warm-up: one small round so allocator arenas and pools exist before the baseline
         run_idle(load, g.fwd, port, 200, g.dir)
         time.sleep(2)
+        # RSS does not fall back when tunnels close (the allocator keeps the
+        # pages for reuse), so each count is also measured from this first baseline.
+        first = proc_sample(g.proc.pid)
         for n in counts:
             base = proc_sample(g.proc.pid)
             ready_file = os.path.join(g.dir, "ready-%d" % n)
@@ -170,6 +173,8 @@ def idle_tunnels(binary, load, counts):
                          "rss_before_kib": base[0], "rss_held_kib": held_rss, "rss_after_close_kib": after_rss,
                          "fds_before": base[1], "fds_held": held_fds, "fds_after_close": after_fds,
                          "kib_per_tunnel": round((held_rss - base[0]) / held, 2) if held else None,
+                         "rss_first_baseline_kib": first[0],
+                         "kib_per_tunnel_from_first": round((held_rss - first[0]) / held, 2) if held else None,
                          "fds_per_tunnel": round((held_fds - base[1]) / held, 3) if held else None,
                          "errors": line.get("errors")})
             print(json.dumps(rows[-1]), flush=True)
