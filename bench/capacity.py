@@ -14,7 +14,6 @@ Everything binds to 127.0.0.1; every process is stopped by PID."""
 import argparse
 import asyncio
 import glob
-import gzip
 import json
 import os
 import re
