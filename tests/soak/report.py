@@ -22,10 +22,12 @@ class Result:
         self.failures = []
 
     def classify(self, a):
-        """ok | fault:<label> | unexpected. A bare close during a fault is
-        the fault's doing (kill -9 closes everything; with the audit disk full
-        a refused record closes the tunnel), not an answer with a record."""
-        if a.outcome in a.expected and a.outcome != "closed":
+        """ok | fault:<label> | unexpected. A bare close or a TLS alert
+        during a fault is the fault's doing, not an answer with a record:
+        kill -9 closes everything, and with the audit disk full a tunnel whose
+        SNI decision cannot be recorded is refused (fail closed) with the same
+        access_denied alert a policy block sends."""
+        if a.outcome in a.expected and a.outcome not in ("closed", "alert"):
             return "ok"
         for w in self.s.windows:
             if _overlaps(a, w):

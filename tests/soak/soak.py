@@ -8,6 +8,7 @@ last anchor and one table; exits 1 when an invariant fails.
 Run through tests/soak/run.sh (which enters a private mount namespace when
 it can, so the audit directory can be a small tmpfs that is filled)."""
 import argparse
+import json
 import os
 import random
 import re
@@ -346,6 +347,11 @@ class Soak:
         result = report.Result(self, rc, anchor, files, v, records)
         if self.args.keep:
             os.makedirs(self.args.keep, exist_ok=True)
+            with open(os.path.join(self.args.keep, "answers.jsonl"), "w") as fh:
+                for a in self.ledger.answers:
+                    fh.write(json.dumps(a.__dict__) + "\n")
+            with open(os.path.join(self.args.keep, "windows.json"), "w") as fh:
+                json.dump(self.windows, fh)
             for f in files:
                 shutil.copy(f, self.args.keep)
             for name, text in self.logs:
