@@ -43,7 +43,16 @@ mkdir -p "$tmp"
 chmod 755 "$tmp"
 pids=()
 cleanup() {
+  # e2guardian ignores SIGTERM in dockermode: TERM, up to 5 s, then KILL (by PID).
+  [ -s "$tmp/e2g.pid" ] && pids+=("$(cat "$tmp/e2g.pid")")
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for _ in $(seq 50); do
+    alive=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$tmp"
 }
