@@ -243,6 +243,7 @@ class Soak:
         self.g.proc.wait(timeout=10)
         self.logs.append(("killed", self.g.output()))
         self.g.log.close()
+        os.unlink(self.g.log_path)
         self.start_gatehouse()
         self.windows.append((t0, time.time() + 1.0, "kill -9"))
         self.faults["kill -9 + restart"] += 1
@@ -360,13 +361,19 @@ class Soak:
         return result.print_and_judge()
 
     def cleanup(self):
-        if self.g.proc.poll() is None:
-            self.g.proc.kill()
-            self.g.proc.wait(timeout=10)
+        g = getattr(self, "g", None)  # absent if set-up failed
+        if g is not None:
+            if g.proc.poll() is None:
+                g.proc.kill()
+                g.proc.wait(timeout=10)
+            g.log.close()
+            if os.path.exists(g.log_path):
+                os.unlink(g.log_path)
         if self.tmpfs:
             subprocess.run(["umount", self.audit_dir], capture_output=True)
         shutil.rmtree(self.dir, ignore_errors=True)
-        self.tree.cleanup()
+        if hasattr(self, "tree"):
+            self.tree.cleanup()
 
 
 def main():
