@@ -6,7 +6,7 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "ops_lib"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "proxy_lib"))
 import gh  # noqa: E402
 
 gh.need_binary()

@@ -15,7 +15,7 @@ except ImportError:  # pyenv's python cannot see Debian's python3-pacparser
     print("skip: python3-pacparser missing")
     sys.exit(77)
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "ops_lib"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "proxy_lib"))
 import gh  # noqa: E402
 
 gh.need_binary()

@@ -19,7 +19,7 @@ import sys
 import multiprocessing
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "ops_lib"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "proxy_lib"))
 import gh  # noqa: E402
 
 gh.need_binary()

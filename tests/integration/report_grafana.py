@@ -12,7 +12,7 @@ import signal
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ops_lib import gh  # noqa: E402
+from proxy_lib import gh  # noqa: E402
 
 DASHBOARD = os.path.join(gh.SRC, "deploy", "grafana", "gatehouse.json")
 # Added by Prometheus at scrape time, never by the exporter.

@@ -23,7 +23,7 @@ import time
 import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "integration", "ops_lib"))
+sys.path.insert(0, os.path.join(HERE, "..", "integration", "proxy_lib"))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, HERE)
 

@@ -1,6 +1,7 @@
-"""Helpers for the ops_* integration tests: a temporary rule tree, the real
-gatehouse binary started and stopped by PID, loopback clients, and a strict
-Prometheus text-format reader. Everything is bounded in time."""
+"""The operations side of the one integration harness (proxy_lib): a
+temporary rule tree with an admin port, the real gatehouse binary started and
+stopped by PID, loopback clients, and a strict Prometheus text-format reader.
+Everything is bounded in time. Ports come from harness.free_port."""
 import json
 import os
 import re
@@ -12,6 +13,11 @@ import tempfile
 import time
 import urllib.request
 
+try:  # imported as proxy_lib.gh, or as gh with proxy_lib on sys.path
+    from .harness import free_port  # noqa: F401
+except ImportError:
+    from harness import free_port  # noqa: F401
+
 GATEHOUSE = os.environ.get("GATEHOUSE", "")
 SRC = os.environ.get("GH_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")))
 
@@ -20,12 +26,6 @@ def need_binary():
     if not GATEHOUSE or not os.access(GATEHOUSE, os.X_OK):
         print("skip: GATEHOUSE binary not set")
         raise SystemExit(77)
-
-
-def free_port(host="127.0.0.1"):
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 CATEGORY_IM = """category: instant-messaging-web
