@@ -362,6 +362,7 @@ std::string Metrics::render(const AuditGauge& audit, TimePoint now) const {
     if (age < 0) age = 0;
   }
   sample_double(out, "gatehouse_rules_age_seconds", age);
+  out += auth.render();
   return out;
 }
 

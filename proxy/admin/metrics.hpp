@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "admin/auth_metrics.hpp"
 #include "policy/decide.hpp"
 
 namespace gh {
@@ -33,6 +34,8 @@ class Metrics {
   std::string render(const AuditGauge& audit, TimePoint now) const;
 
   std::uint64_t connections_open() const noexcept;
+
+  AuthMetrics auth;  // README "Identity": outcomes of proxy authentication
 
  private:
   struct Impl;
