@@ -41,22 +41,25 @@ class AuthWorkers {
 
 // Runs `fn` on the pool and resumes the calling coroutine on its own
 // executor with the result; nullopt when the pool refused the job.
+// Callers pass a named std::function, and nothing non-trivial is a temporary
+// of the co_await expression: g++ 12 destroys such temporaries twice.
 template <class R>
-asio::awaitable<std::optional<R>> run_on_workers(AuthWorkers& pool, std::function<R()> fn) {
+asio::awaitable<std::optional<R>> run_on_workers(AuthWorkers& pool, const std::function<R()>& fn) {
   auto ex = co_await asio::this_coro::executor;
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable),
-                                          void(std::optional<R>)>(
-      [&pool, ex](auto handler, std::function<R()> job) {
-        using Handler = decltype(handler);
-        // Shared: std::function needs a copyable callable, the handler is move-only.
-        auto h = std::make_shared<std::optional<Handler>>(std::move(handler));
-        auto finish = [h, ex](std::optional<R> r) {
-          asio::post(ex, [h, r = std::move(r)]() mutable { std::move (**h)(std::move(r)); });
-        };
-        if (!pool.try_post([finish, job = std::move(job)] { finish(job()); }))
-          finish(std::nullopt);
-      },
-      asio::use_awaitable, std::move(fn));
+  auto job = std::make_shared<std::function<R()>>(fn);
+  auto init = [&pool, ex, job](auto handler) {
+    using Handler = decltype(handler);
+    // Shared: std::function needs a copyable callable, the handler is move-only.
+    auto h = std::make_shared<std::optional<Handler>>(std::move(handler));
+    auto finish = [h, ex](std::optional<R> r) {
+      asio::post(ex, [h, r = std::move(r)]() mutable { std::move (**h)(std::move(r)); });
+    };
+    if (!pool.try_post([finish, job] { finish((*job)()); })) finish(std::nullopt);
+  };
+  std::optional<R> result =
+      co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::optional<R>)>(
+          init, asio::use_awaitable);
+  co_return result;
 }
 
 }  // namespace gh

@@ -79,9 +79,12 @@ AuthAnswer Authenticator::backend_down(const AuthSettings& a, ConnectionAuth& co
   return AuthAnswer{AuthVerdict::unavailable, {}};
 }
 
-asio::awaitable<AuthAnswer> Authenticator::check(std::shared_ptr<const Settings> settings,
+asio::awaitable<AuthAnswer> Authenticator::check(const std::shared_ptr<const Settings>& settings_ref,
                                                  ConnectionAuth& conn, const IpAddress& client,
                                                  std::string_view header) {
+  // Parameters by reference, copies as locals: g++ 12 mishandles by-value
+  // coroutine parameters moved on into a co_await (a reference lost twice).
+  const std::shared_ptr<const Settings> settings = settings_ref;
   const AuthSettings& a = *settings->auth;
   conn.current.reset();
   for (const Cidr& c : a.exempt) {
@@ -99,85 +102,99 @@ asio::awaitable<AuthAnswer> Authenticator::check(std::shared_ptr<const Settings>
     co_return AuthAnswer{AuthVerdict::throttled, {}};
   }
   ProxyCredentials cred = parse_proxy_authorization(header);
-  switch (cred.kind) {
-    case CredentialKind::none:
-      metrics_.count(AuthOutcome::required);
-      co_return AuthAnswer{AuthVerdict::required, {}};
-    case CredentialKind::malformed:
-    case CredentialKind::unsupported_scheme:
-      co_return fail(client, true);
-    case CredentialKind::basic: {
-      if (!a.offers(AuthScheme::basic)) co_return fail(client, true);
-      if (auto who = cache_.find(cred.user, cred.password, steady::now())) {
-        metrics_.count(AuthOutcome::ok_cached);
-        conn.current = std::move(who);
-        co_return AuthAnswer{AuthVerdict::authenticated, {}};
-      }
-      auto user = std::make_shared<std::string>(std::move(cred.user));
-      auto password = std::make_shared<std::string>(std::move(cred.password));
-      std::optional<Checked> r = co_await run_on_workers<Checked>(
-          workers_, [settings, user, password]() {
-            Checked c;
-            const AuthSettings& as = *settings->auth;
-            c.status = check_basic(as, *user, *password);
-            if (c.status != BackendStatus::ok) return c;
-            auto who = std::make_shared<AuthIdentity>();
-            who->user = *user;
-            c.status = groups_of(as, *user, who->groups);
-            c.who = std::move(who);
-            return c;
-          });
-      if (!r || r->status == BackendStatus::unavailable) {
-        wipe(*password);
-        co_return backend_down(a, conn);
-      }
-      if (r->status == BackendStatus::rejected) {
-        wipe(*password);
-        co_return fail(client, true);
-      }
-      cache_.put(*user, *password, r->who, steady::now() + a.cache_ttl);
-      wipe(*password);
-      metrics_.count(AuthOutcome::ok_basic);
-      conn.current = std::move(r->who);
-      co_return AuthAnswer{AuthVerdict::authenticated, {}};
-    }
-    case CredentialKind::negotiate: {
-      if (!a.offers(AuthScheme::negotiate)) co_return fail(client, true);
-      if (!conn.gss) conn.gss = std::make_shared<GssAcceptor>();
-      auto gss = conn.gss;
-      auto token = std::make_shared<std::string>(std::move(cred.token));
-      std::optional<Checked> r =
-          co_await run_on_workers<Checked>(workers_, [settings, gss, token]() {
-            Checked c;
-            const AuthSettings& as = *settings->auth;
-            GssStep st = gss->step(as.keytab, *token);
-            c.status = st.status;
-            c.output = std::move(st.output);
-            c.complete = st.complete;
-            if (st.status != BackendStatus::ok || !st.complete) return c;
-            auto who = std::make_shared<AuthIdentity>();
-            who->user = std::move(st.principal);
-            c.status = groups_of(as, who->user, who->groups);
-            c.who = std::move(who);
-            return c;
-          });
-      if (!r || r->status == BackendStatus::unavailable) co_return backend_down(a, conn);
-      if (r->status == BackendStatus::rejected) {
-        conn.gss.reset();
-        co_return fail(client, true);
-      }
-      if (!r->complete) {
-        metrics_.count(AuthOutcome::required);
-        co_return AuthAnswer{AuthVerdict::required, encode_base64(r->output)};
-      }
-      conn.gss.reset();  // the context has done its job; the identity stays
-      conn.negotiated = r->who;
-      conn.current = std::move(r->who);
-      metrics_.count(AuthOutcome::ok_negotiate);
-      co_return AuthAnswer{AuthVerdict::authenticated, {}};
-    }
+  if (cred.kind == CredentialKind::none) {
+    metrics_.count(AuthOutcome::required);
+    co_return AuthAnswer{AuthVerdict::required, {}};
   }
-  co_return fail(client, true);
+  if (cred.kind == CredentialKind::basic && a.offers(AuthScheme::basic)) {
+    AuthAnswer out = co_await check_basic_async(settings, conn, client, cred);
+    co_return out;
+  }
+  if (cred.kind == CredentialKind::negotiate && a.offers(AuthScheme::negotiate)) {
+    AuthAnswer out = co_await check_negotiate_async(settings, conn, client, cred.token);
+    co_return out;
+  }
+  co_return fail(client, true);  // malformed, another scheme, or one not offered
+}
+
+asio::awaitable<AuthAnswer> Authenticator::check_basic_async(
+    const std::shared_ptr<const Settings>& settings_ref, ConnectionAuth& conn,
+    const IpAddress& client, ProxyCredentials& cred) {
+  const std::shared_ptr<const Settings> settings = settings_ref;
+  const AuthSettings& a = *settings->auth;
+  // No declaration in the if: g++ 12 destroys such a coroutine local twice.
+  std::shared_ptr<const AuthIdentity> cached = cache_.find(cred.user, cred.password, steady::now());
+  if (cached) {
+    metrics_.count(AuthOutcome::ok_cached);
+    conn.current = std::move(cached);
+    co_return AuthAnswer{AuthVerdict::authenticated, {}};
+  }
+  auto creds = std::make_shared<ProxyCredentials>(std::move(cred));
+  const std::function<Checked()> job = [settings, creds]() {
+    Checked c;
+    const AuthSettings& as = *settings->auth;
+    c.status = check_basic(as, creds->user, creds->password);
+    if (c.status != BackendStatus::ok) return c;
+    auto who = std::make_shared<AuthIdentity>();
+    who->user = creds->user;
+    c.status = groups_of(as, creds->user, who->groups);
+    c.who = std::move(who);
+    return c;
+  };
+  std::optional<Checked> r = co_await run_on_workers<Checked>(workers_, job);
+  AuthAnswer out;
+  if (!r || r->status == BackendStatus::unavailable) {
+    out = backend_down(a, conn);
+  } else if (r->status == BackendStatus::rejected) {
+    out = fail(client, true);
+  } else {
+    cache_.put(creds->user, creds->password, r->who, steady::now() + a.cache_ttl);
+    metrics_.count(AuthOutcome::ok_basic);
+    conn.current = std::move(r->who);
+    out = AuthAnswer{AuthVerdict::authenticated, {}};
+  }
+  wipe(creds->password);
+  co_return out;
+}
+
+asio::awaitable<AuthAnswer> Authenticator::check_negotiate_async(
+    const std::shared_ptr<const Settings>& settings_ref, ConnectionAuth& conn,
+    const IpAddress& client, std::string& token_in) {
+  const std::shared_ptr<const Settings> settings = settings_ref;
+  const AuthSettings& a = *settings->auth;
+  if (!conn.gss) conn.gss = std::make_shared<GssAcceptor>();
+  auto gss = conn.gss;
+  auto token = std::make_shared<std::string>(std::move(token_in));
+  const std::function<Checked()> job = [settings, gss, token]() {
+    Checked c;
+    const AuthSettings& as = *settings->auth;
+    GssStep st = gss->step(as.keytab, *token);
+    c.status = st.status;
+    c.output = std::move(st.output);
+    c.complete = st.complete;
+    if (st.status != BackendStatus::ok || !st.complete) return c;
+    auto who = std::make_shared<AuthIdentity>();
+    who->user = std::move(st.principal);
+    c.status = groups_of(as, who->user, who->groups);
+    c.who = std::move(who);
+    return c;
+  };
+  std::optional<Checked> r = co_await run_on_workers<Checked>(workers_, job);
+  if (!r || r->status == BackendStatus::unavailable) co_return backend_down(a, conn);
+  if (r->status == BackendStatus::rejected) {
+    conn.gss.reset();
+    co_return fail(client, true);
+  }
+  if (!r->complete) {
+    metrics_.count(AuthOutcome::required);
+    co_return AuthAnswer{AuthVerdict::required, encode_base64(r->output)};
+  }
+  conn.gss.reset();  // the context has done its job; the identity stays
+  conn.negotiated = r->who;
+  conn.current = std::move(r->who);
+  metrics_.count(AuthOutcome::ok_negotiate);
+  co_return AuthAnswer{AuthVerdict::authenticated, {}};
 }
 
 }  // namespace gh
+

@@ -15,17 +15,12 @@
 #include "auth/credential_cache.hpp"
 #include "auth/failure_throttle.hpp"
 #include "auth/gss_acceptor.hpp"
+#include "auth/identity.hpp"
+#include "auth/proxy_authorization.hpp"
 #include "config/settings.hpp"
 #include "net/asio.hpp"
 
 namespace gh {
-
-// The identity state of one client connection (lives in the session).
-struct ConnectionAuth {
-  std::shared_ptr<const AuthIdentity> negotiated;  // Negotiate: kept for the connection
-  std::shared_ptr<GssAcceptor> gss;                // the context of a Negotiate exchange
-  std::shared_ptr<const AuthIdentity> current;     // the current request's identity, or null
-};
 
 enum class AuthVerdict : unsigned char {
   anonymous,      // exempt client, or served by network (on_backend_failure: network)
@@ -51,8 +46,10 @@ class Authenticator {
 
   // Checks one request's Proxy-Authorization value (empty if none) for a
   // client, under `settings` (which must have auth set). Sets conn.current.
-  asio::awaitable<AuthAnswer> check(std::shared_ptr<const Settings> settings, ConnectionAuth& conn,
-                                    const IpAddress& client, std::string_view header);
+  // Everything referenced must outlive the call (the session holds it).
+  asio::awaitable<AuthAnswer> check(const std::shared_ptr<const Settings>& settings,
+                                    ConnectionAuth& conn, const IpAddress& client,
+                                    std::string_view header);
 
   // The groups of a user from the configured source (explain --user, and
   // after a successful check). Blocking: call on a worker or from the CLI.
@@ -60,6 +57,12 @@ class Authenticator {
                                  std::vector<std::string>& out);
 
  private:
+  asio::awaitable<AuthAnswer> check_basic_async(const std::shared_ptr<const Settings>& settings,
+                                                ConnectionAuth& conn, const IpAddress& client,
+                                                ProxyCredentials& cred);
+  asio::awaitable<AuthAnswer> check_negotiate_async(
+      const std::shared_ptr<const Settings>& settings, ConnectionAuth& conn,
+      const IpAddress& client, std::string& token);
   AuthAnswer fail(const IpAddress& client, bool count_failure);
   AuthAnswer backend_down(const AuthSettings& a, ConnectionAuth& conn);
 

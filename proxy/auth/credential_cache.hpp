@@ -15,13 +15,9 @@
 #include <unordered_map>
 #include <vector>
 
-namespace gh {
+#include "auth/identity.hpp"
 
-// Who a connection or request turned out to be.
-struct AuthIdentity {
-  std::string user;
-  std::vector<std::string> groups;
-};
+namespace gh {
 
 class CredentialCache {
  public:

@@ -17,6 +17,7 @@
 #include "admin/privileges.hpp"
 #include "admin/systemd_notify.hpp"
 #include "audit/writer.hpp"
+#include "auth/authenticator.hpp"
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
 #include "config/pac.hpp"
@@ -104,6 +105,8 @@ int serve(const ServeOptions& o) {
 
   Runtime rt;
   rt.started = Clock::now();
+  // Always there, so that a reload may switch auth on (README "Identity").
+  rt.authenticator = std::make_shared<Authenticator>(rt.metrics.auth);
   install_rules(rt, loaded.rules, loaded.settings, Clock::now());
   const Settings& settings = *loaded.settings;
 

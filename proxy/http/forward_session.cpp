@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "config/pac.hpp"
+#include "http/auth_gate.hpp"
 #include "http/message_rules.hpp"
 #include "http/pages.hpp"
 #include "http/request_target.hpp"
@@ -224,6 +225,14 @@ asio::awaitable<void> session_loop(Connection c) {
     if (ambiguous_framing(req) || !collapse_content_length(req)) {
       co_await answer_error(s, Reason::bad_request, 400, req.version());
       break;
+    }
+    if (c.info.mode == Mode::forward) {  // README "Identity": before any decision, CONNECT too
+      const AuthGate g = co_await authenticate_request(s, *parser);
+      if (g == AuthGate::answered_close) break;
+      if (g == AuthGate::answered_keep) {
+        s.head_deadline = steady::now() + s.limits().header_timeout;
+        continue;
+      }
     }
     bool keep = false;
     const bool is_connect = req.method() == http::verb::connect;

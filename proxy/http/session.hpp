@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "auth/identity.hpp"
 #include "net/asio.hpp"
 #include "net/server.hpp"
 
@@ -50,6 +51,7 @@ struct Session {
   std::chrono::steady_clock::time_point head_deadline;
 
   std::shared_ptr<HeadWatch> head_watch;
+  ConnectionAuth auth;  // README "Identity": who this connection is (forward listeners)
 
   Session(Connection& c, tcp::socket s);
   ~Session();

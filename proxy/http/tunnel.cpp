@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "http/auth_gate.hpp"
 #include "http/message_rules.hpp"
 #include "http/request_target.hpp"
 #include "http/session.hpp"
@@ -61,6 +62,7 @@ asio::awaitable<Opening> open_tunnel(Session& s, ClientParser& p, Tunnel& t) {
   r.method = "CONNECT";
   r.host = host;
   r.port = target.port;
+  apply_identity(s, r);
   const auto t0 = std::chrono::steady_clock::now();
   Decision d = decide(*s.rules, r, Clock::now());
   s.rt.metrics.decision(*s.rules, d, std::chrono::steady_clock::now() - t0);
