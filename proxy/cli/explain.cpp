@@ -91,8 +91,10 @@ int explain(const ExplainOptions& o) {
     out["approval"] = or_null(approval_id(r, final));
     out["expires"] = approval ? nlohmann::ordered_json(approval->expires) : nullptr;
     out["schedule"] = or_null(schedule_id(r, final));
-    out["user"] = or_null(o.user);
-    out["groups"] = target->groups;
+    if (!o.user.empty()) {  // only with --user: the anonymous output stays as it was
+      out["user"] = o.user;
+      out["groups"] = target->groups;
+    }
     std::printf("%s\n", out.dump().c_str());
     return 0;
   }

@@ -13,6 +13,7 @@ token, a Negotiate token that is not SPNEGO) each get 407 and a record, never
 a crash. No password, in clear or in base64, appears in anything gatehouse
 wrote: its output, the audit log, /metrics."""
 import base64
+import json
 import os
 import subprocess
 import sys
@@ -204,6 +205,19 @@ for user, pw in PASSWORDS.items():
         if needle in written:
             fail("a password (%s) appears in gatehouse's output, audit log or metrics" % user)
 check(True, "no password in output, audit log or metrics")
+# explain --user decides as alice, with her groups from the groups file.
+ex = subprocess.run([BIN, "explain", "--config", cfg_path, "--user", "alice", "--json", chat_url],
+                    capture_output=True, text=True)
+j = json.loads(ex.stdout)
+check(j["reason"] == "approved" and j["approval"] == "FIN-ALICE" and j["groups"] == ["fin-staff"]
+      and j["department"] == "finance-demo", "explain --user alice: her department and approval")
+ex = subprocess.run([BIN, "explain", "--config", cfg_path, "--json", chat_url], capture_output=True, text=True)
+check(json.loads(ex.stdout)["reason"] == "category-blocked", "explain without --user: blocked")
+rep = subprocess.run([BIN, "audit", "report", "--by", "user", "--format", "csv", audit],
+                     capture_output=True, text=True)
+check(rep.returncode == 0 and "\nalice," in rep.stdout and "\nbob," in rep.stdout,
+      "audit report --by user has alice and bob: " + rep.stdout[:200])
+
 records = audit_records(audit)
 check(len(records) > 20, "%d records written" % len(records))
 print("PASS")
