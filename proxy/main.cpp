@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   explain_cmd->add_option("--config", config, "main config file");
   explain_cmd->add_option("--client", explain_opts.client, "client address (default 127.0.0.1)");
   explain_cmd->add_option("--at", explain_opts.at, "time, RFC 3339 (default now)");
+  explain_cmd->add_option("--user", explain_opts.user,
+                          "authenticated user name; groups from auth.groups (default anonymous)");
   explain_cmd->add_flag("--json", explain_opts.json, "one JSON object");
   explain_cmd
       ->add_option("target", explain_opts.target,

@@ -17,6 +17,7 @@ packages=(
   clang-14 libclang-rt-14-dev
   curl openssl python3 iproute2 nftables haproxy python3-pacparser
   python3-yaml systemd procps chromium
+  libldap2-dev libkrb5-dev libcrypt-dev slapd ldap-utils krb5-kdc krb5-admin-server krb5-user
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -26,6 +27,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "tests/run.sh: installing ${missing[*]}"
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  # slapd's postinst would build a default directory: not wanted, the tests make their own.
+  echo "slapd slapd/no_configuration boolean true" | $SUDO debconf-set-selections
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi

@@ -15,13 +15,13 @@ LAYERS = {
     "tls": 3,      # TLS parsing and certificates
     "audit": 3,    # records, the chain, the writer, reports
     "runtime": 4,  # shared live state (rules, settings, audit, metrics), reload
-    "auth": 5,     # who is asking: credentials, directories
     "net": 5,      # sockets: accept, upstream connect, resolver, relay
-    "http": 6,     # every session handler and the one local reply
-    "admin": 7,    # the admin listener
-    "cli": 8,      # the commands
+    "auth": 6,     # who is asking: credentials, directories (on Asio executors)
+    "http": 7,     # every session handler and the one local reply
+    "admin": 8,    # the admin listener
+    "cli": 9,      # the commands
 }
-ROOT_FILES = 9  # proxy/main.cpp
+ROOT_FILES = 10  # proxy/main.cpp
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_0-9]+)/', re.M)
 

@@ -19,6 +19,7 @@ struct ExplainOptions {
   std::string at;  // RFC 3339; empty = now
   bool json = false;
   std::string target;
+  std::string user;  // --user: decide as this authenticated user (README "Identity")
 };
 int explain(const ExplainOptions& o);
 

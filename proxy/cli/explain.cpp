@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "auth/authenticator.hpp"
 #include "cli/commands.hpp"
 #include "cli/target.hpp"
 #include "config/calendar.hpp"
@@ -60,6 +61,15 @@ int explain(const ExplainOptions& o) {
     return 1;
   }
   const RuleSet& r = *res.rules;
+  if (!o.user.empty()) {
+    target->user = o.user;
+    // The groups the proxy would find (README "Identity"): the file, or the directory.
+    if (res.settings->auth &&
+        Authenticator::groups_of(*res.settings->auth, o.user, target->groups) !=
+            BackendStatus::ok)
+      std::fprintf(stderr, "gatehouse explain: warning: the group directory did not answer; "
+                           "deciding without groups\n");
+  }
 
   const TargetDecision td = decide_target(r, *target, *client, at);
   const bool two_steps = td.two_steps;
@@ -81,15 +91,27 @@ int explain(const ExplainOptions& o) {
     out["approval"] = or_null(approval_id(r, final));
     out["expires"] = approval ? nlohmann::ordered_json(approval->expires) : nullptr;
     out["schedule"] = or_null(schedule_id(r, final));
+    if (!o.user.empty()) {  // only with --user: the anonymous output stays as it was
+      out["user"] = o.user;
+      out["groups"] = target->groups;
+    }
     std::printf("%s\n", out.dump().c_str());
     return 0;
   }
 
   std::string department = or_dash(department_id(r, final));
-  if (auto net = r.department_networks.lookup_prefix(*client))
+  if (!o.user.empty() && department_of_identity(r, o.user, target->groups) != kNone)
+    department += " (by user or group)";
+  else if (auto net = r.department_networks.lookup_prefix(*client))
     department += " (network " + net->to_string() + ")";
   std::printf("target:     %s\n", target->shown.c_str());
   std::printf("client:     %s at %s\n", client->to_string().c_str(), format_utc(at).c_str());
+  if (!o.user.empty()) {
+    std::string groups;
+    for (const std::string& g : target->groups) groups += (groups.empty() ? "" : ", ") + g;
+    std::printf("user:       %s (groups: %s)\n", o.user.c_str(),
+                groups.empty() ? "-" : groups.c_str());
+  }
   if (two_steps)
     std::printf("steps:      CONNECT %s (%s); %s\n", std::string(to_string(first.action)).c_str(),
                 std::string(to_string(first.reason)).c_str(),

@@ -16,6 +16,7 @@
 #include "admin/privileges.hpp"
 #include "audit/writer.hpp"
 #include "base/log.hpp"
+#include "auth/authenticator.hpp"
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
 #include "config/pac.hpp"
@@ -108,6 +109,8 @@ int serve(const ServeOptions& o) {
 
   Runtime rt;
   rt.started = Clock::now();
+  // Always there, so that a reload may switch auth on (README "Identity").
+  rt.authenticator = std::make_shared<Authenticator>(rt.metrics.auth);
   install_rules(rt, loaded.rules, loaded.settings, Clock::now());
   const Settings& settings = *loaded.settings;
 

@@ -57,6 +57,8 @@ Request request_of(const Target& t, const IpAddress& client, bool with_tls) {
   r.host = t.host;
   r.port = t.port;
   r.url = t.url;
+  r.user = t.user;
+  r.groups = t.groups;
   if (with_tls) {
     r.tls = t.tls;
     r.sni = t.sni;

@@ -26,7 +26,7 @@ class ApprovalReader {
   void read(const Node& item) {
     MapView m(ctx_, file_, item,
               {"id", "department", "app", "category", "domain", "approved_by", "reason", "granted",
-               "expires", "networks"},
+               "expires", "networks", "users", "groups"},
               "approval");
     if (!m.ok()) return;
     Approval a;
@@ -49,6 +49,8 @@ class ApprovalReader {
     if (const Node* why = m.get("reason")) ok = read_string(ctx_, file_, *why, a.reason) && ok;
     ok = dates(m, a) && ok;
     ok = networks(m, a) && ok;
+    ok = read_identity_names(ctx_, file_, m.get("users"), "users", a.who.users) && ok;
+    ok = read_identity_names(ctx_, file_, m.get("groups"), "groups", a.who.groups) && ok;
     if (!ok) return;
     const auto index = static_cast<std::uint32_t>(r_.approvals.size());
     r_.approvals_by_department[a.department].push_back(index);

@@ -1,5 +1,7 @@
 // departments.yaml: who the clients are, by network (README "Main config"; README "Decisions").
 #include <algorithm>
+#include <cctype>
+#include <map>
 
 #include "config/load_context.hpp"
 
@@ -43,6 +45,27 @@ void read_department_policy(LoadContext& ctx, const std::string& file, const Nod
 
 }  // namespace
 
+bool read_identity_names(LoadContext& ctx, const std::string& file, const Node* n,
+                         std::string_view what, std::vector<std::string>& out) {
+  if (!n) return true;
+  if (!read_sequence(ctx, file, *n, what)) return false;
+  bool ok = true;
+  for (const Node& item : *n) {
+    std::string name;
+    if (!read_string(ctx, file, item, name)) {
+      ok = false;
+      continue;
+    }
+    if (name.empty() || name.find('\0') != std::string::npos) {
+      ctx.error(where(file, item), std::string(what) + ": a name must not be empty or hold a NUL");
+      ok = false;
+      continue;
+    }
+    out.push_back(std::move(name));
+  }
+  return ok;
+}
+
 void load_departments(LoadContext& ctx) {
   RuleSet& r = *ctx.rules;
   if (!ctx.includes.departments) return;
@@ -52,8 +75,11 @@ void load_departments(LoadContext& ctx) {
   MapView top(ctx, file, *root, {"departments"}, "departments file");
   const Node* list = top.ok() ? top.require("departments") : nullptr;
   if (!list || list->IsNull() || !read_sequence(ctx, file, *list, "departments")) return;
+  // Group (lower case: DNs compare case-insensitively) -> the department that listed it first.
+  std::map<std::string, std::string> group_owner;
   for (const Node& item : *list) {
-    MapView m(ctx, file, item, {"id", "name", "head", "networks", "policy"}, "department");
+    MapView m(ctx, file, item, {"id", "name", "head", "networks", "policy", "users", "groups"},
+              "department");
     if (!m.ok()) continue;
     Department d;
     const Node* id = m.require("id");
@@ -70,10 +96,27 @@ void load_departments(LoadContext& ctx) {
     if (const Node* h = m.get("head")) read_string(ctx, file, *h, d.head);
     if (d.name.empty()) d.name = d.id;
     if (const Node* p = m.get("policy")) read_department_policy(ctx, file, *p, d);
+    read_identity_names(ctx, file, m.get("users"), "users", d.members.users);
+    if (const Node* g = m.get("groups");
+        g && read_identity_names(ctx, file, g, "groups", d.members.groups)) {
+      std::size_t i = 0;
+      for (const Node& item_g : *g) {
+        if (i >= d.members.groups.size()) break;
+        std::string key = d.members.groups[i++];
+        for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        auto [it, fresh] = group_owner.emplace(key, d.id);
+        if (!fresh && it->second != d.id)
+          ctx.warning(where(file, item_g), "group '" + d.members.groups[i - 1] +
+                                               "' is also listed by department '" + it->second +
+                                               "', which comes first and wins");
+      }
+    }
+    const bool has_members = !d.members.empty();
     const auto index = static_cast<std::uint32_t>(r.departments.size());
     r.departments.push_back(std::move(d));
     ctx.department_nets.emplace_back();
-    const Node* nets = m.require("networks");
+    // A department of users or groups alone needs no network (README "Identity").
+    const Node* nets = has_members ? m.get("networks") : m.require("networks");
     if (!nets || !read_sequence(ctx, file, *nets, "networks")) continue;
     for (const Node& n : *nets) {
       Cidr c;

@@ -152,6 +152,14 @@ bool read_category_verdict(LoadContext& ctx, const std::string& file, const YAML
 void read_resolver_block(LoadContext& ctx, const std::string& file, const YAML::Node& n,
                          ResolverSettings& out);
 
+// `users:` / `groups:` lists (departments.cpp): strings, none empty.
+bool read_identity_names(LoadContext& ctx, const std::string& file, const YAML::Node* n,
+                         std::string_view what, std::vector<std::string>& out);
+
+// The main config's top-level `auth:` block (auth_config.cpp).
+void read_auth_block(LoadContext& ctx, const std::string& file, const YAML::Node& n,
+                     AuthSettings& out);
+
 // Stages, in the order load_config() runs them.
 void load_schedules(LoadContext& ctx, const std::string& file, const YAML::Node& n);
 void load_main_config(LoadContext& ctx, const std::string& path);

@@ -427,7 +427,7 @@ void load_main_config(LoadContext& ctx, const std::string& path) {
   if (!root) return;
   MapView top(ctx, path, *root,
               {"listen", "admin", "user", "pac", "clients", "connect", "include", "schedules",
-               "policy", "audit", "limits", "tls_intercept", "block_page", "resolver", "via_name"},
+               "policy", "audit", "limits", "tls_intercept", "block_page", "resolver", "via_name", "auth"},
               "the main config");
   if (!top.ok() && !root->IsMap()) return;
   Reader rd{ctx, path, s.config_dir, s, *ctx.rules};
@@ -468,6 +468,7 @@ void load_main_config(LoadContext& ctx, const std::string& path) {
     }
   }
   if (const Node* n = top.get("via_name")) rd.via_name(*n);
+  if (const Node* n = top.get("auth")) read_auth_block(ctx, path, *n, s.auth.emplace());
   if (s.via_name.empty()) s.via_name = default_via_name(s);
   if (s.block_page_contact.empty())
     s.block_page_contact = "Ask the head of your department to file an approval with IT security.";

@@ -11,6 +11,7 @@
 
 #include "base/millis.hpp"
 #include "policy/endpoint.hpp"
+#include "config/auth_settings.hpp"
 #include "policy/ip_address.hpp"
 #include "policy/types.hpp"
 
@@ -90,6 +91,7 @@ struct Settings {
   // received-by of gatehouse's Via entry; a request already listing it is a
   // loop (README "Via and loops"). Default "<host name>:<first listener port>".
   std::string via_name;
+  std::optional<AuthSettings> auth;  // README "Identity"; nullopt = nobody is asked
 };
 
 }  // namespace gh

@@ -5,6 +5,7 @@
 
 
 #include "base/log.hpp"
+#include "http/auth_gate.hpp"
 #include "http/body_relay.hpp"
 #include "http/decision.hpp"
 #include "http/message_rules.hpp"
@@ -97,6 +98,7 @@ asio::awaitable<bool> forward_http(Session& s, ClientParser& p, std::string_view
   r.host = x.host;
   r.port = port;
   r.url = x.url;
+  apply_identity(s, r);
   // transparent-http: the address the client really went to is classified
   // too, so a Host header cannot launder it (docs/threat-model.md).
   if (s.conn.info.has_original_dst) r.original_dst = s.conn.info.original_dst;

@@ -5,6 +5,7 @@
 
 #include "base/log.hpp"
 #include "config/pac.hpp"
+#include "http/auth_gate.hpp"
 #include "http/message_rules.hpp"
 #include "http/pages.hpp"
 #include "http/request_target.hpp"
@@ -155,6 +156,11 @@ asio::awaitable<bool> handle_request(Session& s, ClientParser& p) {
     co_return false;
   }
   const Mode mode = s.conn.info.mode;
+  if (mode == Mode::forward) {  // README "Identity": before any decision, CONNECT too
+    const AuthGate g = co_await authenticate_request(s, p);
+    if (g == AuthGate::answered_close) co_return false;
+    if (g == AuthGate::answered_keep) co_return true;
+  }
   const bool is_connect = req.method() == http::verb::connect;
   if (is_connect && mode == Mode::forward) co_return co_await connect_tunnel(s, p);
   auto target = parse_request_target(sv(req.target()), is_connect);

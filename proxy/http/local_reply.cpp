@@ -30,9 +30,13 @@ AuditRecord reply_record(const ReplyContext& ctx, const LocalReply& r) {
   auto rec = deny_record(ctx.rules, ctx.conn, r.reason, r.status);
   rec.status = status;
   if (r.request) {
-    if (!r.request->method.empty()) rec.method = std::string(r.request->method);
-    if (!r.request->host.empty()) rec.host = std::string(r.request->host);
-    if (r.request->port != 0) rec.port = r.request->port;
+    const Request& q = *r.request;
+    if (!q.method.empty()) rec.method = std::string(q.method);
+    if (!q.host.empty()) rec.host = std::string(q.host);
+    if (q.port != 0) rec.port = q.port;
+    if (!q.url.empty())
+      rec.url = std::string(ctx.settings.audit.redact_query ? q.url.substr(0, q.url.find('?')) : q.url);
+    if (!q.user.empty()) rec.user = std::string(q.user);
   }
   rec.dest = r.dest;
   return rec;
@@ -61,9 +65,11 @@ std::string reply_page(const ReplyContext& ctx, const LocalReply& r, std::string
 // Serialises an HTTP response with Beast and writes it through the sink.
 asio::awaitable<bool> write_response(ReplySink& sink, unsigned version, int status,
                                      std::string body, std::string_view content_type,
-                                     bool keep_alive) {
+                                     bool keep_alive, const LocalReply* r = nullptr) {
   http::response<http::string_body> res{static_cast<http::status>(status),
                                         version == 10 ? 10u : 11u};
+  if (r)
+    for (const auto& [name, value] : r->fields) res.insert(bsv(name), value);
   res.set(http::field::content_type, bsv(content_type));
   res.set(http::field::cache_control, "no-store");
   res.set(http::field::server, "gatehouse");
@@ -109,6 +115,16 @@ StatusText status_text(Reason r) noexcept {
       return {503, "Service Unavailable", "Too many connections from your address."};
     case Reason::loop_detected:
       return {508, "Loop Detected", "The request has passed through this proxy already."};
+    case Reason::auth_required:
+      return {407, "Proxy Authentication Required", "Sign in to use the web gateway."};
+    case Reason::auth_failed:
+      return {407, "Proxy Authentication Required", "The credentials given were not accepted."};
+    case Reason::auth_throttled:
+      return {429, "Too Many Requests",
+              "Too many failed sign-ins from your address; try again in a minute."};
+    case Reason::auth_unavailable:
+      return {503, "Service Unavailable",
+              "The directory that checks sign-ins cannot be reached; try again later."};
     default:
       return {403, "Forbidden", "The request is not allowed."};
   }

@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "config/settings.hpp"
 #include "net/asio.hpp"
@@ -72,6 +74,9 @@ struct LocalReply {
   // already (a 502 after the origin broke off): its close record carries the status.
   bool audit = true;
   std::string_view detail;  // replaces the reason's standard page text
+  // Fields the answer needs beyond the standard ones (Proxy-Authenticate,
+  // Retry-After), in order.
+  std::vector<std::pair<std::string_view, std::string>> fields;
 };
 
 // Audits, counts and answers. True when the answer was written and the

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "http/local_reply.hpp"
+#include "auth/identity.hpp"
 #include "net/asio.hpp"
 #include "net/server.hpp"
 
@@ -60,6 +61,7 @@ struct Session {
   std::shared_ptr<const Settings> settings;  // idem
   Upstream upstream;
   std::shared_ptr<SessionClock> clock;
+  ConnectionAuth auth;  // README "Identity": who this connection is (forward listeners)
 
   Session(Connection& c, tcp::socket s);
   ~Session();

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "http/decision.hpp"
+#include "http/auth_gate.hpp"
 #include "http/message_rules.hpp"
 #include "http/request_target.hpp"
 #include "http/session.hpp"
@@ -57,6 +58,7 @@ asio::awaitable<std::optional<Opening>> decide_authority(Session& s, ClientParse
   r.method = "CONNECT";
   r.host = t.host;
   r.port = target.port;
+  apply_identity(s, r);
   t.final_d = decide_and_count(s.rt, *s.rules, r);
   if (t.final_d.action == Action::allow) co_return std::nullopt;
   // As Squid does, the connection stays open for the client's next request.

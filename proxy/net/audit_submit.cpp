@@ -60,6 +60,7 @@ AuditRecord decision_record(const RuleSet& rules, const Decision& d, const ConnI
   r.event = AuditEvent::decision;
   r.client = c.client_text;
   r.department = opt(department_id(rules, d));
+  r.user = opt(req.user);  // README "Identity"; null when anonymous
   r.listener = c.listener;
   r.method = opt(req.method);
   r.host = opt(req.host);
@@ -84,6 +85,7 @@ AuditRecord close_record(const ConnInfo& c, std::string_view ref, const Request&
   r.client = c.client_text;
   r.listener = c.listener;
   r.ref = opt(ref);
+  r.user = opt(req.user);
   r.method = opt(req.method);
   r.host = opt(req.host);
   if (req.port != 0) r.port = req.port;

@@ -65,6 +65,7 @@ std::uint32_t find_approval(const RuleSet& r, const Request& req, std::uint32_t 
         break;
     }
     if (!covers) continue;
+    if (!a.who.empty() && !selector_matches(a.who, req.user, req.groups)) continue;
     if (!a.networks.empty() && std::none_of(a.networks.begin(), a.networks.end(),
                                             [&](const Cidr& n) { return n.contains(req.client); }))
       continue;
@@ -167,9 +168,16 @@ std::uint32_t department_of(const RuleSet& rules, const IpAddress& client) noexc
   return d ? *d : kNone;
 }
 
+std::uint32_t department_of(const RuleSet& rules, const Request& req) noexcept {
+  if (!req.user.empty()) {
+    if (auto d = department_of_identity(rules, req.user, req.groups); d != kNone) return d;
+  }
+  return department_of(rules, req.client);
+}
+
 Decision decide(const RuleSet& r, const Request& req, TimePoint now) noexcept {
   Decision d;
-  d.department = department_of(r, req.client);
+  d.department = department_of(r, req);
 
   // 1. Never an open proxy.
   if (!r.clients_allow.lookup(req.client)) {

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "policy/ip_address.hpp"
@@ -38,6 +39,10 @@ struct Request {
   // Transparent listeners: the address the client was redirected from (its
   // real destination), classified like a host; the stricter decision wins.
   std::optional<IpAddress> original_dst;
+  // The authenticated user (README "Identity"); empty = anonymous. Both point
+  // into the connection's identity: nothing is allocated for anonymous requests.
+  std::string_view user;
+  std::span<const std::string> groups;
 };
 
 struct Decision {
@@ -62,6 +67,8 @@ Decision check_destination(const RuleSet& rules, const Decision& d,
 
 // Department of a client address (longest prefix), kNone if none.
 std::uint32_t department_of(const RuleSet& rules, const IpAddress& client) noexcept;
+// Department of a request: its user's (README "Identity"), else its client's network.
+std::uint32_t department_of(const RuleSet& rules, const Request& req) noexcept;
 
 // Names for output (empty string_view = JSON null).
 std::string_view category_id(const RuleSet& r, const Decision& d) noexcept;

@@ -10,6 +10,7 @@
 #include "policy/cidr_table.hpp"
 #include "policy/domain_matcher.hpp"
 #include "policy/host_patterns.hpp"
+#include "policy/identity.hpp"
 #include "policy/ip_address.hpp"
 #include "policy/schedule.hpp"
 #include "policy/types.hpp"
@@ -47,6 +48,7 @@ struct Department {
   std::string name;
   std::string head;
   std::vector<DepartmentVerdict> overrides = {};  // few: searched linearly
+  IdentitySelector members = {};  // users:/groups: (README "Identity"), before networks
 };
 
 enum class ApprovalScope : std::uint8_t { app, category, domain };
@@ -59,6 +61,7 @@ struct Approval {
   std::string domain;            // canonical, for ApprovalScope::domain
   bool domain_suffix = false;    // ".x.com" covers subdomains
   std::vector<Cidr> networks;    // empty: the whole department
+  IdentitySelector who;          // users:/groups: that narrow it further; empty: anyone
   std::string approved_by;
   std::string reason;
   std::string granted;    // as written, YYYY-MM-DD

@@ -38,10 +38,14 @@ enum class Reason : std::uint8_t {
   client_hello_timeout,  // no complete hello within limits.client_hello_timeout
   non_tls_tunnel,        // first tunnel bytes that are not TLS (policy.non_tls_tunnel)
   loop_detected,         // a destination that is gatehouse itself, or our own Via
+  auth_required,         // README "Identity": no credentials given (407)
+  auth_failed,           // wrong or malformed credentials (407)
+  auth_throttled,        // too many failures from the client address (429)
+  auth_unavailable,      // the directory or KDC cannot answer, on_backend_failure: block (503)
 };
 // How many reasons there are: tables indexed by Reason use this, not the
 // last enumerator's name, so that a new reason cannot fall off their end.
-inline constexpr std::size_t kReasonCount = static_cast<std::size_t>(Reason::loop_detected) + 1;
+inline constexpr std::size_t kReasonCount = static_cast<std::size_t>(Reason::auth_unavailable) + 1;
 
 // What a category (or the uncategorized default, or a TLS condition) does.
 enum class Verdict : std::uint8_t { allow, monitor, block };

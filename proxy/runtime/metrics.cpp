@@ -393,6 +393,7 @@ std::string Metrics::render(const AuditGauge& audit, TimePoint now) const {
   render_replies(out);
   render_audit(out, audit);
   render_rules(out, now);
+  out += auth.render();
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "runtime/auth_metrics.hpp"
 #include "policy/decide.hpp"
 
 namespace gh {
@@ -34,6 +35,8 @@ class Metrics {
   std::string render(const AuditGauge& audit, TimePoint now) const;
 
   std::uint64_t connections_open() const noexcept;
+
+  AuthMetrics auth;  // README "Identity": outcomes of proxy authentication
 
  private:
   void render_decisions(std::string& out) const;

@@ -13,6 +13,8 @@
 
 namespace gh {
 
+class Authenticator;  // auth/authenticator.hpp (README "Identity")
+
 struct Runtime {
   std::atomic<std::shared_ptr<const RuleSet>> rules;
   std::atomic<std::shared_ptr<const Settings>> settings;
@@ -20,6 +22,7 @@ struct Runtime {
   Metrics metrics;
   std::atomic<bool> draining{false};
   TimePoint started{};
+  std::shared_ptr<Authenticator> authenticator;  // set by serve; null = nobody is asked
 };
 
 }  // namespace gh

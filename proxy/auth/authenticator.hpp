@@ -1,0 +1,75 @@
+// Who is asking (README "Identity"): the forward listeners' gate between a
+// parsed request head and its decision. Fast path (exempt, a connection
+// already negotiated, a cached Basic credential) without leaving the event
+// loop; everything that touches a file, the directory or the KDC runs on the
+// AuthWorkers pool and resumes the session on its own executor.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "runtime/auth_metrics.hpp"
+#include "auth/auth_workers.hpp"
+#include "auth/credential_cache.hpp"
+#include "auth/failure_throttle.hpp"
+#include "auth/gss_acceptor.hpp"
+#include "auth/identity.hpp"
+#include "auth/proxy_authorization.hpp"
+#include "config/settings.hpp"
+#include "net/asio.hpp"
+
+namespace gh {
+
+enum class AuthVerdict : unsigned char {
+  anonymous,      // exempt client, or served by network (on_backend_failure: network)
+  authenticated,  // ConnectionAuth::current is set
+  required,       // 407, no credentials (audited auth-required)
+  failed,         // 407, wrong or malformed credentials (auth-failed)
+  throttled,      // 429 (auth-throttled)
+  unavailable,    // 503 (auth-unavailable)
+};
+
+struct AuthAnswer {
+  AuthVerdict verdict = AuthVerdict::required;
+  std::string negotiate_token;  // for a 407 that continues a Negotiate exchange
+};
+
+// How long one directory or KDC call may take before it counts as unavailable.
+inline constexpr std::chrono::milliseconds kBackendTimeout{5'000};
+
+class Authenticator {
+ public:
+  // `threads` blocking calls at once; at most `max_queued` more waiting.
+  Authenticator(AuthMetrics& metrics, std::size_t threads = 4, std::size_t max_queued = 512);
+
+  // Checks one request's Proxy-Authorization value (empty if none) for a
+  // client, under `settings` (which must have auth set). Sets conn.current.
+  // Everything referenced must outlive the call (the session holds it).
+  asio::awaitable<AuthAnswer> check(const std::shared_ptr<const Settings>& settings,
+                                    ConnectionAuth& conn, const IpAddress& client,
+                                    std::string_view header);
+
+  // The groups of a user from the configured source (explain --user, and
+  // after a successful check). Blocking: call on a worker or from the CLI.
+  static BackendStatus groups_of(const AuthSettings& a, std::string_view user,
+                                 std::vector<std::string>& out);
+
+ private:
+  asio::awaitable<AuthAnswer> check_basic_async(const std::shared_ptr<const Settings>& settings,
+                                                ConnectionAuth& conn, const IpAddress& client,
+                                                ProxyCredentials& cred);
+  asio::awaitable<AuthAnswer> check_negotiate_async(
+      const std::shared_ptr<const Settings>& settings, ConnectionAuth& conn,
+      const IpAddress& client, std::string& token);
+  AuthAnswer fail(const IpAddress& client, bool count_failure);
+  AuthAnswer backend_down(const AuthSettings& a, ConnectionAuth& conn);
+
+  AuthMetrics& metrics_;
+  AuthWorkers workers_;
+  CredentialCache cache_;
+  FailureThrottle throttle_;
+};
+
+}  // namespace gh
