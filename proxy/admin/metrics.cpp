@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tls/intercept_metrics.hpp"
+
 namespace gh {
 namespace {
 
@@ -362,6 +364,7 @@ std::string Metrics::render(const AuditGauge& audit, TimePoint now) const {
     if (age < 0) age = 0;
   }
   sample_double(out, "gatehouse_rules_age_seconds", age);
+  intercept_metrics().render(out);  // README "HTTPS interception"
   return out;
 }
 
