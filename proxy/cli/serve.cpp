@@ -16,10 +16,13 @@
 #include "admin/audit_probe.hpp"
 #include "admin/privileges.hpp"
 #include "admin/systemd_notify.hpp"
+#include "tls/ca_check.hpp"
+#include "tls/interceptor.hpp"
 #include "audit/writer.hpp"
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
 #include "config/pac.hpp"
+#include "http/intercept_session.hpp"
 #include "http/session.hpp"
 #include "log.hpp"
 #include "net/reloader.hpp"
@@ -104,6 +107,19 @@ int serve(const ServeOptions& o) {
 
   Runtime rt;
   rt.started = Clock::now();
+  // README "HTTPS interception": the CA is judged as `check` does and read once, here.
+  if (loaded.settings->tls_intercept.enabled) {
+    auto ca = check_ca(loaded.settings->tls_intercept, Clock::now());
+    for (const auto& d : ca) std::fprintf(stderr, "%s\n", d.format().c_str());
+    std::string error;
+    if (!has_errors(ca)) rt.interceptor = Interceptor::create(loaded.settings->tls_intercept, error);
+    rt.block_page_server = serve_block_page;
+    if (!rt.interceptor) {
+      if (!error.empty()) log(LogLevel::error, "tls_intercept: %s", error.c_str());
+      log(LogLevel::error, "%s: the interception CA is unusable; not starting", o.config.c_str());
+      return 1;
+    }
+  }
   install_rules(rt, loaded.rules, loaded.settings, Clock::now());
   const Settings& settings = *loaded.settings;
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "http/intercept_connect.hpp"
 #include "http/message_rules.hpp"
 #include "http/request_target.hpp"
 #include "http/session.hpp"
@@ -65,6 +66,11 @@ asio::awaitable<Opening> open_tunnel(Session& s, ClientParser& p, Tunnel& t) {
   Decision d = decide(*s.rules, r, Clock::now());
   s.rt.metrics.decision(*s.rules, d, std::chrono::steady_clock::now() - t0);
   if (d.action != Action::allow) {
+    // README "HTTPS interception": the block page over TLS instead of the 403.
+    if (intercept_choice(s, d, r) == InterceptChoice::block_page) {
+      co_await connect_block_page(s, d, r, version);
+      co_return Opening::close;
+    }
     // As Squid does, the connection stays open for the client's next request.
     const bool keep = req.keep_alive() && p.is_done() && !s.rt.draining.load();
     co_return co_await answer_refusal(s, d, r, 403, version, keep) ? Opening::keep : Opening::close;
@@ -122,12 +128,20 @@ asio::awaitable<Opening> open_tunnel(Session& s, ClientParser& p, Tunnel& t) {
           *s.rules, final_d, s.conn.info, r2,
           final_d.action == Action::allow ? std::optional<int>(200) : std::nullopt, false);
       rec2.dest = t.dest;
+      const bool page = final_d.action != Action::allow &&
+                        intercept_choice(s, final_d, r2) == InterceptChoice::block_page;
+      rec2.intercepted = page;
       bool written = co_await audit_and_wait(s.rt, std::move(rec2), nullptr);
       if (!written && s.settings->audit.on_failure == OnFailure::block) {
         s.rt.metrics.audit_unavailable();
         final_d.action = Action::deny;
       }
-      if (final_d.action != Action::allow) {
+      if (final_d.action != Action::allow && page) {
+        boost::system::error_code ignored;
+        origin.close(ignored);  // the page is ours: the origin never sees the flow
+        co_await tunnel_block_page(s, *hello, r2, final_d, t.id, t.dest);
+        relay_it = false;
+      } else if (final_d.action != Action::allow) {
         if (hello->tls)
           co_await asio::async_write(client, asio::buffer(kTlsAccessDenied),
                                      asio::redirect_error(asio::use_awaitable, ec));

@@ -10,6 +10,8 @@
 #include "audit/writer.hpp"
 #include "config/settings.hpp"
 #include "policy/rule_set.hpp"
+#include "net/intercept_flow.hpp"
+#include "tls/interceptor.hpp"
 
 namespace gh {
 
@@ -20,6 +22,10 @@ struct Runtime {
   Metrics metrics;
   std::atomic<bool> draining{false};
   TimePoint started{};
+  // README "HTTPS interception": made at start when tls_intercept is on (the CA is
+  // read once); null otherwise, and every flow is spliced as before.
+  std::shared_ptr<Interceptor> interceptor;
+  BlockPageServer block_page_server = nullptr;  // http/intercept_session.cpp, set with it
 };
 
 }  // namespace gh

@@ -7,8 +7,10 @@
 
 #include "net/audit_submit.hpp"
 #include "net/hello_reader.hpp"
+#include "net/intercept_flow.hpp"
 #include "net/relay.hpp"
 #include "net/upstream.hpp"
+#include "policy/intercept_select.hpp"
 
 namespace gh {
 
@@ -58,9 +60,13 @@ asio::awaitable<void> transparent_tls_session(Connection c) {
     if (ur.status != 0) d = ur.decision;
   }
   std::string id;
+  // README "HTTPS interception": a blocked flow may get the block page over TLS.
+  const bool page = d.action != Action::allow && rt.interceptor && rt.block_page_server &&
+                    select_interception(*rules, d, r).choice == InterceptChoice::block_page;
   auto rec =
       decision_record(*rules, d, c.info, r,
                       d.action == Action::allow ? std::optional<int>(200) : std::nullopt, false);
+  rec.intercepted = page;
   // Redirected to: the original destination, whether or not it was connected.
   const std::optional<std::string> dest =
       c.info.has_original_dst
@@ -70,6 +76,21 @@ asio::awaitable<void> transparent_tls_session(Connection c) {
   bool written = co_await audit_and_wait(rt, std::move(rec), &id);
   if (!written && settings->audit.on_failure == OnFailure::block) {
     rt.metrics.audit_unavailable();
+    co_return;
+  }
+  if (page) {
+    InterceptFlow f{rt, c.info, rules, settings, *rt.interceptor};
+    f.host = r.host;  // the SNI, else the original destination's address
+    f.port = r.port;
+    f.request = r;
+    f.decision = d;
+    f.ref = id;
+    f.dest = dest;
+    f.started = started;
+    std::string prefix(reinterpret_cast<const char*>(hello->bytes.data()), hello->size);
+    hello.reset();
+    co_await rt.block_page_server(client, std::move(prefix), f);
+    client.shutdown(tcp::socket::shutdown_both, ec);
     co_return;
   }
   if (d.action != Action::allow) {

@@ -19,9 +19,16 @@ bool any_covers(const std::vector<InterceptSelector>& list, const Decision& d,
                      [&](const InterceptSelector& s) { return selector_covers(s, d, name); });
 }
 
-// A flow whose ClientHello said something we cannot (ECH) or must not (bad,
-// not TLS, none in time) complete a handshake for.
-bool decryptable(const Request& req) noexcept {
+// A hello we must not (bad, not TLS, none in time) complete a handshake for.
+// An ECH hello may get the block page but is never inspected: browsers put a
+// GREASE encrypted_client_hello in every hello (the outer SNI is then the real
+// name), while a client really using ECH aborts once it sees a leaf for the
+// outer (public) name, so the hidden name is never answered for.
+bool page_possible(const Request& req) noexcept {
+  return req.tls == TlsSeen::none || req.tls == TlsSeen::sni || req.tls == TlsSeen::no_sni ||
+         req.tls == TlsSeen::ech;
+}
+bool inspect_possible(const Request& req) noexcept {
   return req.tls == TlsSeen::none || req.tls == TlsSeen::sni || req.tls == TlsSeen::no_sni;
 }
 
@@ -68,7 +75,7 @@ bool selector_covers(const InterceptSelector& sel, const Decision& d,
 InterceptSelection select_interception(const RuleSet& r, const Decision& d, const Request& req) {
   InterceptSelection out;
   const InterceptRules& p = r.intercept;
-  if (!p.enabled || !decryptable(req)) return out;
+  if (!p.enabled || !page_possible(req)) return out;
   const std::string_view name = intercept_name(req);
   // `never` wins over everything, and is checked against every name the flow
   // showed: an SNI must not launder a CONNECT authority that `never` names.
@@ -78,7 +85,7 @@ InterceptSelection select_interception(const RuleSet& r, const Decision& d, cons
     if (p.block_pages) out.choice = InterceptChoice::block_page;
     return out;
   }
-  if (d.action != Action::allow) return out;  // deny: answered exactly as before
+  if (d.action != Action::allow || !inspect_possible(req)) return out;  // deny: as before
   for (const HeaderRule& h : p.headers)
     if (rule_applies(h, d, name)) out.headers.push_back(&h);
   if (!out.headers.empty() || any_covers(p.inspect, d, name))

@@ -10,7 +10,8 @@
 //   allowed login.live.com, a header rule for it  -> inspect, with that rule
 //   the same rule with departments: [finance], client of immigration -> splice
 //   denied (client-not-allowed, port, private destination) -> splice (answered as before)
-//   ECH, unreadable hello, not TLS, timeout       -> splice (nothing to decrypt)
+//   unreadable hello, not TLS, timeout            -> splice (nothing to decrypt)
+//   blocked ECH hello (browsers send GREASE ECH)  -> block_page; allowed ECH -> splice
 #pragma once
 
 #include <cstdint>

@@ -28,7 +28,9 @@ constexpr std::array<std::string_view, kReasonCount> kReasons{"uncategorized",
                                                     "bad-client-hello",
                                                     "client-hello-timeout",
                                                     "non-tls-tunnel",
-                                                    "loop-detected"};
+                                                    "loop-detected",
+                                                    "upstream-cert-invalid",
+                                                    "tls-handshake-failed"};
 static_assert(kReasons.size() == kReasonCount, "every Reason needs its name here");
 constexpr std::array<std::string_view, 3> kVerdicts{"allow", "monitor", "block"};
 constexpr std::array<std::string_view, 3> kModes{"forward", "transparent-tls", "transparent-http"};

@@ -38,10 +38,13 @@ enum class Reason : std::uint8_t {
   client_hello_timeout,  // no complete hello within limits.client_hello_timeout
   non_tls_tunnel,        // first tunnel bytes that are not TLS (policy.non_tls_tunnel)
   loop_detected,         // a destination that is gatehouse itself, or our own Via
+  upstream_cert_invalid,  // README "HTTPS interception": an inspected origin failed verification
+  tls_handshake_failed,   // a client rejected our leaf (unknown CA, alert, timeout)
 };
 // How many reasons there are: tables indexed by Reason use this, not the
 // last enumerator's name, so that a new reason cannot fall off their end.
-inline constexpr std::size_t kReasonCount = static_cast<std::size_t>(Reason::loop_detected) + 1;
+inline constexpr std::size_t kReasonCount =
+    static_cast<std::size_t>(Reason::tls_handshake_failed) + 1;
 
 // What a category (or the uncategorized default, or a TLS condition) does.
 enum class Verdict : std::uint8_t { allow, monitor, block };

@@ -177,7 +177,16 @@ TEST_CASE("denied flows and unreadable hellos are never decrypted", "[policy][in
   r.intercept.inspect = {domain("example.org", true)};
   CHECK(select_interception(r, decision(Action::deny, kNone, kNone), tls("a.example.org", nullptr))
             .choice == InterceptChoice::splice);
-  for (TlsSeen seen : {TlsSeen::ech, TlsSeen::bad_hello, TlsSeen::not_tls, TlsSeen::timeout}) {
+  // ECH: a blocked flow may get the page (browsers send GREASE ECH); never inspected.
+  Request ech = tls("chat.example", nullptr);
+  ech.tls = TlsSeen::ech;
+  CHECK(select_interception(r, decision(Action::block, 0, 0), ech).choice ==
+        InterceptChoice::block_page);
+  Request ech_allowed = tls("a.example.org", nullptr);
+  ech_allowed.tls = TlsSeen::ech;
+  CHECK(select_interception(r, decision(Action::allow, kNone, kNone), ech_allowed).choice ==
+        InterceptChoice::splice);
+  for (TlsSeen seen : {TlsSeen::bad_hello, TlsSeen::not_tls, TlsSeen::timeout}) {
     Request q = tls("chat.example", nullptr);
     q.tls = seen;
     CHECK(select_interception(r, decision(Action::block, 0, 0), q).choice == InterceptChoice::splice);
