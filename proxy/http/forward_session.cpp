@@ -87,26 +87,19 @@ asio::awaitable<Head> read_head_bytes(Session& s, ClientParser& p) {
     scanned = data.size();
     if (data.size() > max) co_return Head::too_large;
     if (steady::now() >= s.head_deadline) co_return Head::timeout;
-    // Read what is there without an asynchronous operation; wait for
-    // readiness only when nothing is (the header timer cancels the wait).
+    if (w.expired) co_return s.buffer.size() == 0 && s.idle ? Head::closed : Head::timeout;
+    // An asynchronous read, not recv(2) plus a readiness wait: Asio tries the
+    // read at once, and when it must wait, the descriptor stays registered
+    // for input, where a readiness wait re-registers it (one epoll_ctl per
+    // request; bench/RESULTS.md, 2026-12-05). The header timer cancels it.
     boost::system::error_code ec;
     std::size_t want = std::min<std::size_t>(8192, max + 4 - data.size());
-    auto space = s.buffer.prepare(want);
-    ssize_t n = ::recv(s.client.socket().native_handle(), space.data(), space.size(), MSG_DONTWAIT);
-    if (n > 0) {
-      s.buffer.commit(static_cast<std::size_t>(n));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (w.expired) co_return s.buffer.size() == 0 && s.idle ? Head::closed : Head::timeout;
-      co_await s.client.socket().async_wait(tcp::socket::wait_read,
-                                            asio::redirect_error(asio::use_awaitable, ec));
-      if (ec && w.expired) co_return s.buffer.size() == 0 && s.idle ? Head::closed : Head::timeout;
-      if (ec) co_return s.buffer.size() == 0 ? Head::closed : Head::bad;
-      continue;
-    }
-    // 0: the client closed; < 0: the connection failed.
+    std::size_t got = co_await s.client.socket().async_read_some(
+        s.buffer.prepare(want), asio::redirect_error(asio::use_awaitable, ec));
+    s.buffer.commit(got);
+    if (!ec) continue;
+    if (w.expired) co_return s.buffer.size() == 0 && s.idle ? Head::closed : Head::timeout;
+    // End of stream: the client closed; else the connection failed.
     co_return s.buffer.size() == 0 ? Head::closed : Head::bad;
   }
 }
