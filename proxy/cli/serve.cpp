@@ -116,7 +116,7 @@ int serve(const ServeOptions& o) {
     rt.block_page_server = serve_block_page;
     if (!rt.interceptor) {
       if (!error.empty()) log(LogLevel::error, "tls_intercept: %s", error.c_str());
-      log(LogLevel::error, "%s: the interception CA is unusable; not starting", o.config.c_str());
+      log(LogLevel::error, "%s: tls_intercept cannot be used; not starting", o.config.c_str());
       return 1;
     }
   }

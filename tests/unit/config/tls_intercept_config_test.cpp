@@ -45,11 +45,10 @@ TEST_CASE("tls_intercept: every key read, defaults kept", "[config][intercept]")
   t.write("gatehouse.yaml", main_with("tls_intercept:\n"                              // 11
                                       "  ca_cert: \"ca/ca.pem\"\n"                    // 12
                                       "  ca_key: \"ca/ca.key\"\n"                     // 13
-                                      "  inspect: [\"app:webmail\", \"category:im\", \".example.org\"]\n"  // 14
-                                      "  never: [\".bank.example\", \"health.example\"]\n"  // 15
-                                      "  upstream_ca: \"anchors.pem\"\n"              // 16
-                                      "  leaf_validity: \"2d\"\n"                     // 17
-                                      "  leaf_cache: 50\n"));                         // 18
+                                      "  never: [\"app:webmail\", \"category:im\", \".bank.example\", \"health.example\"]\n"  // 14
+                                      "  upstream_ca: \"anchors.pem\"\n"              // 15
+                                      "  leaf_validity: \"2d\"\n"                     // 16
+                                      "  leaf_cache: 50\n"));                         // 17
   LoadResult r = load(t);
   INFO(formatted(r));
   REQUIRE(r.ok());
@@ -66,16 +65,16 @@ TEST_CASE("tls_intercept: every key read, defaults kept", "[config][intercept]")
   CHECK(s.leaf_cache == 50);
   const InterceptRules& p = r.rules->intercept;
   CHECK(p.enabled);
-  REQUIRE(p.inspect.size() == 3);
-  CHECK(p.inspect[0].kind == InterceptSelector::Kind::app);
-  CHECK(r.rules->apps[p.inspect[0].target].id == "webmail");
-  CHECK(p.inspect[1].kind == InterceptSelector::Kind::category);
-  CHECK(r.rules->categories[p.inspect[1].target].id == "im");
-  CHECK(p.inspect[2].kind == InterceptSelector::Kind::domain);
-  CHECK(p.inspect[2].domain == "example.org");
-  CHECK(p.inspect[2].suffix);
-  REQUIRE(p.never.size() == 2);
-  CHECK_FALSE(p.never[1].suffix);
+  REQUIRE(p.never.size() == 4);
+  CHECK(p.never[0].kind == InterceptSelector::Kind::app);
+  CHECK(r.rules->apps[p.never[0].target].id == "webmail");
+  CHECK(p.never[1].kind == InterceptSelector::Kind::category);
+  CHECK(r.rules->categories[p.never[1].target].id == "im");
+  CHECK(p.never[2].kind == InterceptSelector::Kind::domain);
+  CHECK(p.never[2].domain == "bank.example");
+  CHECK(p.never[2].suffix);
+  CHECK_FALSE(p.never[3].suffix);
+  CHECK(p.never[3].location == t.path("gatehouse.yaml") + ":14:58");
 
   // Defaults: system store, 7 days, 10000 leaves.
   t.write("gatehouse.yaml", main_with("tls_intercept: { ca_cert: a.pem, ca_key: a.key, "
@@ -86,6 +85,24 @@ TEST_CASE("tls_intercept: every key read, defaults kept", "[config][intercept]")
   CHECK(r.settings->tls_intercept.leaf_validity == std::chrono::hours(24 * 7));
   CHECK(r.settings->tls_intercept.leaf_cache == 10000);
   CHECK_FALSE(r.rules->intercept.block_pages);
+}
+
+TEST_CASE("inspect selectors are refused until inspected flows exist", "[config][intercept]") {
+  TempTree t;
+  write_base(t);
+  t.write("gatehouse.yaml", main_with("tls_intercept:\n"                                   // 11
+                                      "  ca_cert: a.pem\n"                                 // 12
+                                      "  ca_key: a.key\n"                                  // 13
+                                      "  inspect: [\"app:webmail\", \".example.org\"]\n"));  // 14
+  LoadResult r = load(t);
+  INFO(formatted(r));
+  CHECK_FALSE(r.ok());
+  CHECK(has(r, "gatehouse.yaml:14:13: error: inspect selector 'app:webmail': inspected flows are "
+               "not supported by this build yet"));
+  CHECK(has(r, "gatehouse.yaml:14:28: error: inspect selector '.example.org'"));
+  // With interception off they are never used: nothing to refuse.
+  t.write("gatehouse.yaml", main_with("tls_intercept: off\n"));
+  CHECK(load(t).ok());
 }
 
 TEST_CASE("tls_intercept: refusals name file:line:col", "[config][intercept]") {
@@ -111,6 +128,7 @@ TEST_CASE("policy.headers: rules read; names, values and departments checked",
           "[config][intercept]") {
   TempTree t;
   write_base(t);
+  // Off: read and checked, warned about (never applied), the tree is used.
   t.write("gatehouse.yaml",
           std::string(kMain) +
               "  headers:\n"                                                                // 11
@@ -118,19 +136,32 @@ TEST_CASE("policy.headers: rules read; names, values and departments checked",
               "      set: { Restrict-Access-To-Tenants: \"example.gov\", X-Two: \"b\" }\n"  // 13
               "    - domains: [.google.example]\n"                                          // 14
               "      set: { X-GoogApps-Allowed-Domains: \"example.gov\" }\n"                // 15
-              "      departments: [immigration]\n"                                          // 16
-              "tls_intercept: { ca_cert: a.pem, ca_key: a.key }\n");                        // 17
+              "      departments: [immigration]\n");                                        // 16
   LoadResult r = load(t);
   INFO(formatted(r));
   REQUIRE(r.ok());
+  CHECK(has(r, "gatehouse.yaml:12:5: warning: policy.headers apply only to decrypted flows, and "
+               "tls_intercept is off"));
   const auto& h = r.rules->intercept.headers;
   REQUIRE(h.size() == 2);
   REQUIRE(h[0].domains.size() == 2);
   CHECK(h[0].domains[1].suffix);
+  CHECK(h[0].domains[1].domain == "login.example.net");
   CHECK(h[0].set == std::vector<std::pair<std::string, std::string>>{
                         {"Restrict-Access-To-Tenants", "example.gov"}, {"X-Two", "b"}});
   CHECK(h[0].departments.empty());
   CHECK(h[1].departments == std::vector<std::uint32_t>{0});
+  CHECK(h[1].location == t.path("gatehouse.yaml") + ":14:7");
+
+  // On: refused where written until inspected flows exist.
+  t.write("gatehouse.yaml", std::string(kMain) +
+                                "  headers:\n"                                              // 11
+                                "    - { domains: [a.example.org], set: { X-A: \"1\" } }\n"  // 12
+                                "tls_intercept: { ca_cert: a.pem, ca_key: a.key }\n");     // 13
+  r = load(t);
+  CHECK_FALSE(r.ok());
+  CHECK(has(r, "gatehouse.yaml:12:7: error: header rule: inspected flows are not supported by "
+               "this build yet"));
 
   t.write("gatehouse.yaml",
           std::string(kMain) +
@@ -138,8 +169,7 @@ TEST_CASE("policy.headers: rules read; names, values and departments checked",
               "    - domains: [\"app:webmail\"]\n"                                    // 12
               "      set: { Host: \"x\", \"bad name\": \"v\", X-A: \"a\\r\\nX-B: b\" }\n"  // 13
               "      departments: [nowhere]\n"                                        // 14
-              "    - { domains: [a.example.org], set: { X-A: 1, x-a: 2 } }\n"         // 15
-              "tls_intercept: { ca_cert: a.pem, ca_key: a.key }\n");                  // 16
+              "    - { domains: [a.example.org], set: { X-A: 1, x-a: 2 } }\n");        // 15
   r = load(t);
   INFO(formatted(r));
   CHECK_FALSE(r.ok());
@@ -165,7 +195,6 @@ TEST_CASE("selectors covered by never are warned about", "[config][intercept]") 
               "  never: [\"category:im\", \".bank.example\", \"app:webmail\"]\n");                   // 17
   LoadResult r = load(t);
   INFO(formatted(r));
-  REQUIRE(r.ok());
   CHECK(has(r, "gatehouse.yaml:16:13: warning: inspect selector 'app:chat-web' is covered by "
                "never 'category:im'"));
   CHECK(has(r, "gatehouse.yaml:16:29: warning: inspect selector 'app:webmail' is covered by never "
