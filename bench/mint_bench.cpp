@@ -5,9 +5,9 @@
 
 #include <string>
 
-#include "unit/tls/test_ca.hpp"
 #include "tls/leaf_cache.hpp"
 #include "tls/leaf_minter.hpp"
+#include "unit/tls/test_ca.hpp"
 
 namespace {
 

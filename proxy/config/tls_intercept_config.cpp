@@ -56,7 +56,8 @@ bool reserved_header(std::string_view name) {
 
 class SelectorReader {
  public:
-  SelectorReader(LoadContext& ctx, const std::string& file) : ctx_(ctx), r_(*ctx.rules), file_(file) {}
+  SelectorReader(LoadContext& ctx, const std::string& file)
+      : ctx_(ctx), r_(*ctx.rules), file_(file) {}
 
   // `app:ID`, `category:ID` or a domain in rule syntax. `psl` accept: `never`
   // may be as broad as it likes (decrypting less is never a bypass).
@@ -75,8 +76,8 @@ class SelectorReader {
       out.kind = app ? InterceptSelector::Kind::app : InterceptSelector::Kind::category;
       out.target = app ? r_.app_index(id) : r_.category_index(id);
       if (out.target == kNone) {
-        ctx_.error(w, std::string(app ? "unknown app '" : "unknown category '") + std::string(id) +
-                          "'");
+        ctx_.error(
+            w, std::string(app ? "unknown app '" : "unknown category '") + std::string(id) + "'");
         return false;
       }
       return true;
@@ -154,8 +155,8 @@ class SelectorReader {
                                           "' (framing and hop-by-hop headers are the proxy's)");
         ok = false;
       } else if (!is_field_value(text)) {
-        ctx_.error(where(file_, value), "header value for '" + name +
-                                            "' has a control character (CR, LF, NUL, ...)");
+        ctx_.error(where(file_, value),
+                   "header value for '" + name + "' has a control character (CR, LF, NUL, ...)");
         ok = false;
       } else if (std::any_of(h.set.begin(), h.set.end(),
                              [&](const auto& p) { return iequals(p.first, name); })) {
@@ -237,7 +238,8 @@ Where where_of(const std::string& location) {
   // "file:line:col" as written by location_of(); the file may contain ':'.
   Where w;
   const auto c2 = location.rfind(':');
-  const auto c1 = c2 == std::string::npos || c2 == 0 ? std::string::npos : location.rfind(':', c2 - 1);
+  const auto c1 =
+      c2 == std::string::npos || c2 == 0 ? std::string::npos : location.rfind(':', c2 - 1);
   if (c1 == std::string::npos) return Where{location, 1, 1};
   w.file = location.substr(0, c1);
   w.line = std::atoi(location.c_str() + c1 + 1);
@@ -291,8 +293,8 @@ void read_tls_intercept_block(LoadContext& ctx, const std::string& file, const s
     return;
   }
   MapView m(ctx, file, n,
-            {"ca_cert", "ca_key", "block_pages", "inspect", "never", "upstream_ca",
-             "leaf_validity", "leaf_cache"},
+            {"ca_cert", "ca_key", "block_pages", "inspect", "never", "upstream_ca", "leaf_validity",
+             "leaf_cache"},
             "tls_intercept");
   if (!m.ok()) return;
   std::string text;
@@ -337,8 +339,10 @@ void load_intercept_selectors(LoadContext& ctx) {
   p.block_pages = ctx.settings->tls_intercept.block_pages;
   SelectorReader reader(ctx, file);
   const InterceptNodes& nodes = ctx.intercept_nodes;
-  if (nodes.inspect) reader.list(*nodes.inspect, "tls_intercept.inspect", PublicSuffixPolicy::reject, p.inspect);
-  if (nodes.never) reader.list(*nodes.never, "tls_intercept.never", PublicSuffixPolicy::accept, p.never);
+  if (nodes.inspect)
+    reader.list(*nodes.inspect, "tls_intercept.inspect", PublicSuffixPolicy::reject, p.inspect);
+  if (nodes.never)
+    reader.list(*nodes.never, "tls_intercept.never", PublicSuffixPolicy::accept, p.never);
   if (nodes.headers && read_sequence(ctx, file, *nodes.headers, "policy.headers")) {
     for (const Node& item : *nodes.headers) reader.header_rule(item);
     if (!p.enabled && nodes.headers->size() > 0)

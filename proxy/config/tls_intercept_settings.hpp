@@ -17,8 +17,8 @@ struct ConfigPosition {
 };
 
 struct TlsInterceptSettings {
-  bool enabled = false;   // `tls_intercept: off` (the default) keeps part one's behaviour
-  std::string ca_cert;    // resolved against the config's directory
+  bool enabled = false;  // `tls_intercept: off` (the default) keeps part one's behaviour
+  std::string ca_cert;   // resolved against the config's directory
   std::string ca_key;
   ConfigPosition ca_cert_at;
   ConfigPosition ca_key_at;

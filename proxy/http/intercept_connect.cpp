@@ -63,9 +63,9 @@ asio::awaitable<void> connect_block_page(Session& s, const Decision& d, const Re
   Decision final_d = decide(*s.rules, r2, Clock::now());
   s.rt.metrics.decision(*s.rules, final_d, std::chrono::steady_clock::now() - t0);
   const bool page = intercept_choice(s, final_d, r2) == InterceptChoice::block_page;
-  auto rec2 = decision_record(*s.rules, final_d, s.conn.info, r2,
-                              final_d.action == Action::allow ? std::optional<int>(200) : std::nullopt,
-                              false);
+  auto rec2 = decision_record(
+      *s.rules, final_d, s.conn.info, r2,
+      final_d.action == Action::allow ? std::optional<int>(200) : std::nullopt, false);
   rec2.intercepted = page;
   const bool written = co_await audit_and_wait(s.rt, std::move(rec2), nullptr);
   if (!written && s.settings->audit.on_failure == OnFailure::block) {

@@ -21,7 +21,8 @@ using steady = std::chrono::steady_clock;
 // touches the socket only when the wait really expired.
 class Deadline {
  public:
-  Deadline(tcp::socket& s, Millis after) : timer_(s.get_executor()), state_(std::make_shared<State>()) {
+  Deadline(tcp::socket& s, Millis after)
+      : timer_(s.get_executor()), state_(std::make_shared<State>()) {
     timer_.expires_after(after);
     timer_.async_wait([state = state_, socket = &s](boost::system::error_code ec) {
       if (ec || state->done) return;
@@ -61,7 +62,8 @@ void record_handshake_failure(InterceptFlow& f, const asio::any_io_executor& ex)
 // Writes `wire` and closes TLS politely, within the remaining deadline.
 asio::awaitable<void> finish(TlsStream& tls, const std::string& wire) {
   boost::system::error_code ec;
-  co_await asio::async_write(tls, asio::buffer(wire), asio::redirect_error(asio::use_awaitable, ec));
+  co_await asio::async_write(tls, asio::buffer(wire),
+                             asio::redirect_error(asio::use_awaitable, ec));
   if (!ec) co_await tls.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
 }
 
@@ -103,8 +105,8 @@ asio::awaitable<void> serve_block_page(tcp::socket& client, std::string prefix, 
   // One request head, with the forward listener's limits.
   beast::flat_buffer buffer;
   http::request_parser<http::buffer_body> parser;
-  parser.header_limit(static_cast<std::uint32_t>(
-      std::min<std::uint64_t>(limits.max_header_bytes, 0xffffffffu)));
+  parser.header_limit(
+      static_cast<std::uint32_t>(std::min<std::uint64_t>(limits.max_header_bytes, 0xffffffffu)));
   co_await http::async_read_header(*tls, buffer, parser,
                                    asio::redirect_error(asio::use_awaitable, ec));
   const bool timed_out = deadline.expired();
@@ -132,8 +134,9 @@ asio::awaitable<void> serve_block_page(tcp::socket& client, std::string prefix, 
     failure = Reason::bad_request;
   } else {
     method = std::string(parser.get().method_string());
-    url = intercepted_url(f.host, f.port,
-                          std::string_view(parser.get().target().data(), parser.get().target().size()));
+    url = intercepted_url(
+        f.host, f.port,
+        std::string_view(parser.get().target().data(), parser.get().target().size()));
     if (url.empty()) failure = Reason::bad_request;
   }
   inner.method = method;

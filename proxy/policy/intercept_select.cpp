@@ -88,8 +88,7 @@ InterceptSelection select_interception(const RuleSet& r, const Decision& d, cons
   if (d.action != Action::allow || !inspect_possible(req)) return out;  // deny: as before
   for (const HeaderRule& h : p.headers)
     if (rule_applies(h, d, name)) out.headers.push_back(&h);
-  if (!out.headers.empty() || any_covers(p.inspect, d, name))
-    out.choice = InterceptChoice::inspect;
+  if (!out.headers.empty() || any_covers(p.inspect, d, name)) out.choice = InterceptChoice::inspect;
   return out;
 }
 

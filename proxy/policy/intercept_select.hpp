@@ -45,7 +45,6 @@ std::string_view intercept_name(const Request& req) noexcept;
 bool selector_covers(const InterceptSelector& sel, const Decision& d,
                      std::string_view name) noexcept;
 
-InterceptSelection select_interception(const RuleSet& rules, const Decision& d,
-                                       const Request& req);
+InterceptSelection select_interception(const RuleSet& rules, const Decision& d, const Request& req);
 
 }  // namespace gh

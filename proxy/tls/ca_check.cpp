@@ -58,8 +58,8 @@ std::vector<Diagnostic> check_ca(const TlsInterceptSettings& s, TimePoint now) {
   if (!s.enabled) return {};
   struct stat st {};
   if (::stat(s.ca_key.c_str(), &st) != 0)
-    return {at(s.ca_key_at, Severity::error,
-               "cannot read " + s.ca_key + ": " + std::strerror(errno))};
+    return {
+        at(s.ca_key_at, Severity::error, "cannot read " + s.ca_key + ": " + std::strerror(errno))};
   CaLoad load = load_ca(s.ca_cert, s.ca_key);
   if (!load.ca) {
     const bool key = load.error.find(s.ca_key) != std::string::npos;

@@ -45,8 +45,8 @@ CaLoad load_ca(const std::string& cert_path, const std::string& key_path) {
   auto kf = open_read(key_path, out.error);
   if (!kf) return out;
   // No passphrase callback: an encrypted key fails here rather than prompting a daemon.
-  ca->key.reset(PEM_read_PrivateKey(kf.get(), nullptr, [](char*, int, int, void*) { return 0; },
-                                    nullptr));
+  ca->key.reset(PEM_read_PrivateKey(
+      kf.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr));
   if (!ca->key) {
     out.error = key_path + " holds no unencrypted PEM private key (" + openssl_error() + ")";
     return out;

@@ -10,10 +10,10 @@
 namespace gh {
 
 enum class HandshakeOutcome : std::uint8_t {
-  ok,        // the client accepted our leaf
-  failed,    // the client rejected it (unknown CA, alert, garbage, no common ALPN)
-  timeout,   // no finished handshake within the header timeout
-  no_leaf,   // minting failed: nothing to offer
+  ok,       // the client accepted our leaf
+  failed,   // the client rejected it (unknown CA, alert, garbage, no common ALPN)
+  timeout,  // no finished handshake within the header timeout
+  no_leaf,  // minting failed: nothing to offer
 };
 inline constexpr std::size_t kHandshakeOutcomes = 4;
 

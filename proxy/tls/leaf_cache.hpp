@@ -43,7 +43,7 @@ class LeafCache {
   InterceptMetrics& metrics_;
   mutable std::mutex mu_;
   std::uint64_t next_id_ = 0;
-  List lru_;  // front = most recently used
+  List lru_;                                                    // front = most recently used
   std::unordered_map<std::string_view, List::iterator> index_;  // keys view Entry::host
 };
 

@@ -56,10 +56,9 @@ ContextResult make_origin_context(const std::string& upstream_ca) {
     r.ctx.reset();
     return r;
   }
-  const bool loaded = upstream_ca.empty()
-                          ? SSL_CTX_set_default_verify_paths(r.ctx.get()) == 1
-                          : SSL_CTX_load_verify_locations(r.ctx.get(), upstream_ca.c_str(),
-                                                          nullptr) == 1;
+  const bool loaded = upstream_ca.empty() ? SSL_CTX_set_default_verify_paths(r.ctx.get()) == 1
+                                          : SSL_CTX_load_verify_locations(
+                                                r.ctx.get(), upstream_ca.c_str(), nullptr) == 1;
   if (!loaded) {
     r.error = "cannot load the origin trust anchors from " +
               (upstream_ca.empty() ? std::string("the system store") : upstream_ca) + ": " +

@@ -26,12 +26,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   parser.put(gh::asio::buffer(data, size), ec);
   if (ec || !parser.is_header_done()) return 0;
   const auto& req = parser.get();
-  const std::string url = gh::intercepted_url(
-      host, port, std::string_view(req.target().data(), req.target().size()));
+  const std::string url =
+      gh::intercepted_url(host, port, std::string_view(req.target().data(), req.target().size()));
   if (url.empty()) return 0;
-  const std::string authority =
-      (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
-      (port == 443 ? "" : ":" + std::to_string(port));
+  const std::string authority = (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
+                                (port == 443 ? "" : ":" + std::to_string(port));
   if (url.rfind("https://" + authority + "/", 0) != 0) std::abort();  // never another host
   for (char c : url)
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) std::abort();  // no CR, LF, space

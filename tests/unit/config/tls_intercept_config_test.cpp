@@ -42,13 +42,14 @@ TEST_CASE("tls_intercept: off is the default and keeps interception off", "[conf
 TEST_CASE("tls_intercept: every key read, defaults kept", "[config][intercept]") {
   TempTree t;
   write_base(t);
-  t.write("gatehouse.yaml", main_with("tls_intercept:\n"                              // 11
-                                      "  ca_cert: \"ca/ca.pem\"\n"                    // 12
-                                      "  ca_key: \"ca/ca.key\"\n"                     // 13
-                                      "  never: [\"app:webmail\", \"category:im\", \".bank.example\", \"health.example\"]\n"  // 14
-                                      "  upstream_ca: \"anchors.pem\"\n"              // 15
-                                      "  leaf_validity: \"2d\"\n"                     // 16
-                                      "  leaf_cache: 50\n"));                         // 17
+  t.write("gatehouse.yaml", main_with("tls_intercept:\n"            // 11
+                                      "  ca_cert: \"ca/ca.pem\"\n"  // 12
+                                      "  ca_key: \"ca/ca.key\"\n"   // 13
+                                      "  never: [\"app:webmail\", \"category:im\", "
+                                      "\".bank.example\", \"health.example\"]\n"  // 14
+                                      "  upstream_ca: \"anchors.pem\"\n"          // 15
+                                      "  leaf_validity: \"2d\"\n"                 // 16
+                                      "  leaf_cache: 50\n"));                     // 17
   LoadResult r = load(t);
   INFO(formatted(r));
   REQUIRE(r.ok());
@@ -90,15 +91,16 @@ TEST_CASE("tls_intercept: every key read, defaults kept", "[config][intercept]")
 TEST_CASE("inspect selectors are refused until inspected flows exist", "[config][intercept]") {
   TempTree t;
   write_base(t);
-  t.write("gatehouse.yaml", main_with("tls_intercept:\n"                                   // 11
-                                      "  ca_cert: a.pem\n"                                 // 12
-                                      "  ca_key: a.key\n"                                  // 13
+  t.write("gatehouse.yaml", main_with("tls_intercept:\n"                                     // 11
+                                      "  ca_cert: a.pem\n"                                   // 12
+                                      "  ca_key: a.key\n"                                    // 13
                                       "  inspect: [\"app:webmail\", \".example.org\"]\n"));  // 14
   LoadResult r = load(t);
   INFO(formatted(r));
   CHECK_FALSE(r.ok());
-  CHECK(has(r, "gatehouse.yaml:14:13: error: inspect selector 'app:webmail': inspected flows are "
-               "not supported by this build yet"));
+  CHECK(has(r,
+            "gatehouse.yaml:14:13: error: inspect selector 'app:webmail': inspected flows are "
+            "not supported by this build yet"));
   CHECK(has(r, "gatehouse.yaml:14:28: error: inspect selector '.example.org'"));
   // With interception off they are never used: nothing to refuse.
   t.write("gatehouse.yaml", main_with("tls_intercept: off\n"));
@@ -108,11 +110,12 @@ TEST_CASE("inspect selectors are refused until inspected flows exist", "[config]
 TEST_CASE("tls_intercept: refusals name file:line:col", "[config][intercept]") {
   TempTree t;
   write_base(t);
-  t.write("gatehouse.yaml", main_with("tls_intercept:\n"                                    // 11
-                                      "  ca_cert: a.pem\n"                                  // 12
-                                      "  inspect: [\"app:nope\", \"category:nada\", \".com\", \"a_b.org\"]\n"  // 13
-                                      "  leaf_validity: \"10m\"\n"                          // 14
-                                      "  leaf_cahce: 5\n"));                                // 15
+  t.write("gatehouse.yaml",
+          main_with("tls_intercept:\n"                                                       // 11
+                    "  ca_cert: a.pem\n"                                                     // 12
+                    "  inspect: [\"app:nope\", \"category:nada\", \".com\", \"a_b.org\"]\n"  // 13
+                    "  leaf_validity: \"10m\"\n"                                             // 14
+                    "  leaf_cahce: 5\n"));                                                   // 15
   LoadResult r = load(t);
   INFO(formatted(r));
   CHECK_FALSE(r.ok());
@@ -140,8 +143,9 @@ TEST_CASE("policy.headers: rules read; names, values and departments checked",
   LoadResult r = load(t);
   INFO(formatted(r));
   REQUIRE(r.ok());
-  CHECK(has(r, "gatehouse.yaml:12:5: warning: policy.headers apply only to decrypted flows, and "
-               "tls_intercept is off"));
+  CHECK(has(r,
+            "gatehouse.yaml:12:5: warning: policy.headers apply only to decrypted flows, and "
+            "tls_intercept is off"));
   const auto& h = r.rules->intercept.headers;
   REQUIRE(h.size() == 2);
   REQUIRE(h[0].domains.size() == 2);
@@ -155,21 +159,22 @@ TEST_CASE("policy.headers: rules read; names, values and departments checked",
 
   // On: refused where written until inspected flows exist.
   t.write("gatehouse.yaml", std::string(kMain) +
-                                "  headers:\n"                                              // 11
+                                "  headers:\n"                                               // 11
                                 "    - { domains: [a.example.org], set: { X-A: \"1\" } }\n"  // 12
-                                "tls_intercept: { ca_cert: a.pem, ca_key: a.key }\n");     // 13
+                                "tls_intercept: { ca_cert: a.pem, ca_key: a.key }\n");       // 13
   r = load(t);
   CHECK_FALSE(r.ok());
-  CHECK(has(r, "gatehouse.yaml:12:7: error: header rule: inspected flows are not supported by "
-               "this build yet"));
+  CHECK(has(r,
+            "gatehouse.yaml:12:7: error: header rule: inspected flows are not supported by "
+            "this build yet"));
 
   t.write("gatehouse.yaml",
           std::string(kMain) +
-              "  headers:\n"                                                          // 11
-              "    - domains: [\"app:webmail\"]\n"                                    // 12
+              "  headers:\n"                                                               // 11
+              "    - domains: [\"app:webmail\"]\n"                                         // 12
               "      set: { Host: \"x\", \"bad name\": \"v\", X-A: \"a\\r\\nX-B: b\" }\n"  // 13
-              "      departments: [nowhere]\n"                                        // 14
-              "    - { domains: [a.example.org], set: { X-A: 1, x-a: 2 } }\n");        // 15
+              "      departments: [nowhere]\n"                                             // 14
+              "    - { domains: [a.example.org], set: { X-A: 1, x-a: 2 } }\n");            // 15
   r = load(t);
   INFO(formatted(r));
   CHECK_FALSE(r.ok());
@@ -186,22 +191,26 @@ TEST_CASE("selectors covered by never are warned about", "[config][intercept]") 
   write_base(t);
   t.write("gatehouse.yaml",
           std::string(kMain) +
-              "  headers:\n"                                                    // 11
-              "    - { domains: [a.bank.example], set: { X-A: \"1\" } }\n"      // 12
-              "tls_intercept:\n"                                                // 13
-              "  ca_cert: a.pem\n"                                              // 14
-              "  ca_key: a.key\n"                                               // 15
-              "  inspect: [\"app:chat-web\", \"app:webmail\", \"www.mail.example.net\", x.example]\n"  // 16
-              "  never: [\"category:im\", \".bank.example\", \"app:webmail\"]\n");                   // 17
+              "  headers:\n"                                                // 11
+              "    - { domains: [a.bank.example], set: { X-A: \"1\" } }\n"  // 12
+              "tls_intercept:\n"                                            // 13
+              "  ca_cert: a.pem\n"                                          // 14
+              "  ca_key: a.key\n"                                           // 15
+              "  inspect: [\"app:chat-web\", \"app:webmail\", \"www.mail.example.net\", "
+              "x.example]\n"                                                        // 16
+              "  never: [\"category:im\", \".bank.example\", \"app:webmail\"]\n");  // 17
   LoadResult r = load(t);
   INFO(formatted(r));
-  CHECK(has(r, "gatehouse.yaml:16:13: warning: inspect selector 'app:chat-web' is covered by "
-               "never 'category:im'"));
-  CHECK(has(r, "gatehouse.yaml:16:29: warning: inspect selector 'app:webmail' is covered by never "
-               "'app:webmail'"));
+  CHECK(has(r,
+            "gatehouse.yaml:16:13: warning: inspect selector 'app:chat-web' is covered by "
+            "never 'category:im'"));
+  CHECK(has(r,
+            "gatehouse.yaml:16:29: warning: inspect selector 'app:webmail' is covered by never "
+            "'app:webmail'"));
   // A domain the rules classify as the never'd app.
   CHECK(has(r, "gatehouse.yaml:16:44: warning: inspect selector 'www.mail.example.net'"));
-  CHECK(has(r, "gatehouse.yaml:12:19: warning: header rule domain 'a.bank.example' is covered by "
-               "never '.bank.example'"));
+  CHECK(has(r,
+            "gatehouse.yaml:12:19: warning: header rule domain 'a.bank.example' is covered by "
+            "never '.bank.example'"));
   CHECK_FALSE(has(r, "'x.example' is covered"));
 }

@@ -37,9 +37,9 @@ RuleSet rules() {
 Decision decision(Action a, std::uint32_t app, std::uint32_t category, std::uint32_t dept = kNone) {
   Decision d;
   d.action = a;
-  d.reason = a == Action::block ? Reason::category_blocked
-                                : (a == Action::deny ? Reason::client_not_allowed
-                                                     : Reason::category_allowed);
+  d.reason = a == Action::block
+                 ? Reason::category_blocked
+                 : (a == Action::deny ? Reason::client_not_allowed : Reason::category_allowed);
   d.app = app;
   d.category = category;
   d.department = dept;
@@ -63,8 +63,9 @@ TEST_CASE("interception off: always splice", "[policy][intercept]") {
   RuleSet r = rules();
   r.intercept.enabled = false;
   r.intercept.inspect.push_back(domain("example.org", true));
-  CHECK(select_interception(r, decision(Action::block, 0, 0), tls("chat.example", nullptr)).choice ==
-        InterceptChoice::splice);
+  CHECK(
+      select_interception(r, decision(Action::block, 0, 0), tls("chat.example", nullptr)).choice ==
+      InterceptChoice::splice);
   CHECK(select_interception(r, decision(Action::allow, kNone, kNone), tls("a.example.org", nullptr))
             .choice == InterceptChoice::splice);
 }
@@ -96,7 +97,8 @@ TEST_CASE("never wins over block pages, inspect and header rules", "[policy][int
             .choice == InterceptChoice::splice);
   // never by category.
   r.intercept.never.push_back(of(InterceptSelector::Kind::category, 2));
-  auto s = select_interception(r, decision(Action::allow, 2, 2), tls("login.bank.example", nullptr));
+  auto s =
+      select_interception(r, decision(Action::allow, 2, 2), tls("login.bank.example", nullptr));
   CHECK(s.choice == InterceptChoice::splice);
   CHECK(s.headers.empty());
   // never by domain, uncategorized flow that a header rule and inspect name.
@@ -105,8 +107,9 @@ TEST_CASE("never wins over block pages, inspect and header rules", "[policy][int
                             tls("login.bank.example", "login.bank.example"))
             .choice == InterceptChoice::splice);
   // An SNI must not launder a CONNECT authority that never names.
-  CHECK(select_interception(r, decision(Action::block, 0, 0), tls("www.bank.example", "chat.example"))
-            .choice == InterceptChoice::splice);
+  CHECK(
+      select_interception(r, decision(Action::block, 0, 0), tls("www.bank.example", "chat.example"))
+          .choice == InterceptChoice::splice);
   // Exact never does not cover a subdomain.
   r.intercept.never = {domain("bank.example", false)};
   CHECK(select_interception(r, decision(Action::allow, kNone, kNone),
@@ -116,21 +119,25 @@ TEST_CASE("never wins over block pages, inspect and header rules", "[policy][int
 
 TEST_CASE("allowed flows: inspect selectors by app, category, domain", "[policy][intercept]") {
   RuleSet r = rules();
-  r.intercept.inspect = {of(InterceptSelector::Kind::app, 1), of(InterceptSelector::Kind::category, 0),
-                         domain("example.org", true)};
+  r.intercept.inspect = {of(InterceptSelector::Kind::app, 1),
+                         of(InterceptSelector::Kind::category, 0), domain("example.org", true)};
   CHECK(select_interception(r, decision(Action::allow, 1, 1), tls("drive.example", "drive.example"))
             .choice == InterceptChoice::inspect);
-  CHECK(select_interception(r, decision(Action::allow, 0, 0), tls("chat.example", nullptr)).choice ==
-        InterceptChoice::inspect);
+  CHECK(
+      select_interception(r, decision(Action::allow, 0, 0), tls("chat.example", nullptr)).choice ==
+      InterceptChoice::inspect);
   CHECK(select_interception(r, decision(Action::allow, kNone, kNone), tls("example.org", nullptr))
             .choice == InterceptChoice::inspect);
-  CHECK(select_interception(r, decision(Action::allow, kNone, kNone), tls("www.example.org", nullptr))
-            .choice == InterceptChoice::inspect);
+  CHECK(
+      select_interception(r, decision(Action::allow, kNone, kNone), tls("www.example.org", nullptr))
+          .choice == InterceptChoice::inspect);
   // Not named: relayed untouched.
-  CHECK(select_interception(r, decision(Action::allow, kNone, kNone), tls("notexample.org", nullptr))
-            .choice == InterceptChoice::splice);
-  CHECK(select_interception(r, decision(Action::allow, 2, 2), tls("bank.example", nullptr)).choice ==
-        InterceptChoice::splice);
+  CHECK(
+      select_interception(r, decision(Action::allow, kNone, kNone), tls("notexample.org", nullptr))
+          .choice == InterceptChoice::splice);
+  CHECK(
+      select_interception(r, decision(Action::allow, 2, 2), tls("bank.example", nullptr)).choice ==
+      InterceptChoice::splice);
   // The SNI is the name selected by when there is one.
   CHECK(select_interception(r, decision(Action::allow, kNone, kNone),
                             tls("elsewhere.example", "a.example.org"))
@@ -154,12 +161,14 @@ TEST_CASE("header rules select flows, filtered by department", "[policy][interce
   REQUIRE(s.headers.size() == 1);
   CHECK(s.headers[0] == &r.intercept.headers[0]);
 
-  s = select_interception(r, decision(Action::allow, kNone, kNone, 0), tls("mail.google.example", nullptr));
+  s = select_interception(r, decision(Action::allow, kNone, kNone, 0),
+                          tls("mail.google.example", nullptr));
   CHECK(s.choice == InterceptChoice::inspect);
   REQUIRE(s.headers.size() == 1);
   CHECK(s.headers[0] == &r.intercept.headers[1]);
   // Another department (or none): that rule does not decrypt.
-  s = select_interception(r, decision(Action::allow, kNone, kNone, 1), tls("mail.google.example", nullptr));
+  s = select_interception(r, decision(Action::allow, kNone, kNone, 1),
+                          tls("mail.google.example", nullptr));
   CHECK(s.choice == InterceptChoice::splice);
   CHECK(s.headers.empty());
   s = select_interception(r, decision(Action::allow, kNone, kNone, kNone),
@@ -167,7 +176,8 @@ TEST_CASE("header rules select flows, filtered by department", "[policy][interce
   CHECK(s.choice == InterceptChoice::splice);
   // ... unless another selector says so (and then no header rule of theirs applies).
   r.intercept.inspect = {domain("google.example", true)};
-  s = select_interception(r, decision(Action::allow, kNone, kNone, 1), tls("mail.google.example", nullptr));
+  s = select_interception(r, decision(Action::allow, kNone, kNone, 1),
+                          tls("mail.google.example", nullptr));
   CHECK(s.choice == InterceptChoice::inspect);
   CHECK(s.headers.empty());
 }
@@ -189,7 +199,8 @@ TEST_CASE("denied flows and unreadable hellos are never decrypted", "[policy][in
   for (TlsSeen seen : {TlsSeen::bad_hello, TlsSeen::not_tls, TlsSeen::timeout}) {
     Request q = tls("chat.example", nullptr);
     q.tls = seen;
-    CHECK(select_interception(r, decision(Action::block, 0, 0), q).choice == InterceptChoice::splice);
+    CHECK(select_interception(r, decision(Action::block, 0, 0), q).choice ==
+          InterceptChoice::splice);
     CHECK(select_interception(r, decision(Action::allow, kNone, kNone), q).choice ==
           InterceptChoice::splice);
   }

@@ -53,8 +53,9 @@ TEST_CASE("not a CA, no keyCertSign, a mismatched key", "[tls][check]") {
   auto ds = judge_ca(settings(), *not_ca, 0100600, Clock::now());
   INFO(text(ds));
   REQUIRE(ds.size() == 1);
-  CHECK(ds[0].format() == "gatehouse.yaml:52:12: error: certs/ca.pem is not a CA certificate (no "
-                          "basicConstraints CA:TRUE)");
+  CHECK(ds[0].format() ==
+        "gatehouse.yaml:52:12: error: certs/ca.pem is not a CA certificate (no "
+        "basicConstraints CA:TRUE)");
 
   auto no_sign = make_ca(CaOptions{.key_cert_sign = false});
   ds = judge_ca(settings(), *no_sign, 0100600, Clock::now());
@@ -86,8 +87,9 @@ TEST_CASE("expired and not yet valid are errors; within 30 days a warning", "[tl
   ds = judge_ca(settings(), *soon, 0100600, Clock::now());
   REQUIRE(ds.size() == 1);
   CHECK(ds[0].severity == Severity::warning);
-  CHECK(ds[0].format() == "gatehouse.yaml:52:12: warning: certs/ca.pem expires within 30 days "
-                          "(make a new CA and deploy it)");
+  CHECK(ds[0].format() ==
+        "gatehouse.yaml:52:12: warning: certs/ca.pem expires within 30 days "
+        "(make a new CA and deploy it)");
   // 31 days ahead: quiet.
   auto later = make_ca(CaOptions{.not_after = 31 * 86400 + 3600});
   CHECK(judge_ca(settings(), *later, 0100600, Clock::now()).empty());

@@ -39,13 +39,15 @@ time_t asn1_to_time(const ASN1_TIME* t) {
 }
 
 std::string san_of(X509* cert) {
-  auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   std::string out;
   for (int i = 0; names && i < sk_GENERAL_NAME_num(names); ++i) {
     GENERAL_NAME* g = sk_GENERAL_NAME_value(names, i);
     if (g->type == GEN_DNS) {
-      out += "DNS:" + std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(g->d.dNSName)),
-                                  ASN1_STRING_length(g->d.dNSName));
+      out +=
+          "DNS:" + std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(g->d.dNSName)),
+                               ASN1_STRING_length(g->d.dNSName));
     } else if (g->type == GEN_IPADD) {
       out += "IP:" + std::to_string(ASN1_STRING_length(g->d.iPAddress)) + "bytes";
     }
@@ -57,8 +59,7 @@ std::string san_of(X509* cert) {
 
 }  // namespace
 
-TEST_CASE("a minted leaf verifies against the CA, with SAN, validity, EKU and AKI",
-          "[tls][leaf]") {
+TEST_CASE("a minted leaf verifies against the CA, with SAN, validity, EKU and AKI", "[tls][leaf]") {
   const bool rsa = GENERATE(false, true);
   CAPTURE(rsa);
   auto ca = make_ca(CaOptions{.rsa = rsa});
@@ -99,7 +100,8 @@ TEST_CASE("a minted leaf verifies against the CA, with SAN, validity, EKU and AK
   auto second = minter.mint("mail.example.org", now);
   REQUIRE(second);
   CHECK(EVP_PKEY_eq(X509_get0_pubkey(second->cert.get()), pub) == 1);
-  CHECK(ASN1_INTEGER_cmp(X509_get0_serialNumber(cert), X509_get0_serialNumber(second->cert.get())) != 0);
+  CHECK(ASN1_INTEGER_cmp(X509_get0_serialNumber(cert),
+                         X509_get0_serialNumber(second->cert.get())) != 0);
   CHECK(EVP_PKEY_eq(pub, ca->key.get()) != 1);
 }
 
@@ -110,7 +112,8 @@ TEST_CASE("leaves for IP literals carry an IP SAN", "[tls][leaf]") {
   auto v4 = minter.mint("192.0.2.7", now);
   REQUIRE(v4);
   CHECK(san_of(v4->cert.get()) == "IP:4bytes;");
-  CHECK(verify(v4->cert.get(), ca->cert.get(), "192.0.2.7", Clock::to_time_t(now), true) == X509_V_OK);
+  CHECK(verify(v4->cert.get(), ca->cert.get(), "192.0.2.7", Clock::to_time_t(now), true) ==
+        X509_V_OK);
   auto v6 = minter.mint("2001:db8::1", now);
   REQUIRE(v6);
   CHECK(san_of(v6->cert.get()) == "IP:16bytes;");
@@ -122,7 +125,8 @@ TEST_CASE("a leaf never outlives its CA", "[tls][leaf]") {
   const TimePoint now = Clock::now();
   auto leaf = minter.mint("a.example", now);
   REQUIRE(leaf);
-  CHECK(ASN1_TIME_compare(X509_get0_notAfter(leaf->cert.get()), X509_get0_notAfter(ca->cert.get())) == 0);
+  CHECK(ASN1_TIME_compare(X509_get0_notAfter(leaf->cert.get()),
+                          X509_get0_notAfter(ca->cert.get())) == 0);
   CHECK(verify(leaf->cert.get(), ca->cert.get(), "a.example", Clock::to_time_t(now)) == X509_V_OK);
 }
 
@@ -188,10 +192,14 @@ TEST_CASE("intercept metrics render every counter", "[tls][metrics]") {
   m.upstream_verify_failures = 3;
   std::string out;
   m.render(out);
-  CHECK(out.find("gatehouse_tls_intercept_handshakes_total{outcome=\"ok\"} 1\n") != std::string::npos);
-  CHECK(out.find("gatehouse_tls_intercept_handshakes_total{outcome=\"failed\"} 2\n") != std::string::npos);
-  CHECK(out.find("gatehouse_tls_intercept_handshakes_total{outcome=\"timeout\"} 0\n") != std::string::npos);
+  CHECK(out.find("gatehouse_tls_intercept_handshakes_total{outcome=\"ok\"} 1\n") !=
+        std::string::npos);
+  CHECK(out.find("gatehouse_tls_intercept_handshakes_total{outcome=\"failed\"} 2\n") !=
+        std::string::npos);
+  CHECK(out.find("gatehouse_tls_intercept_handshakes_total{outcome=\"timeout\"} 0\n") !=
+        std::string::npos);
   CHECK(out.find("gatehouse_tls_intercept_leaves_minted_total 0\n") != std::string::npos);
   CHECK(out.find("gatehouse_tls_intercept_leaf_cache_hits_total 0\n") != std::string::npos);
-  CHECK(out.find("gatehouse_tls_intercept_upstream_verify_failures_total 3\n") != std::string::npos);
+  CHECK(out.find("gatehouse_tls_intercept_upstream_verify_failures_total 3\n") !=
+        std::string::npos);
 }

@@ -33,9 +33,7 @@ inline bool add_ext(X509* cert, X509* issuer, int nid, const char* value) {
   return ok;
 }
 
-inline PkeyPtr make_key(bool rsa) {
-  return PkeyPtr(rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256"));
-}
+inline PkeyPtr make_key(bool rsa) { return PkeyPtr(rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256")); }
 
 // A certificate for `key` issued by (`issuer`, `issuer_key`), or self-signed if null.
 inline X509Ptr make_cert(EVP_PKEY* key, const CaOptions& o, X509* issuer = nullptr,
@@ -47,8 +45,8 @@ inline X509Ptr make_cert(EVP_PKEY* key, const CaOptions& o, X509* issuer = nullp
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), o.not_before);
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), o.not_after);
   X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(o.cn), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(o.cn),
+                             -1, -1, 0);
   X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer) : name);
   X509_set_pubkey(cert.get(), key);
   X509* iss = issuer ? issuer : cert.get();

@@ -27,13 +27,17 @@ bool handshake(SSL* client, SSL* server) {
   for (int i = 0; i < 50 && !(c_done && s_done); ++i) {
     if (!c_done) {
       int r = SSL_do_handshake(client);
-      if (r == 1) c_done = true;
-      else if (SSL_get_error(client, r) != SSL_ERROR_WANT_READ) return false;
+      if (r == 1)
+        c_done = true;
+      else if (SSL_get_error(client, r) != SSL_ERROR_WANT_READ)
+        return false;
     }
     if (!s_done) {
       int r = SSL_do_handshake(server);
-      if (r == 1) s_done = true;
-      else if (SSL_get_error(server, r) != SSL_ERROR_WANT_READ) return false;
+      if (r == 1)
+        s_done = true;
+      else if (SSL_get_error(server, r) != SSL_ERROR_WANT_READ)
+        return false;
     }
   }
   return c_done && s_done;
@@ -69,7 +73,8 @@ std::string selected(SSL* s) {
   const unsigned char* p = nullptr;
   unsigned len = 0;
   SSL_get0_alpn_selected(s, &p, &len);
-  return std::string(reinterpret_cast<const char*>(p ? p : reinterpret_cast<const unsigned char*>("")), len);
+  return std::string(
+      reinterpret_cast<const char*>(p ? p : reinterpret_cast<const unsigned char*>("")), len);
 }
 
 }  // namespace
@@ -106,8 +111,7 @@ TEST_CASE("client-facing: a leaf for another name fails the client's check", "[t
   CHECK(SSL_get_verify_result(c.get()) == X509_V_ERR_HOSTNAME_MISMATCH);
 }
 
-TEST_CASE("origin: verified against upstream_ca with the host name, ALPN http/1.1",
-          "[tls][ctx]") {
+TEST_CASE("origin: verified against upstream_ca with the host name, ALPN http/1.1", "[tls][ctx]") {
   // The origin's own CA and certificate, written as the upstream_ca file.
   auto origin_ca = make_ca();
   char path[] = "/tmp/gh-upstream-ca-XXXXXX";
