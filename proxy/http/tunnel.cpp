@@ -106,6 +106,7 @@ asio::awaitable<Opening> open_tunnel(Session& s, ClientParser& p, Tunnel& t) {
   Decision& final_d = t.final_d;
   final_d = d;
   bool relay_it = !ec;
+  bool paged = false;  // the block page over TLS: its records are written, no close record
   if (relay_it) {
     // Bytes the client sent right behind the CONNECT belong to the tunnel.
     std::string_view pipelined(static_cast<const char*>(s.buffer.data().data()), s.buffer.size());
@@ -141,6 +142,7 @@ asio::awaitable<Opening> open_tunnel(Session& s, ClientParser& p, Tunnel& t) {
         origin.close(ignored);  // the page is ours: the origin never sees the flow
         co_await tunnel_block_page(s, *hello, r2, final_d, t.id, t.dest);
         relay_it = false;
+        paged = true;
       } else if (final_d.action != Action::allow) {
         if (hello->tls)
           co_await asio::async_write(client, asio::buffer(kTlsAccessDenied),
@@ -164,7 +166,7 @@ asio::awaitable<Opening> open_tunnel(Session& s, ClientParser& p, Tunnel& t) {
       relay_it = !ec;
     }
   }
-  co_return relay_it ? Opening::relay : Opening::ended;
+  co_return relay_it ? Opening::relay : (paged ? Opening::close : Opening::ended);
 }
 
 // The close record of a tunnel (a plain function: no coroutine frame).

@@ -36,7 +36,12 @@ subprocess.run([BIN, "ca", "init", "--out", os.path.join(tmp, "ca"), "--name", "
                 "--days", "2"], check=True, capture_output=True)
 ca_pem = os.path.join(tmp, "ca", "ca.pem")
 port, admin = free_port(), free_port()
-config = write_rules(tmp, port, [])
+# A loopback listener standing for an allowed origin (case 8): only its TCP accept is used.
+origin = socket.socket()
+origin.bind(("127.0.0.1", 0))
+origin.listen(8)
+oport = origin.getsockname()[1]
+config = write_rules(tmp, port, [oport])
 with open(config) as f:
     cfg = yaml.safe_load(f)
 cfg["tls_intercept"] = {"ca_cert": os.path.join(tmp, "ca", "ca.pem"),
@@ -240,7 +245,40 @@ check(not answer or not answer[0] or answer[0].startswith(b"HTTP/1.1 431"),
       "1 MB header: 431 over TLS or a close (%r)" % (answer[0][:20] if answer and answer[0] else b""))
 check(alive(), "1 MB header: gatehouse still answers")
 
-# --- 8. The chain verifies; no process key on disk; audit verify passes.
+# --- 8. An allowed CONNECT whose hello names a blocked host: the page, for the SNI.
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.sendall(b"CONNECT 127.0.0.1:%d HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % (oport, oport))
+head = b""
+while b"\r\n\r\n" not in head:
+    chunk = s.recv(1)
+    if not chunk:
+        break
+    head += chunk
+check(head.startswith(b"HTTP/1.1 200"), "allowed CONNECT to a loopback origin opens")
+t = tls_client().wrap_socket(s, server_hostname=BLOCKED)
+t.sendall(b"GET /by-sni HTTP/1.1\r\nHost: %s\r\n\r\n" % BLOCKED.encode())
+got = b""
+while True:
+    chunk = t.recv(65536)
+    if not chunk:
+        break
+    got += chunk
+t.close()
+origin.close()
+check(got.startswith(b"HTTP/1.1 403") and b"WhatsApp Web" in got, "SNI-blocked tunnel: the page over TLS")
+second = wait_record(audit, lambda x: x["event"] == "decision" and x.get("sni") == BLOCKED
+                     and x.get("port") == oport, what="the hello's decision")
+check(second["intercepted"] is True and second["action"] == "block", "the hello's record: block, intercepted")
+first = [x for x in audit_records(audit) if x["event"] == "decision" and x.get("port") == oport
+         and x["sni"] is None][0]
+check(first["intercepted"] is False and first["status"] == 200, "the authority record: allowed, not intercepted")
+wait_record(audit, lambda x: x.get("url") == "https://%s:%d/by-sni" % (BLOCKED, oport) and x["intercepted"] is True,
+            what="inner record of the SNI-blocked tunnel")
+time.sleep(0.3)
+check(not [x for x in audit_records(audit) if x["event"] == "close" and x.get("ref") == first["id"]],
+      "no generic close record for a tunnel that got the page")
+
+# --- 9. The chain verifies; no process key on disk; audit verify passes.
 check(gh.proc.poll() is None, "gatehouse never crashed")
 keys = [f for f in os.listdir(tmp) if f.endswith(".key")]
 check(keys == [], "no key written beside the config")
