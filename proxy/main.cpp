@@ -75,6 +75,9 @@ int main(int argc, char** argv) {
   CaInitOptions ca_opts;
   auto* ca_init_cmd = ca_cmd->add_subcommand("init", "create the CA (key 0600)");
   ca_init_cmd->add_option("--out", ca_opts.out, "output directory")->required();
+  ca_init_cmd->add_option("--name", ca_opts.name, "the CA's common name, as browsers show it");
+  ca_init_cmd->add_option("--days", ca_opts.days, "validity in days (default 3650)")
+      ->check(CLI::Range(1, 9125));
 
   try {
     app.parse(argc, argv);

@@ -16,7 +16,7 @@ packages=(
   libssl-dev libc-ares-dev libsystemd-dev zlib1g-dev libzstd-dev
   clang-14 libclang-rt-14-dev
   curl openssl python3 iproute2 nftables haproxy python3-pacparser
-  python3-yaml systemd procps chromium
+  python3-yaml systemd procps chromium libnss3-tools
   libldap2-dev libkrb5-dev libcrypt-dev slapd ldap-utils krb5-kdc krb5-admin-server krb5-user
 )
 missing=()

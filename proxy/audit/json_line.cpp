@@ -90,6 +90,10 @@ void encode_body(const AuditRecord& r, std::string& out) {
   member(out, "rule", r.rule);
   member(out, "approval", r.approval);
   member_number(out, "status", r.status);
+  if (r.event == AuditEvent::decision) {
+    append_key(out, "intercepted");
+    out += r.intercepted ? "true" : "false";
+  }
   if (r.event == AuditEvent::close) {
     member(out, "ref", r.ref);
     member_number(out, "bytes_up", r.bytes_up);

@@ -36,6 +36,9 @@ struct AuditRecord {
   std::optional<std::string> rule;      // "rules/categories/x.yaml:6"
   std::optional<std::string> approval;  // approval id
   std::optional<int> status;            // HTTP status sent, or 200 for an opened tunnel
+  // Decision records only (README "HTTPS interception"): the flow was decrypted by
+  // gatehouse (block page or inspected). Always written, false when not.
+  bool intercepted = false;
 
   // close events only
   std::optional<std::string> ref;           // id of the decision record this closes

@@ -1,7 +1,9 @@
-// `gatehouse ca init --out DIR`: the interception CA used only to show the
-// block page over HTTPS. EC P-256 key (ca.key, PKCS#8 PEM, mode 0600) and a
+// `gatehouse ca init --out DIR [--name TEXT] [--days N]`: the interception CA
+// (README "HTTPS interception"). EC P-256 key (ca.key, PKCS#8 PEM, mode 0600) and a
 // self-signed certificate (ca.pem): CA:TRUE, pathlen 0, keyCertSign|cRLSign,
-// 10 years. Existing files are never overwritten (exit 1); I/O errors exit 3.
+// CN = --name, valid --days (default 3650). Existing files are never
+// overwritten (exit 1); I/O errors exit 3; a bad --name is a usage error (2).
+// Prints how to install the certificate where browsers will trust it.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,8 +27,7 @@
 namespace gh::cli {
 namespace {
 
-constexpr long kValiditySeconds = 10L * 365 * 24 * 3600 + 3 * 24 * 3600;  // 10 years, leap days
-constexpr int kExitOk = 0, kExitExists = 1, kExitIo = 3;
+constexpr int kExitOk = 0, kExitExists = 1, kExitUsage = 2, kExitIo = 3;
 
 struct EvpPkeyFree {
   void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
@@ -57,7 +58,7 @@ bool add_extension(X509* cert, int nid, const char* value) {
 }
 
 // A self-signed CA certificate for `key`.
-std::unique_ptr<X509, X509Free> make_certificate(EVP_PKEY* key) {
+std::unique_ptr<X509, X509Free> make_certificate(EVP_PKEY* key, const CaInitOptions& o) {
   std::unique_ptr<X509, X509Free> cert(X509_new());
   if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1) return nullptr;
 
@@ -73,14 +74,14 @@ std::unique_ptr<X509, X509Free> make_certificate(EVP_PKEY* key) {
 
   // Backdated an hour so that clients with a slightly slow clock accept it.
   if (!X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600) ||
-      !X509_gmtime_adj(X509_getm_notAfter(cert.get()), kValiditySeconds))
+      !X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400L * o.days))
     return nullptr;
 
   X509_NAME* name = X509_get_subject_name(cert.get());
   const auto* org = reinterpret_cast<const unsigned char*>("gatehouse");
-  const auto* cn = reinterpret_cast<const unsigned char*>("gatehouse interception CA");
+  const auto* cn = reinterpret_cast<const unsigned char*>(o.name.c_str());
   if (X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, org, -1, -1, 0) != 1 ||
-      X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, cn, -1, -1, 0) != 1 ||
+      X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, cn, -1, -1, 0) != 1 ||
       X509_set_issuer_name(cert.get(), name) != 1 || X509_set_pubkey(cert.get(), key) != 1)
     return nullptr;
 
@@ -114,9 +115,41 @@ bool finish(std::unique_ptr<FILE, FileClose> f) {
   return std::fclose(f.release()) == 0 && ok;
 }
 
+// What to do with ca.pem next (README "Deploying the CA"). Only the certificate
+// is ever copied anywhere; the key stays where it was written.
+void print_install_steps(const std::string& cert_path, const CaInitOptions& o) {
+  const char* c = cert_path.c_str();
+  std::printf(
+      "\nNext steps: make clients trust %s (the certificate only; ca.key never leaves this "
+      "machine)\n"
+      "  gatehouse config:   tls_intercept: { ca_cert: \"%s\", ca_key: \"...ca.key\" }, then "
+      "`gatehouse check`\n"
+      "  Firefox/Chromium (NSS, per user):\n"
+      "    certutil -d sql:$HOME/.pki/nssdb -A -t \"C,,\" -n \"%s\" -i %s\n"
+      "  Debian/Ubuntu system store (curl, python, apt):\n"
+      "    sudo cp %s /usr/local/share/ca-certificates/gatehouse-ca.crt && sudo "
+      "update-ca-certificates\n"
+      "  Windows (domain): Group Policy > Computer Configuration > Policies > Windows Settings >\n"
+      "    Security Settings > Public Key Policies > Trusted Root Certification Authorities > "
+      "Import %s\n"
+      "    (one machine: certutil -addstore -f Root %s)\n"
+      "  macOS (managed): a configuration profile with a Certificate payload (MDM), or one "
+      "machine:\n"
+      "    sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain "
+      "%s\n",
+      c, c, o.name.c_str(), c, c, c, c, c);
+}
+
 }  // namespace
 
 int ca_init(const CaInitOptions& o) {
+  // The CN is shown by browsers and put in a certificate: printable, at most 64 (RFC 5280).
+  bool name_ok = !o.name.empty() && o.name.size() <= 64;
+  for (unsigned char ch : o.name) name_ok = name_ok && ch >= 0x20 && ch != 0x7f;
+  if (!name_ok) {
+    std::fprintf(stderr, "gatehouse ca init: --name must be 1 to 64 printable characters\n");
+    return kExitUsage;
+  }
   namespace fs = std::filesystem;
   const fs::path dir(o.out);
   const std::string key_path = (dir / "ca.key").string();
@@ -147,7 +180,7 @@ int ca_init(const CaInitOptions& o) {
     print_openssl_error("generating the P-256 key");
     return kExitIo;
   }
-  auto cert = make_certificate(key.get());
+  auto cert = make_certificate(key.get(), o);
   if (!cert) {
     print_openssl_error("building the certificate");
     return kExitIo;
@@ -180,8 +213,9 @@ int ca_init(const CaInitOptions& o) {
     return err == EEXIST ? kExitExists : kExitIo;
   }
 
-  std::printf("wrote %s (private key, mode 0600) and %s (CA certificate, valid 10 years)\n",
-              key_path.c_str(), cert_path.c_str());
+  std::printf("wrote %s (private key, mode 0600) and %s (CA certificate \"%s\", valid %d days)\n",
+              key_path.c_str(), cert_path.c_str(), o.name.c_str(), o.days);
+  print_install_steps(cert_path, o);
   return kExitOk;
 }
 

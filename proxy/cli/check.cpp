@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
+#include "tls/ca_check.hpp"
 
 namespace gh::cli {
 
@@ -16,6 +17,12 @@ int check(const CheckOptions& o) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gatehouse check: %s\n", e.what());
     return 3;
+  }
+  // The CA files (README "HTTPS interception") are judged once the rest loaded.
+  if (res.settings) {
+    auto ca = check_ca(res.settings->tls_intercept, Clock::now());
+    res.diagnostics.insert(res.diagnostics.end(), ca.begin(), ca.end());
+    if (has_errors(ca)) res.rules.reset();
   }
   std::size_t errors = 0, warnings = 0;
   for (const Diagnostic& d : res.diagnostics) (d.severity == Severity::error ? errors : warnings)++;

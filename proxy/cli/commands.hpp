@@ -66,6 +66,8 @@ int approvals(const ApprovalsOptions& o);
 
 struct CaInitOptions {
   std::string out;
+  std::string name = "gatehouse interception CA";  // the certificate's CN
+  int days = 3650;
 };
 int ca_init(const CaInitOptions& o);
 

@@ -14,12 +14,15 @@
 #include "admin/admin_server.hpp"
 #include "admin/audit_probe.hpp"
 #include "admin/privileges.hpp"
+#include "tls/ca_check.hpp"
+#include "tls/interceptor.hpp"
 #include "audit/writer.hpp"
 #include "base/log.hpp"
 #include "auth/authenticator.hpp"
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
 #include "config/pac.hpp"
+#include "http/intercept_session.hpp"
 #include "http/session.hpp"
 #include "http/transparent_tls.hpp"
 #include "net/server.hpp"
@@ -111,6 +114,18 @@ int serve(const ServeOptions& o) {
   rt.started = Clock::now();
   // Always there, so that a reload may switch auth on (README "Identity").
   rt.authenticator = std::make_shared<Authenticator>(rt.metrics.auth);
+  // README "HTTPS interception": the CA is judged as `check` does and read once, here.
+  if (loaded.settings->tls_intercept.enabled) {
+    auto ca = check_ca(loaded.settings->tls_intercept, Clock::now());
+    for (const auto& d : ca) std::fprintf(stderr, "%s\n", d.format().c_str());
+    std::string error;
+    if (!has_errors(ca)) rt.interceptor = Interceptor::create(loaded.settings->tls_intercept, error);
+    if (!rt.interceptor) {
+      if (!error.empty()) log(LogLevel::error, "tls_intercept: %s", error.c_str());
+      log(LogLevel::error, "%s: tls_intercept cannot be used; not starting", o.config.c_str());
+      return 1;
+    }
+  }
   install_rules(rt, loaded.rules, loaded.settings, Clock::now());
   const Settings& settings = *loaded.settings;
 

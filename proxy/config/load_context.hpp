@@ -61,6 +61,12 @@ struct Includes {
   std::vector<DomainListSpec> domain_lists;
 };
 
+// `tls_intercept` selectors and `policy.headers`, kept from the main config
+// until apps, categories and departments are known (tls_intercept_config.cpp).
+struct InterceptNodes {
+  std::optional<YAML::Node> inspect, never, headers;
+};
+
 class LoadContext {
  public:
   explicit LoadContext(TimePoint now);
@@ -76,6 +82,7 @@ class LoadContext {
   Where main_where;                   // the main config, for problems that have no better place
   std::vector<Where> category_where;  // parallel to rules->categories
   std::vector<std::vector<Cidr>> department_nets;  // parallel to rules->departments
+  InterceptNodes intercept_nodes;
 
   void report(Severity s, const Where& w, std::string message);
   void error(const Where& w, std::string message) {
@@ -159,6 +166,10 @@ bool read_identity_names(LoadContext& ctx, const std::string& file, const YAML::
 // The main config's top-level `auth:` block (auth_config.cpp).
 void read_auth_block(LoadContext& ctx, const std::string& file, const YAML::Node& n,
                      AuthSettings& out);
+// The main config's `tls_intercept:` block (tls_intercept_config.cpp): settings now,
+// selectors kept in ctx.intercept_nodes for load_intercept_selectors().
+void read_tls_intercept_block(LoadContext& ctx, const std::string& file, const std::string& dir,
+                              const YAML::Node& n);
 
 // Stages, in the order load_config() runs them.
 void load_schedules(LoadContext& ctx, const std::string& file, const YAML::Node& n);
@@ -169,5 +180,6 @@ void resolve_policy_categories(LoadContext& ctx);
 void load_departments(LoadContext& ctx);
 void load_approvals(LoadContext& ctx);
 void check_shadowed_rules(LoadContext& ctx);
+void load_intercept_selectors(LoadContext& ctx);  // after the matcher is built
 
 }  // namespace gh

@@ -53,6 +53,7 @@ LoadResult load_config(const std::string& path, TimePoint now) {
     ctx.error(ctx.main_where, "the feeds' regexp:/keyword: lines exceed re2's memory limit");
   r.domains = std::move(ctx.domains).build();
   check_shadowed_rules(ctx);
+  load_intercept_selectors(ctx);
   ctx.sort_diagnostics();
 
   LoadResult out;

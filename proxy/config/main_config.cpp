@@ -213,7 +213,7 @@ struct Reader {
   void policy(const Node& n) {
     MapView m(ctx, file, n,
               {"uncategorized", "categories", "no_sni", "ech", "sni_mismatch", "non_tls_tunnel",
-               "block_private_destinations", "timezone"},
+               "block_private_destinations", "timezone", "headers"},
               "policy");
     if (!m.ok()) return;
     PolicySettings& p = r.policy;
@@ -228,6 +228,7 @@ struct Reader {
       ctx.error(where(file, *v), "policy.non_tls_tunnel: expected block or allow, got 'monitor'");
       p.non_tls_tunnel = Verdict::block;
     }
+    if (const Node* h = m.get("headers")) ctx.intercept_nodes.headers = *h;  // needs departments
     if (const Node* v = m.get("block_private_destinations"))
       read_bool(ctx, file, *v, p.block_private_destinations);
     if (const Node* tz = m.get("timezone"); tz && read_string(ctx, file, *tz, p.timezone)) {
@@ -355,24 +356,6 @@ struct Reader {
       l.max_connections_per_client = static_cast<std::uint32_t>(v64);
   }
 
-  void tls_intercept(const Node& n) {
-    if (n.IsScalar()) {
-      bool on = false;
-      if (read_bool(ctx, file, n, on) && on)
-        ctx.error(where(file, n), "tls_intercept: give { ca_cert: ..., ca_key: ... } to enable it");
-      return;
-    }
-    MapView m(ctx, file, n, {"ca_cert", "ca_key"}, "tls_intercept");
-    if (!m.ok()) return;
-    TlsInterceptSettings& t = s.tls_intercept;
-    std::string text;
-    if (const Node* c = m.require("ca_cert"); c && read_string(ctx, file, *c, text))
-      t.ca_cert = join_path(dir, text);
-    if (const Node* k = m.require("ca_key"); k && read_string(ctx, file, *k, text))
-      t.ca_key = join_path(dir, text);
-    t.enabled = !t.ca_cert.empty() && !t.ca_key.empty();
-  }
-
   // A Via received-by: a token or host[:port] (RFC 9110 §7.6.3), which
   // host names, IP literals in brackets and ports all are.
   void via_name(const Node& n) {
@@ -453,7 +436,7 @@ void load_main_config(LoadContext& ctx, const std::string& path) {
   else
     s.audit.path = join_path(s.config_dir, s.audit.path);
   if (const Node* n = top.get("limits")) rd.limits(*n);
-  if (const Node* n = top.get("tls_intercept")) rd.tls_intercept(*n);
+  if (const Node* n = top.get("tls_intercept")) read_tls_intercept_block(ctx, path, s.config_dir, *n);
   if (const Node* n = top.get("block_page")) rd.block_page(*n);
   if (const Node* n = top.get("resolver")) read_resolver_block(ctx, path, *n, s.resolver);
   if (s.pac.proxy.empty()) {

@@ -12,6 +12,7 @@
 #include "base/millis.hpp"
 #include "policy/endpoint.hpp"
 #include "config/auth_settings.hpp"
+#include "config/tls_intercept_settings.hpp"
 #include "policy/ip_address.hpp"
 #include "policy/types.hpp"
 
@@ -56,12 +57,6 @@ struct PacSettings {
   std::string proxy;  // "proxy.example.gov:3128"; empty = first forward listener
   std::vector<std::string> direct_domains;  // ".intranet.example.gov", "host.example"
   std::vector<Cidr> direct_networks;        // "10.0.0.0/8"
-};
-
-struct TlsInterceptSettings {
-  bool enabled = false;
-  std::string ca_cert;  // resolved paths
-  std::string ca_key;
 };
 
 // The resolver block (README "Configuration", docs/resolver.md). Read at

@@ -137,7 +137,11 @@ bool audit_refuses(const Runtime& rt, const Settings& settings) noexcept {
 asio::awaitable<bool> reply(ReplyContext ctx, LocalReply r) {
   std::string id;
   bool written = true;
-  if (r.audit) written = co_await audit_and_wait(ctx.rt, reply_record(ctx, r), &id);
+  if (r.audit) {
+    AuditRecord rec = reply_record(ctx, r);
+    rec.intercepted = r.intercepted;
+    written = co_await audit_and_wait(ctx.rt, std::move(rec), &id);
+  }
   if (!written && ctx.settings.audit.on_failure == OnFailure::block) {
     // Fail closed: nothing is answered that is not on record.
     co_await reply_audit_unavailable(ctx, r.version, r.wire);

@@ -73,6 +73,7 @@ struct LocalReply {
   // False for the answers of an allowed request whose decision is on record
   // already (a 502 after the origin broke off): its close record carries the status.
   bool audit = true;
+  bool intercepted = false;  // audit `intercepted`: the flow is decrypted (a block page over TLS)
   std::string_view detail;  // replaces the reason's standard page text
   // Fields the answer needs beyond the standard ones (Proxy-Authenticate,
   // Retry-After), in order.

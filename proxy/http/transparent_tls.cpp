@@ -6,11 +6,15 @@
 #include <chrono>
 
 #include "http/decision.hpp"
+#include "http/intercept_flow.hpp"
+#include "http/intercept_session.hpp"
 #include "http/local_reply.hpp"
 #include "http/tunnel_relay.hpp"
 #include "net/audit_submit.hpp"
 #include "net/hello_reader.hpp"
 #include "net/upstream.hpp"
+#include "policy/intercept_select.hpp"
+#include "tls/interceptor.hpp"
 
 namespace gh {
 namespace {
@@ -74,7 +78,29 @@ asio::awaitable<void> transparent_tls_session(Connection c) {
           ? std::optional<std::string>(endpoint_text(c.info.original_dst, c.info.original_port))
           : std::nullopt;
   if (d.action != Action::allow) {
-    co_await reply_silently(ctx, d, r, refusal_wire, dest);
+    // README "HTTPS interception": a blocked flow may get the block page over TLS.
+    const bool page = rt.interceptor &&
+                      select_interception(*rules, d, r).choice == InterceptChoice::block_page;
+    LocalReply refusal = refusal_of(d, r, 0);
+    refusal.wire = page ? Wire::none : refusal_wire;
+    refusal.dest = dest;
+    refusal.intercepted = page;
+    std::string id;
+    refusal.id_out = &id;
+    co_await reply(ctx, std::move(refusal));
+    if (page && !id.empty()) {
+      InterceptFlow f{rt, c.info, rules, settings, *rt.interceptor};
+      f.host = r.host;  // the SNI, else the original destination's address
+      f.port = r.port;
+      f.request = r;
+      f.decision = d;
+      f.ref = id;
+      f.dest = dest;
+      f.started = started;
+      std::string prefix(reinterpret_cast<const char*>(hello->bytes.data()), hello->size);
+      hello.reset();
+      co_await serve_block_page(client.socket(), std::move(prefix), f);
+    }
     boost::system::error_code ec;
     client.socket().shutdown(tcp::socket::shutdown_both, ec);
     co_return;

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "http/decision.hpp"
+#include "http/intercept_connect.hpp"
 #include "http/auth_gate.hpp"
 #include "http/message_rules.hpp"
 #include "http/request_target.hpp"
@@ -61,6 +62,11 @@ asio::awaitable<std::optional<Opening>> decide_authority(Session& s, ClientParse
   apply_identity(s, r);
   t.final_d = decide_and_count(s.rt, *s.rules, r);
   if (t.final_d.action == Action::allow) co_return std::nullopt;
+  // README "HTTPS interception": the block page over TLS instead of the 403.
+  if (intercept_choice(s, t.final_d, r) == InterceptChoice::block_page) {
+    co_await connect_block_page(s, t.final_d, r, req.version());
+    co_return Opening::close;
+  }
   // As Squid does, the connection stays open for the client's next request.
   const bool keep = req.keep_alive() && p.is_done() && !s.rt.draining.load();
   const bool kept = co_await reply_refusal(s.reply_ctx(), t.final_d, r, 403, req.version(), keep);
@@ -93,29 +99,45 @@ asio::awaitable<Opening> connect_origin(Session& s, ClientParser& p, Tunnel& t, 
   co_return sent ? Opening::relay : Opening::ended;
 }
 
+// A tunnel whose hello is refused: the TLS alert (or a close), or, when
+// interception says so, the block page over TLS (README "HTTPS interception").
+// The refusal's record is written either way.
+asio::awaitable<Opening> refuse_hello(Session& s, Tunnel& t, const Request& r2,
+                                      const HelloRead& hello) {
+  const bool page = intercept_choice(s, t.final_d, r2) == InterceptChoice::block_page;
+  LocalReply refusal = refusal_of(t.final_d, r2, 0);
+  refusal.wire = page || !hello.tls ? Wire::none : Wire::tls_alert;
+  refusal.dest = t.dest;
+  refusal.intercepted = page;
+  std::string id;
+  refusal.id_out = &id;
+  co_await reply(s.reply_ctx(), std::move(refusal));
+  if (!page || id.empty()) co_return Opening::ended;
+  boost::system::error_code ignored;
+  t.origin->socket().close(ignored);  // the page is ours: the origin never sees the flow
+  co_await tunnel_block_page(s, hello, r2, t.final_d, t.id, t.dest);
+  co_return Opening::close;  // its records are written: no close record
+}
+
 // Every byte the client sent is decided on before one is relayed: a timeout,
 // bytes that are not TLS and a hello we cannot read all get a decision of
-// their own (docs/threat-model.md). True when the tunnel may be relayed.
-asio::awaitable<bool> decide_hello(Session& s, Tunnel& t, const Request& r,
-                                   const HelloRead& hello) {
+// their own (docs/threat-model.md). relay: the tunnel may be relayed.
+asio::awaitable<Opening> decide_hello(Session& s, Tunnel& t, const Request& r,
+                                      const HelloRead& hello) {
   Request r2 = r;
   r2.tls = hello.seen;
   r2.sni = hello.sni;
   t.final_d = decide_and_count(s.rt, *s.rules, r2);
-  if (t.final_d.action != Action::allow) {
-    co_await reply_silently(s.reply_ctx(), t.final_d, r2, hello.tls ? Wire::tls_alert : Wire::none,
-                            t.dest);
-    co_return false;
-  }
+  if (t.final_d.action != Action::allow) co_return co_await refuse_hello(s, t, r2, hello);
   auto rec = decision_record(*s.rules, t.final_d, s.conn.info, r2, 200, false);
   rec.dest = t.dest;
   if (!co_await audit_and_wait(s.rt, std::move(rec), nullptr) &&
       s.settings->audit.on_failure == OnFailure::block) {
     t.final_d.action = Action::deny;
     co_await reply_audit_unavailable(s.reply_ctx(), 11, hello.tls ? Wire::tls_alert : Wire::none);
-    co_return false;
+    co_return Opening::ended;
   }
-  co_return true;
+  co_return Opening::relay;
 }
 
 // Everything up to the relay: the decision on the authority, the upstream
@@ -133,8 +155,8 @@ asio::awaitable<Opening> open_tunnel(Session& s, ClientParser& p, Tunnel& t) {
   // read_client_hello took at most HelloRead::kMax of them; the rest follow it.
   s.buffer.consume(std::min(pipelined.size(), HelloRead::kMax));
   // Only a client that closed without a byte has asked nothing.
-  if (hello->seen == TlsSeen::none || !co_await decide_hello(s, t, r, *hello))
-    co_return Opening::ended;
+  if (hello->seen == TlsSeen::none) co_return Opening::ended;
+  if (auto o = co_await decide_hello(s, t, r, *hello); o != Opening::relay) co_return o;
   std::string_view rest(static_cast<const char*>(s.buffer.data().data()), s.buffer.size());
   const std::string_view first(reinterpret_cast<const char*>(hello->bytes.data()), hello->size);
   const bool sent = co_await send_first_bytes(t.origin->socket(), first, rest, t.up);

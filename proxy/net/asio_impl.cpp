@@ -2,4 +2,5 @@
 #include <utility>
 
 #include <boost/asio/impl/src.hpp>
+#include <boost/asio/ssl/impl/src.hpp>  // README "HTTPS interception"
 #include <boost/beast/src.hpp>

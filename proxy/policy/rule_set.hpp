@@ -11,6 +11,7 @@
 #include "policy/domain_matcher.hpp"
 #include "policy/host_patterns.hpp"
 #include "policy/identity.hpp"
+#include "policy/intercept_rules.hpp"
 #include "policy/ip_address.hpp"
 #include "policy/schedule.hpp"
 #include "policy/types.hpp"
@@ -117,6 +118,7 @@ struct RuleSet {
   std::uint64_t skipped_list_lines = 0;  // bad feed lines dropped under on_error: skip
   std::vector<Schedule> schedules;  // README "Rule files", named weekly windows
   UtcOffsets local_time;            // policy.timezone, for schedules
+  InterceptRules intercept;         // README "HTTPS interception": inspect, never, policy.headers
 
   // "file:line" of a rule entry (allocates; for output, not the hot path).
   std::string location(std::uint32_t entry) const;

@@ -32,7 +32,9 @@ constexpr std::array<std::string_view, kReasonCount> kReasons{"uncategorized",
                                                     "auth-required",
                                                     "auth-failed",
                                                     "auth-throttled",
-                                                    "auth-unavailable"};
+                                                    "auth-unavailable",
+                                                    "upstream-cert-invalid",
+                                                    "tls-handshake-failed"};
 static_assert(kReasons.size() == kReasonCount, "every Reason needs its name here");
 constexpr std::array<std::string_view, 3> kVerdicts{"allow", "monitor", "block"};
 constexpr std::array<std::string_view, 3> kModes{"forward", "transparent-tls", "transparent-http"};

@@ -42,10 +42,13 @@ enum class Reason : std::uint8_t {
   auth_failed,           // wrong or malformed credentials (407)
   auth_throttled,        // too many failures from the client address (429)
   auth_unavailable,      // the directory or KDC cannot answer, on_backend_failure: block (503)
+  upstream_cert_invalid,  // README "HTTPS interception": an inspected origin failed verification
+  tls_handshake_failed,   // a client rejected our leaf (unknown CA, alert, timeout)
 };
 // How many reasons there are: tables indexed by Reason use this, not the
 // last enumerator's name, so that a new reason cannot fall off their end.
-inline constexpr std::size_t kReasonCount = static_cast<std::size_t>(Reason::auth_unavailable) + 1;
+inline constexpr std::size_t kReasonCount =
+    static_cast<std::size_t>(Reason::tls_handshake_failed) + 1;
 
 // What a category (or the uncategorized default, or a TLS condition) does.
 enum class Verdict : std::uint8_t { allow, monitor, block };

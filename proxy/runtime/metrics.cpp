@@ -18,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tls/intercept_metrics.hpp"
+
 namespace gh {
 namespace {
 
@@ -394,6 +396,7 @@ std::string Metrics::render(const AuditGauge& audit, TimePoint now) const {
   render_audit(out, audit);
   render_rules(out, now);
   out += auth.render();
+  intercept_metrics().render(out);  // README "HTTPS interception"
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include "config/settings.hpp"
 #include "policy/rule_set.hpp"
 #include "runtime/metrics.hpp"
+#include "tls/interceptor.hpp"
 
 namespace gh {
 
@@ -23,6 +24,9 @@ struct Runtime {
   std::atomic<bool> draining{false};
   TimePoint started{};
   std::shared_ptr<Authenticator> authenticator;  // set by serve; null = nobody is asked
+  // README "HTTPS interception": made at start when tls_intercept is on (the CA is
+  // read once); null otherwise, and every flow is spliced as before.
+  std::shared_ptr<Interceptor> interceptor;
 };
 
 }  // namespace gh

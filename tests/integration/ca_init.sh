@@ -19,6 +19,12 @@ expect_rc() {  # expect_rc CODE command...
 
 # 1. A fresh directory (created, with a parent that does not exist yet).
 (umask 000; expect_rc 0 "$bin" ca init --out "$tmp/a/ca")
+# It says how to install the certificate: NSS, Debian, Windows and macOS.
+for step in "certutil -d sql:" "update-ca-certificates" "Trusted Root Certification Authorities" \
+            "add-trusted-cert"; do
+  grep -qF "$step" "$tmp/out" || { cat "$tmp/out"; fail "no install step '$step'"; }
+done
+grep -q "ca.key" "$tmp/out" || fail "does not say where the key is"
 key=$tmp/a/ca/ca.key cert=$tmp/a/ca/ca.pem
 [ "$(stat -c %a "$key")" = 600 ] || fail "ca.key mode is $(stat -c %a "$key"), want 600 (even with umask 000)"
 [ -s "$cert" ] || fail "no ca.pem"
@@ -68,8 +74,39 @@ expect_rc 3 "$bin" ca init --out "$tmp/file/ca"
 # 7. Usage error: --out is required.
 expect_rc 2 "$bin" ca init
 
-# 8. Two runs make two different CAs (fresh key, random serial).
+# 8. --name and --days; a bad --name or --days is a usage error.
+expect_rc 0 "$bin" ca init --out "$tmp/n" --name "Example Gov web gateway CA" --days 30
+openssl x509 -in "$tmp/n/ca.pem" -noout -subject | grep -q "CN = Example Gov web gateway CA" ||
+  fail "--name is not the CN"
+openssl x509 -in "$tmp/n/ca.pem" -noout -checkend $((29 * 86400)) >/dev/null || fail "--days 30 expires too soon"
+if openssl x509 -in "$tmp/n/ca.pem" -noout -checkend $((31 * 86400)) >/dev/null; then
+  fail "--days 30 valid for more than 31 days"
+fi
+expect_rc 2 "$bin" ca init --out "$tmp/bad1" --name ""
+expect_rc 2 "$bin" ca init --out "$tmp/bad2" --days 0
+[ ! -e "$tmp/bad1/ca.key" ] || fail "a key was written despite a bad --name"
+
+# 9. `gatehouse check` judges the CA files a config names (README "HTTPS interception").
+cat >"$tmp/n/gatehouse.yaml" <<'YAML'
+listen: [{ address: "127.0.0.1:3128", mode: forward }]
+tls_intercept:
+  ca_cert: "ca.pem"
+  ca_key: "ca.key"
+YAML
+expect_rc 0 "$bin" check --config "$tmp/n/gatehouse.yaml"
+grep -q "warning: .*ca.pem expires within 30 days" "$tmp/out" || { cat "$tmp/out"; fail "no expiry warning"; }
+chmod 640 "$tmp/n/ca.key"
+expect_rc 1 "$bin" check --config "$tmp/n/gatehouse.yaml"
+grep -q "gatehouse.yaml:4:11: error: .*ca.key is readable by group or others" "$tmp/out" ||
+  { cat "$tmp/out"; fail "no key mode error at ca_key"; }
+chmod 600 "$tmp/n/ca.key"
+sed -i 's/ca.pem"/..\/d\/ca.pem"/' "$tmp/n/gatehouse.yaml"   # another CA's certificate
 expect_rc 0 "$bin" ca init --out "$tmp/d"
+expect_rc 1 "$bin" check --config "$tmp/n/gatehouse.yaml"
+grep -q "gatehouse.yaml:4:11: error: .*ca.key does not match the certificate" "$tmp/out" ||
+  { cat "$tmp/out"; fail "no key mismatch error"; }
+
+# 10. Two runs make two different CAs (fresh key, random serial).
 [ "$(openssl x509 -in "$cert" -noout -serial)" != "$(openssl x509 -in "$tmp/d/ca.pem" -noout -serial)" ] ||
   fail "two CAs share a serial"
 cmp -s "$key" "$tmp/d/ca.key" && fail "two CAs share a key"

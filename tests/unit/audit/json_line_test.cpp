@@ -59,7 +59,7 @@ TEST_CASE("every field round-trips, in the order of SPEC §7", "[audit][json]") 
   std::vector<std::string> order = {
       "ts",     "seq",  "event",    "id",     "client", "department", "user", "listener",
       "method", "host", "port",     "dest",   "sni",    "url",        "category", "app",
-      "action", "reason", "rule",   "approval", "status", "prev",     "hash"};
+      "action", "reason", "rule",   "approval", "status", "intercepted", "prev", "hash"};
   std::size_t pos = 0;
   for (const auto& k : order) {
     auto at = line.find("\"" + k + "\":", pos);

@@ -1,0 +1,77 @@
+#include "http/intercept_connect.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "http/decision.hpp"
+#include "http/intercept_session.hpp"
+#include "net/audit_submit.hpp"
+
+namespace gh {
+
+InterceptChoice intercept_choice(const Session& s, const Decision& d, const Request& r) {
+  if (!s.rt.interceptor) return InterceptChoice::splice;
+  return select_interception(*s.rules, d, r).choice;
+}
+
+asio::awaitable<void> tunnel_block_page(Session& s, const HelloRead& hello, const Request& r2,
+                                        const Decision& final_d, const std::string& ref,
+                                        std::optional<std::string> dest) {
+  InterceptFlow f{s.rt, s.conn.info, s.rules, s.settings, *s.rt.interceptor};
+  // The leaf names what the browser asked for: the SNI, else the CONNECT host.
+  f.host = std::string(r2.tls == TlsSeen::sni && !r2.sni.empty() ? r2.sni : r2.host);
+  f.port = r2.port;
+  f.request = r2;
+  f.decision = final_d;
+  f.ref = ref;
+  f.dest = std::move(dest);
+  std::string prefix(reinterpret_cast<const char*>(hello.bytes.data()), hello.size);
+  prefix.append(static_cast<const char*>(s.buffer.data().data()), s.buffer.size());
+  s.buffer.consume(s.buffer.size());
+  s.stop_reading_heads();  // this connection reads no more proxy requests
+  co_await serve_block_page(s.client.socket(), std::move(prefix), f);
+}
+
+asio::awaitable<void> connect_block_page(Session& s, const Decision& d, const Request& r,
+                                         unsigned version) {
+  s.stop_reading_heads();  // whatever happens, the connection ends with this flow
+  auto rec = decision_record(*s.rules, d, s.conn.info, r, 200, false);
+  rec.intercepted = true;
+  std::string id;
+  if (!co_await audit_and_wait(s.rt, std::move(rec), &id) &&
+      s.settings->audit.on_failure == OnFailure::block) {
+    co_await reply_audit_unavailable(s.reply_ctx(), version);
+    co_return;
+  }
+  if (!co_await write_client(s, "HTTP/1.1 200 Connection established\r\n\r\n")) co_return;
+
+  std::string_view pipelined(static_cast<const char*>(s.buffer.data().data()), s.buffer.size());
+  auto hello = std::make_unique<HelloRead>();
+  co_await read_client_hello(s.client.socket(), *hello, s.limits().client_hello_timeout, pipelined);
+  s.buffer.consume(std::min(pipelined.size(), HelloRead::kMax));
+  if (hello->seen == TlsSeen::none) co_return;  // closed without a byte
+
+  Request r2 = r;
+  r2.tls = hello->seen;
+  r2.sni = hello->sni;
+  const Decision final_d = decide_and_count(s.rt, *s.rules, r2);
+  const bool page = intercept_choice(s, final_d, r2) == InterceptChoice::block_page;
+  if (final_d.action == Action::allow || !page) {
+    // Allowed by its SNI, ECH, an unreadable hello, `never` by SNI: recorded
+    // and refused as before interception existed (the authority was blocked).
+    LocalReply refusal = refusal_of(final_d, r2, 0);
+    refusal.wire = hello->tls ? Wire::tls_alert : Wire::none;
+    co_await reply(s.reply_ctx(), std::move(refusal));
+    co_return;
+  }
+  auto rec2 = decision_record(*s.rules, final_d, s.conn.info, r2, std::nullopt, false);
+  rec2.intercepted = true;
+  if (!co_await audit_and_wait(s.rt, std::move(rec2), nullptr) &&
+      s.settings->audit.on_failure == OnFailure::block) {
+    co_await reply_audit_unavailable(s.reply_ctx(), version, Wire::tls_alert);
+    co_return;
+  }
+  co_await tunnel_block_page(s, *hello, r2, final_d, id, std::nullopt);
+}
+
+}  // namespace gh
