@@ -60,7 +60,7 @@ AuditRecord refusal_record(const Session& s, const http::request_header<>& req, 
 }
 
 std::string response_head(const Session& s, const Refusal& r, const AuthAnswer& a,
-                           std::size_t body_size, bool keep) {
+                          std::size_t body_size, bool keep) {
   const AuthSettings& auth = *s.settings->auth;
   std::string h = "HTTP/1.1 " + std::to_string(r.status) + " " + std::string(r.title) + "\r\n";
   if (r.status == 407) {
@@ -102,8 +102,8 @@ asio::awaitable<AuthGate> authenticate_request(Session& s, ClientParser& p) {
   if (!s.rules->clients_allow.lookup(s.conn.info.client)) co_return AuthGate::proceed;
 
   const auto header = req[http::field::proxy_authorization];
-  AuthAnswer a = co_await s.rt.authenticator->check(s.settings, s.auth, s.conn.info.client,
-                                                    sv(header));
+  AuthAnswer a =
+      co_await s.rt.authenticator->check(s.settings, s.auth, s.conn.info.client, sv(header));
   if (a.verdict == AuthVerdict::authenticated || a.verdict == AuthVerdict::anonymous)
     co_return AuthGate::proceed;
 
@@ -118,8 +118,8 @@ asio::awaitable<AuthGate> authenticate_request(Session& s, ClientParser& p) {
     co_return AuthGate::answered_close;
   }
   // A body that was not read leaves the connection unusable for the next request.
-  const bool keep = req.keep_alive() && p.is_done() && !s.rt.draining.load() && !s.closing &&
-                    r.status != 503;
+  const bool keep =
+      req.keep_alive() && p.is_done() && !s.rt.draining.load() && !s.closing && r.status != 503;
   const std::string body = error_page(r.status, r.title, r.detail, id);
   const std::string head = response_head(s, r, a, body.size(), keep);
   if (!co_await write_client(s, head + body)) co_return AuthGate::answered_close;
