@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "base_tree.hpp"
+#include "config/pac.hpp"
 #include "policy/decide.hpp"
 
 using namespace gh;
@@ -59,6 +60,10 @@ TEST_CASE("auth block: a full LDAP configuration loads", "[config][auth]") {
   CHECK(a.groups_ldap.bind_password == "s3rvice-pw");
   CHECK(a.cache_ttl == std::chrono::minutes(2));
   CHECK(a.on_backend_failure == OnBackendFailure::network);
+  const std::string pac = pac_text(*r.settings);
+  CHECK(pac.find("Kerberos single sign-on") != std::string::npos);
+  CHECK(pac.find("--auth-server-allowlist") != std::string::npos);
+  CHECK(pac.find("only on a trusted network") != std::string::npos);
 }
 
 TEST_CASE("auth block: errors at file:line:col", "[config][auth]") {
