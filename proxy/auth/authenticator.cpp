@@ -36,7 +36,8 @@ BackendStatus check_basic(const AuthSettings& a, const std::string& user,
     const bool ok = htpasswd_matches(password, it != a.htpasswd.end() ? it->second : kDummy);
     return ok && it != a.htpasswd.end() ? BackendStatus::ok : BackendStatus::rejected;
   }
-  if (!a.basic_ldap.url.empty()) return ldap_check_password(a.basic_ldap, user, password, kBackendTimeout);
+  if (!a.basic_ldap.url.empty())
+    return ldap_check_password(a.basic_ldap, user, password, kBackendTimeout);
   return BackendStatus::rejected;
 }
 
@@ -79,9 +80,9 @@ AuthAnswer Authenticator::backend_down(const AuthSettings& a, ConnectionAuth& co
   return AuthAnswer{AuthVerdict::unavailable, {}};
 }
 
-asio::awaitable<AuthAnswer> Authenticator::check(const std::shared_ptr<const Settings>& settings_ref,
-                                                 ConnectionAuth& conn, const IpAddress& client,
-                                                 std::string_view header) {
+asio::awaitable<AuthAnswer> Authenticator::check(
+    const std::shared_ptr<const Settings>& settings_ref, ConnectionAuth& conn,
+    const IpAddress& client, std::string_view header) {
   // Parameters by reference, copies as locals: g++ 12 mishandles by-value
   // coroutine parameters moved on into a co_await (a reference lost twice).
   const std::shared_ptr<const Settings> settings = settings_ref;
@@ -197,4 +198,3 @@ asio::awaitable<AuthAnswer> Authenticator::check_negotiate_async(
 }
 
 }  // namespace gh
-

@@ -60,9 +60,9 @@ class Authenticator {
   asio::awaitable<AuthAnswer> check_basic_async(const std::shared_ptr<const Settings>& settings,
                                                 ConnectionAuth& conn, const IpAddress& client,
                                                 ProxyCredentials& cred);
-  asio::awaitable<AuthAnswer> check_negotiate_async(
-      const std::shared_ptr<const Settings>& settings, ConnectionAuth& conn,
-      const IpAddress& client, std::string& token);
+  asio::awaitable<AuthAnswer> check_negotiate_async(const std::shared_ptr<const Settings>& settings,
+                                                    ConnectionAuth& conn, const IpAddress& client,
+                                                    std::string& token);
   AuthAnswer fail(const IpAddress& client, bool count_failure);
   AuthAnswer backend_down(const AuthSettings& a, ConnectionAuth& conn);
 

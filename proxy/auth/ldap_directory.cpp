@@ -68,8 +68,8 @@ BackendStatus ldap_check_password(const LdapBindSettings& s, std::string_view us
   if (!ld) return BackendStatus::unavailable;
   const int rc = simple_bind(ld.get(), ldap_user_dn(s, user), password);
   if (rc == LDAP_SUCCESS) return BackendStatus::ok;
-  if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INVALID_DN_SYNTAX ||
-      rc == LDAP_NO_SUCH_OBJECT || rc == LDAP_INAPPROPRIATE_AUTH || rc == LDAP_UNWILLING_TO_PERFORM)
+  if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INVALID_DN_SYNTAX || rc == LDAP_NO_SUCH_OBJECT ||
+      rc == LDAP_INAPPROPRIATE_AUTH || rc == LDAP_UNWILLING_TO_PERFORM)
     return BackendStatus::rejected;
   log(LogLevel::warning, "auth: LDAP bind at %s failed: %s", s.url.c_str(), ldap_err2string(rc));
   return BackendStatus::unavailable;

@@ -50,8 +50,9 @@ void load_htpasswd(LoadContext& ctx, const Where& ref, AuthSettings& a) {
     if (!accepted_hash(hash)) {
       // The hash itself is not echoed: it is secret material.
       ctx.error(Where{a.htpasswd_path, no, static_cast<int>(colon) + 2},
-                "user '" + user + "': only bcrypt ($2y$, $2b$) and SHA-512-crypt ($6$) entries "
-                                  "are accepted");
+                "user '" + user +
+                    "': only bcrypt ($2y$, $2b$) and SHA-512-crypt ($6$) entries "
+                    "are accepted");
       continue;
     }
     if (!a.htpasswd.emplace(user, std::move(hash)).second)
@@ -143,7 +144,8 @@ struct AuthReader {
     MapView lm(ctx, file, *l, {"url", "user_dn"}, "auth.basic.ldap");
     if (!lm.ok()) return;
     if (const Node* u = lm.require("url")) ldap_url(ctx, file, *u, a.basic_ldap.url);
-    if (const Node* d = lm.require("user_dn"); d && read_string(ctx, file, *d, a.basic_ldap.user_dn))
+    if (const Node* d = lm.require("user_dn");
+        d && read_string(ctx, file, *d, a.basic_ldap.user_dn))
       if (a.basic_ldap.user_dn.find("{user}") == std::string::npos)
         ctx.error(where(file, *d), "user_dn must contain {user}");
   }
@@ -172,8 +174,10 @@ struct AuthReader {
     if (const Node* b = lm.require("base")) read_string(ctx, file, *b, g.base);
     if (const Node* fl = lm.require("filter"); fl && read_string(ctx, file, *fl, g.filter)) {
       if (g.filter.empty() || g.filter.front() != '(' || g.filter.back() != ')')
-        ctx.error(where(file, *fl), "filter must be an LDAP filter in parentheses, e.g. (member={dn})");
-      if (g.filter.find("{dn}") == std::string::npos && g.filter.find("{user}") == std::string::npos)
+        ctx.error(where(file, *fl),
+                  "filter must be an LDAP filter in parentheses, e.g. (member={dn})");
+      if (g.filter.find("{dn}") == std::string::npos &&
+          g.filter.find("{user}") == std::string::npos)
         ctx.error(where(file, *fl), "filter must contain {dn} or {user}");
     }
     if (const Node* p = lm.get("bind_password_file")) {
@@ -211,7 +215,8 @@ void read_auth_block(LoadContext& ctx, const std::string& file, const YAML::Node
     // The realm goes into a quoted-string of Proxy-Authenticate (RFC 9110 §11.6.1).
     for (char c : a.realm)
       if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-        ctx.error(where(file, *r), "realm must not contain quotes, backslashes or control characters");
+        ctx.error(where(file, *r),
+                  "realm must not contain quotes, backslashes or control characters");
         break;
       }
   }
@@ -244,8 +249,9 @@ void read_auth_block(LoadContext& ctx, const std::string& file, const YAML::Node
     ctx.error(m.at(), "auth: scheme basic needs a basic block (ldap or htpasswd)");
   if (!a.groups_ldap.url.empty() && a.groups_ldap.filter.find("{dn}") != std::string::npos &&
       a.basic_ldap.url.empty())
-    ctx.warning(m.at(), "auth.groups.ldap.filter uses {dn} but basic.ldap.user_dn is not set: "
-                        "{dn} is then empty and no group is found");
+    ctx.warning(m.at(),
+                "auth.groups.ldap.filter uses {dn} but basic.ldap.user_dn is not set: "
+                "{dn} is then empty and no group is found");
 }
 
 }  // namespace gh

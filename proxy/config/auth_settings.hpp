@@ -32,7 +32,7 @@ struct AuthSettings {
   std::vector<AuthScheme> schemes;  // challenge order
   std::string realm = "gatehouse";
   std::vector<Cidr> exempt;
-  std::string keytab;  // negotiate.keytab (resolved path); "" = no Negotiate
+  std::string keytab;           // negotiate.keytab (resolved path); "" = no Negotiate
   LdapBindSettings basic_ldap;  // url empty = not used
   std::string htpasswd_path;    // resolved; "" = not used
   // htpasswd entries loaded at config time: user -> crypt(3) hash.

@@ -86,6 +86,17 @@ std::string pac_text(const Settings& s) {
   out += "// gatehouse proxy auto-config, generated from " + s.config_path + ".\n";
   out += "// pac.direct hosts and networks go DIRECT; everything else goes through the proxy,\n";
   out += "// with no DIRECT fallback: a proxy that is down must not mean unfiltered access.\n";
+  if (s.auth) {
+    // How a browser answers the proxy's 407 (README "Identity").
+    out += "// The proxy asks who you are (407).";
+    if (s.auth->offers(AuthScheme::negotiate))
+      out += " Negotiate: Kerberos single sign-on with the domain ticket; Chromium may need\n"
+             "// --auth-server-allowlist naming the proxy.";
+    if (s.auth->offers(AuthScheme::basic))
+      out += " Basic: the password crosses the network in clear to the proxy;\n"
+             "// use it only on a trusted network.";
+    out += "\n";
+  }
   if (!v6.empty()) out += kV6Helpers;
   out += "function FindProxyForURL(url, host) {\n";
   out += "  var h = String(host).toLowerCase();\n";

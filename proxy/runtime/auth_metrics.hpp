@@ -11,15 +11,15 @@
 namespace gh {
 
 enum class AuthOutcome : unsigned char {
-  ok_negotiate,  // a Negotiate exchange completed
-  ok_basic,      // Basic verified by the backend
-  ok_cached,     // Basic found in the credential cache
-  required,      // 407: no credentials
-  failed,        // 407: wrong or malformed credentials
-  throttled,     // 429
-  unavailable,   // 503 (on_backend_failure: block)
+  ok_negotiate,       // a Negotiate exchange completed
+  ok_basic,           // Basic verified by the backend
+  ok_cached,          // Basic found in the credential cache
+  required,           // 407: no credentials
+  failed,             // 407: wrong or malformed credentials
+  throttled,          // 429
+  unavailable,        // 503 (on_backend_failure: block)
   served_by_network,  // backend down, on_backend_failure: network
-  exempt,        // client in auth.exempt
+  exempt,             // client in auth.exempt
 };
 inline constexpr std::size_t kAuthOutcomes = 9;
 

@@ -19,13 +19,12 @@ AuthAnswer run(Authenticator& au, const std::shared_ptr<const Settings>& s, Conn
   AuthAnswer out;
   out.verdict = AuthVerdict::anonymous;
   bool done = false;
-  asio::co_spawn(
-      ioc,
-      [&]() -> asio::awaitable<void> {
-        out = co_await au.check(s, conn, client, header);
-        done = true;
-      }(),
-      asio::detached);
+  // A named closure: the coroutine reads its captures after co_spawn returns.
+  auto body = [&]() -> asio::awaitable<void> {
+    out = co_await au.check(s, conn, client, header);
+    done = true;
+  };
+  asio::co_spawn(ioc, body(), asio::detached);
   ioc.run_for(std::chrono::seconds(20));
   REQUIRE(done);
   return out;

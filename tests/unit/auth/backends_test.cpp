@@ -77,7 +77,8 @@ TEST_CASE("worker pool: bounded queue, results back on the caller's executor", "
   std::atomic<bool> release{false};
   std::atomic<int> ran{0};
   REQUIRE(pool.try_post([&] {
-    for (int i = 0; i < 5000 && !release; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    for (int i = 0; i < 5000 && !release; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     ++ran;
   }));
   // The worker may not have taken the first job yet: at most two fit.
@@ -92,13 +93,12 @@ TEST_CASE("worker pool: bounded queue, results back on the caller's executor", "
   asio::io_context ioc;
   std::optional<int> got;
   std::thread::id resumed_on;
-  asio::co_spawn(
-      ioc,
-      [&]() -> asio::awaitable<void> {
-        got = co_await run_on_workers<int>(pool, [] { return 42; });
-        resumed_on = std::this_thread::get_id();
-      }(),
-      asio::detached);
+  const std::function<int()> answer = [] { return 42; };
+  auto body = [&]() -> asio::awaitable<void> {  // named: it outlives co_spawn
+    got = co_await run_on_workers<int>(pool, answer);
+    resumed_on = std::this_thread::get_id();
+  };
+  asio::co_spawn(ioc, body(), asio::detached);
   ioc.run_for(std::chrono::seconds(10));
   REQUIRE(got);
   CHECK(*got == 42);

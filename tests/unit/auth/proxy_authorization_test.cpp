@@ -29,8 +29,8 @@ TEST_CASE("base64: strict RFC 4648", "[auth][parser]") {
   CHECK_FALSE(decode_base64_strict("YW I=", out));     // whitespace
   CHECK_FALSE(decode_base64_strict("YW-_", out));      // URL alphabet
   CHECK_FALSE(decode_base64_strict("", out));
-  for (const std::string& s : std::vector<std::string>{"a", "ab", "abc", "abcd",
-                                                      std::string("\0\xff\x80", 3)}) {
+  for (const std::string& s :
+       std::vector<std::string>{"a", "ab", "abc", "abcd", std::string("\0\xff\x80", 3)}) {
     CHECK(decode_base64_strict(encode_base64(s), out));
     CHECK(out == s);
   }
@@ -83,8 +83,8 @@ TEST_CASE("Negotiate tokens must look like SPNEGO or Kerberos", "[auth][parser]"
   CHECK(looks_like_gss_token(krb5));
   CHECK(looks_like_gss_token(resp));
   CHECK_FALSE(looks_like_gss_token(std::string("NTLMSSP\0\1\0\0\0", 12)));
-  CHECK_FALSE(looks_like_gss_token(spnego.substr(0, 11)));                  // length past the end
-  CHECK_FALSE(looks_like_gss_token(spnego + "x"));                          // bytes after it
+  CHECK_FALSE(looks_like_gss_token(spnego.substr(0, 11)));                // length past the end
+  CHECK_FALSE(looks_like_gss_token(spnego + "x"));                        // bytes after it
   CHECK_FALSE(looks_like_gss_token(std::string("\x60\x84\0\0\0\0", 6)));  // 4-byte length
   CHECK_FALSE(looks_like_gss_token(std::string("\x60\x02\x06\x00", 4)));  // another OID
 
@@ -108,8 +108,8 @@ TEST_CASE("LDAP filter values are escaped per RFC 4515", "[auth][ldap]") {
   CHECK(escape_filter_value(std::string("a\0b", 3)) == "a\\00b");
   CHECK(escape_filter_value("Jürgen") == "Jürgen");
   // The injection cannot widen a filter: the template keeps one assertion.
-  const std::string f = fill_template("(&(objectClass=person)(uid={user}))", "user", "*)(uid=*",
-                                      escape_filter_value);
+  const std::string f =
+      fill_template("(&(objectClass=person)(uid={user}))", "user", "*)(uid=*", escape_filter_value);
   CHECK(f == "(&(objectClass=person)(uid=\\2a\\29\\28uid=\\2a))");
   CHECK(std::count(f.begin(), f.end(), '(') == 3);
 }

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "base_tree.hpp"
+#include "config/pac.hpp"
 #include "policy/decide.hpp"
 
 using namespace gh;
@@ -22,7 +23,8 @@ std::string diags(const TempTree& t) {
 const char* kHtpasswd =
     "# comment\n"
     "alice:$2b$05$abcdefghijklmnopqrstuu5M1ZxY0H0zZr1Z2o9B6xKQ9m0J4yGfW\n"
-    "bob:$6$saltsalt$qFmFH.bQmmtXzyBY0s9v7Oicd2z4XSIecDzlB5KiA2/jctKu9YterLp8wwnSq.qc.eoxqOmSuNp2xS0ktL3nh/\n";
+    "bob:$6$saltsalt$qFmFH.bQmmtXzyBY0s9v7Oicd2z4XSIecDzlB5KiA2/"
+    "jctKu9YterLp8wwnSq.qc.eoxqOmSuNp2xS0ktL3nh/\n";
 
 }  // namespace
 
@@ -58,16 +60,20 @@ TEST_CASE("auth block: a full LDAP configuration loads", "[config][auth]") {
   CHECK(a.groups_ldap.bind_password == "s3rvice-pw");
   CHECK(a.cache_ttl == std::chrono::minutes(2));
   CHECK(a.on_backend_failure == OnBackendFailure::network);
+  const std::string pac = pac_text(*r.settings);
+  CHECK(pac.find("Kerberos single sign-on") != std::string::npos);
+  CHECK(pac.find("--auth-server-allowlist") != std::string::npos);
+  CHECK(pac.find("only on a trusted network") != std::string::npos);
 }
 
 TEST_CASE("auth block: errors at file:line:col", "[config][auth]") {
   TempTree t;
   write_base(t);
   t.write("gatehouse.yaml", std::string(kMain) +
-                                "auth:\n"                             // 11, its mapping starts at 12:3
-                                "  schemes: [negotiate, ntlm]\n"      // 12
+                                "auth:\n"                         // 11, its mapping starts at 12:3
+                                "  schemes: [negotiate, ntlm]\n"  // 12
                                 "  basic: { htpasswd: users.htpasswd }\n"  // 13
-                                "  on_backend_failure: maybe\n");      // 14
+                                "  on_backend_failure: maybe\n");          // 14
   t.write("users.htpasswd", std::string(kHtpasswd) + "carol:$1$md5salt$xxxxxxxx\nnocolon\n");
   CHECK(diags(t) ==
         "gatehouse.yaml:12:3: error: auth: scheme negotiate needs negotiate.keytab\n"
@@ -76,11 +82,12 @@ TEST_CASE("auth block: errors at file:line:col", "[config][auth]") {
         "users.htpasswd:4:7: error: user 'carol': only bcrypt ($2y$, $2b$) and SHA-512-crypt "
         "($6$) entries are accepted\n"
         "users.htpasswd:5:1: error: expected 'user:hash'\n");
-  t.write("gatehouse.yaml", std::string(kMain) +
-                                "auth:\n"
-                                "  schemes: [basic]\n"
-                                "  basic: { ldap: { url: \"http://x\", user_dn: \"uid=x\" } }\n"
-                                "  groups: { ldap: { url: \"ldap://x\", base: b, filter: member } }\n");
+  t.write("gatehouse.yaml",
+          std::string(kMain) +
+              "auth:\n"
+              "  schemes: [basic]\n"
+              "  basic: { ldap: { url: \"http://x\", user_dn: \"uid=x\" } }\n"
+              "  groups: { ldap: { url: \"ldap://x\", base: b, filter: member } }\n");
   CHECK(diags(t) ==
         "gatehouse.yaml:13:25: error: bad LDAP URL 'http://x' (use ldap://host[:port] or "
         "ldaps://)\n"
@@ -116,14 +123,15 @@ TEST_CASE("departments and approvals gain users and groups", "[config][auth]") {
   TempTree t;
   write_base(t);
   t.write("departments.yaml",
-          "departments:\n"                                     // 1
-          "  - id: immigration\n"                              // 2
-          "    networks: [\"10.20.0.0/16\"]\n"                 // 3
-          "    groups: [imm-staff, shared]\n"                  // 4
-          "  - id: finance\n"                                  // 5
-          "    users: [alice]\n"                               // 6
-          "    groups: [\"cn=fin,ou=groups\", \"SHARED\"]\n"); // 7
-  t.write("approvals.yaml", std::string(kApprovals) + "    users: [alice]\n    groups: [traders]\n");
+          "departments:\n"                                      // 1
+          "  - id: immigration\n"                               // 2
+          "    networks: [\"10.20.0.0/16\"]\n"                  // 3
+          "    groups: [imm-staff, shared]\n"                   // 4
+          "  - id: finance\n"                                   // 5
+          "    users: [alice]\n"                                // 6
+          "    groups: [\"cn=fin,ou=groups\", \"SHARED\"]\n");  // 7
+  t.write("approvals.yaml",
+          std::string(kApprovals) + "    users: [alice]\n    groups: [traders]\n");
   CHECK(diags(t) ==
         "departments.yaml:7:34: warning: group 'SHARED' is also listed by department "
         "'immigration', which comes first and wins\n");
