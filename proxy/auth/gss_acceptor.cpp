@@ -9,7 +9,7 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "log.hpp"
+#include "base/log.hpp"
 
 namespace gh {
 namespace {

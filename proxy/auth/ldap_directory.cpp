@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "auth/ldap_escape.hpp"
-#include "log.hpp"
+#include "base/log.hpp"
 
 namespace gh {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "http/intercept_flow.hpp"
-#include "net/runtime.hpp"
+#include "runtime/runtime.hpp"
 #include "tls/interceptor.hpp"
 
 namespace gh {

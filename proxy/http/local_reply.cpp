@@ -35,7 +35,8 @@ AuditRecord reply_record(const ReplyContext& ctx, const LocalReply& r) {
     if (!q.host.empty()) rec.host = std::string(q.host);
     if (q.port != 0) rec.port = q.port;
     if (!q.url.empty())
-      rec.url = std::string(ctx.settings.audit.redact_query ? q.url.substr(0, q.url.find('?')) : q.url);
+      rec.url =
+          std::string(ctx.settings.audit.redact_query ? q.url.substr(0, q.url.find('?')) : q.url);
     if (!q.user.empty()) rec.user = std::string(q.user);
   }
   rec.dest = r.dest;
@@ -162,8 +163,8 @@ asio::awaitable<bool> reply(ReplyContext ctx, LocalReply r) {
   }
   if (!ctx.sink) co_return false;
   std::string page = reply_page(ctx, r, id);
-  const bool ok =
-      co_await write_response(*ctx.sink, r.version, r.status, std::move(page), kHtml, r.keep_alive);
+  const bool ok = co_await write_response(*ctx.sink, r.version, r.status, std::move(page), kHtml,
+                                          r.keep_alive, &r);
   co_return ok&& r.keep_alive;
 }
 
