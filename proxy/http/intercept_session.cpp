@@ -1,9 +1,11 @@
 #include "http/intercept_session.hpp"
 
+#include <array>
 #include <boost/asio/ssl.hpp>
 
-#include "http/intercept_reply.hpp"
+#include "http/decision.hpp"
 #include "http/intercepted_url.hpp"
+#include "http/local_reply.hpp"
 #include "http/prefixed_stream.hpp"
 #include "net/audit_submit.hpp"
 
@@ -56,13 +58,23 @@ void record_handshake_failure(InterceptFlow& f, const asio::any_io_executor& ex)
   submit_detached(*f.rt.audit, std::move(rec), ex);
 }
 
-// Writes `wire` and closes TLS politely, within the remaining deadline.
-asio::awaitable<void> finish(TlsStream& tls, const std::string& wire) {
-  boost::system::error_code ec;
-  co_await asio::async_write(tls, asio::buffer(wire),
-                             asio::redirect_error(asio::use_awaitable, ec));
-  if (!ec) co_await tls.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
-}
+// Local replies inside a decrypted flow (http/local_reply.hpp): the page
+// goes out over TLS, then TLS is closed politely.
+class TlsSink final : public ReplySink {
+ public:
+  explicit TlsSink(TlsStream& tls) : tls_(tls) {}
+  asio::awaitable<bool> write(std::string_view head, std::string_view body) override {
+    boost::system::error_code ec;
+    const std::array<asio::const_buffer, 2> bufs{asio::buffer(head.data(), head.size()),
+                                                 asio::buffer(body.data(), body.size())};
+    co_await asio::async_write(tls_, bufs, asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec) co_await tls_.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+    co_return !ec;
+  }
+
+ private:
+  TlsStream& tls_;
+};
 
 }  // namespace
 
@@ -118,7 +130,14 @@ asio::awaitable<void> serve_block_page(tcp::socket& client, std::string prefix, 
   Reason failure = Reason::uncategorized;
   if (timed_out) {
     // On record; no answer: the deadline shut the socket.
-    co_await record_intercepted_error(f, inner, Reason::header_timeout);
+    LocalReply r;
+    r.reason = Reason::header_timeout;
+    r.status = 408;
+    r.request = &inner;
+    r.intercepted = true;
+    r.wire = Wire::none;
+    const ReplyContext silent{f.rt, f.rules.get(), *f.settings, f.conn, nullptr};
+    co_await reply(silent, std::move(r));
     co_return;
   }
   if (ec == http::error::header_limit) {
@@ -139,18 +158,25 @@ asio::awaitable<void> serve_block_page(tcp::socket& client, std::string prefix, 
   inner.method = method;
   inner.url = url;
 
-  InterceptReply reply;
-  if (failure != Reason::uncategorized) {
-    reply = co_await record_intercepted_error(f, inner, failure);
-  } else {
-    // Decided with its URL (URL rules apply); the flow was blocked, so the page is shown
-    // whatever the inner decision adds: the stricter of the two is recorded.
-    Decision d = decide(*f.rules, inner, Clock::now());
-    if (d.action == Action::allow) d = f.decision;
-    reply = co_await record_intercepted_block(f, inner, d);
-  }
+  TlsSink sink(*tls);
+  const ReplyContext ctx{f.rt, f.rules.get(), *f.settings, f.conn, &sink};
   Deadline closing(client, limits.header_timeout);  // a reader that never reads cannot hold us
-  co_await finish(*tls, reply.wire);
+  if (failure != Reason::uncategorized) {
+    LocalReply r;
+    r.reason = failure;
+    r.status = status_text(failure).status;
+    r.request = &inner;
+    r.intercepted = true;
+    co_await reply(ctx, std::move(r));
+    co_return;
+  }
+  // Decided with its URL (URL rules apply); the flow was blocked, so the page is
+  // shown whatever the inner decision adds: the stricter of the two is recorded.
+  Decision d = decide_and_count(f.rt, *f.rules, inner);
+  if (d.action == Action::allow) d = f.decision;
+  LocalReply r = refusal_of(d, inner, 403);
+  r.intercepted = true;
+  co_await reply(ctx, std::move(r));
 }
 
 }  // namespace gh

@@ -116,6 +116,9 @@ StatusText status_text(Reason r) noexcept {
       return {503, "Service Unavailable", "Too many connections from your address."};
     case Reason::loop_detected:
       return {508, "Loop Detected", "The request has passed through this proxy already."};
+    case Reason::upstream_cert_invalid:
+      return {502, "Bad Gateway",
+              "The site's certificate could not be verified, so the proxy did not connect."};
     case Reason::auth_required:
       return {407, "Proxy Authentication Required", "Sign in to use the web gateway."};
     case Reason::auth_failed:
