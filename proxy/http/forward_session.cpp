@@ -2,6 +2,7 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
 
 #include "base/log.hpp"
 #include "config/pac.hpp"
@@ -48,7 +49,14 @@ asio::awaitable<Head> read_head_bytes(Session& s, ClientParser& p) {
       case HeadScan::complete: {
         if (end > max) co_return Head::too_large;
         boost::system::error_code ec;
-        std::size_t used = p.put(asio::buffer(data.data(), end), ec);
+        std::size_t used = 0;
+        try {
+          used = p.put(asio::buffer(data.data(), end), ec);
+        } catch (const std::length_error&) {
+          // Beast keeps a field's name and value lengths in 16 bits and throws
+          // for a longer one (max_header_bytes may allow it): too large.
+          co_return Head::too_large;
+        }
         if (ec == http::error::header_limit) co_return Head::too_large;
         if (ec || !p.is_header_done()) co_return Head::bad;
         s.buffer.consume(used);

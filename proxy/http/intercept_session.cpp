@@ -114,8 +114,10 @@ asio::awaitable<void> serve_block_page(tcp::socket& client, std::string prefix, 
   // One request head, with the forward listener's limits.
   beast::flat_buffer buffer;
   http::request_parser<http::buffer_body> parser;
+  // At most 64 KiB here: Beast throws (inside the read, out of the event
+  // loop) for a field longer than 65,535 bytes, and a page request needs less.
   parser.header_limit(
-      static_cast<std::uint32_t>(std::min<std::uint64_t>(limits.max_header_bytes, 0xffffffffu)));
+      static_cast<std::uint32_t>(std::min<std::uint64_t>(limits.max_header_bytes, 0xffff)));
   co_await http::async_read_header(*tls, buffer, parser,
                                    asio::redirect_error(asio::use_awaitable, ec));
   const bool timed_out = deadline.expired();

@@ -191,3 +191,15 @@ TEST_CASE("a failed audit log is counted once per refused request") {
   CHECK(starts(c2.response(), "HTTP/1.1 503"));
   CHECK(px.metrics().find("gatehouse_audit_unavailable_total 2\n") != std::string::npos);
 }
+
+TEST_CASE("a header field longer than 64 KiB gets 431, even when max_header_bytes allows it") {
+  Proxy px("limits: { max_header_bytes: \"128KiB\" }\n");
+  Client c(px.port());
+  c.send("GET http://web.chat.example/ HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(70'000, 'a') +
+         "\r\n\r\n");
+  CHECK(starts(c.response(), "HTTP/1.1 431"));
+  // The proxy is still there for the next client.
+  Client d(px.port());
+  d.send(get("http://web.chat.example/after"));
+  CHECK(starts(d.response(), "HTTP/1.1 403"));
+}
