@@ -1,4 +1,4 @@
-// Audit writer throughput and producer wait (SPEC §10: >= 100,000 records/s
+// Audit writer throughput and producer wait (bench/README.md: >= 100,000 records/s
 // sustained with fsync: 1s without blocking the event loop).
 //
 //   audit_bench [--records N] [--producers P] [--fsync every|1s|never]

@@ -1,4 +1,4 @@
-// The cost of v2fly `regexp:` and `keyword:` lines (SPEC §13): decide() on a
+// The cost of v2fly `regexp:` and `keyword:` lines (README "Rule files"): decide() on a
 // host that no domain rule names, with 0..1000 host patterns in the RE2::Set,
 // next to a domain hit (which never reaches the patterns). The feed has
 // 100,000 domain lines; the patterns are the realistic share of a v2fly

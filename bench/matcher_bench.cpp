@@ -1,5 +1,5 @@
 // DomainMatcher against the matcher it replaced (bench/baseline_domain_matcher.*)
-// on the same deterministic list of 1,000,000 domains in one run (SPEC §10,
+// on the same deterministic list of 1,000,000 domains in one run (bench/README.md,
 // issue 17): compile time, bytes per rule, lookup time for hits, misses,
 // six-label names and real host names, and the ratios old / new at the end.
 //   build/bench/matcher_bench --benchmark_repetitions=3

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`gatehouse audit verify` and `gatehouse audit report` on logs generated here.
 
-The logs are chained by this script's own implementation of SPEC §7 (hash =
+The logs are chained by this script's own implementation of README "The audit log" (hash =
 SHA-256 over prev + the line's bytes up to `,"prev":`), so the test also checks
 that the binary follows the spec and not just itself. Every tampering of the
 issue is applied to a copy and must be named by file and line.

@@ -1,5 +1,5 @@
 """Proxy authentication with Basic against an htpasswd file, groups from a
-YAML file (README "Identity"; SPEC §12, issue 13).
+YAML file (README "Identity"; README "Identity: who is asking", issue 13).
 
 Story: alice (group fin-staff) is in the finance demo department wherever
 she sits, and an approval names her; bob is in no group and sits on no

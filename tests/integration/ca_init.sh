@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `gatehouse ca init --out DIR` (SPEC §2): an EC P-256 CA key written 0600 and a
+# `gatehouse ca init --out DIR` (README "Commands"): an EC P-256 CA key written 0600 and a
 # self-signed CA certificate that OpenSSL accepts and can sign leaves with;
 # refuses to overwrite (exit 1), reports I/O errors (exit 3), usage errors (2).
 set -euo pipefail

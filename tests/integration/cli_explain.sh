@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# gatehouse explain over the shipped rules: every target form of SPEC §2,
+# gatehouse explain over the shipped rules: every target form of README "Commands",
 # --json keys, approvals in and out of their window, exit codes 0/1/2.
 set -euo pipefail
 : "${GATEHOUSE:?path of the gatehouse binary}"

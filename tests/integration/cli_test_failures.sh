@@ -58,7 +58,7 @@ grep -qF "$dir/broken.yaml:3:32: error: bad time 'yesterday'" "$dir/err" || fail
 grep -qF "$dir/broken.yaml:4: error: unsupported scheme" <<<"$out" || fail "broken file, target: $out"
 grep -qx "0 passed, 4 failed" "$dir/err" || fail "broken summary: $(cat "$dir/err")"
 
-# `user` is accepted and said to be unused until identity exists (SPEC §12).
+# `user` is accepted and said to be unused until identity exists (README "Identity: who is asking").
 printf -- '- { target: "example.com", user: alice, expect: { action: allow } }\n' >"$dir/user.yaml"
 rc=0; gh_test "$dir/user.yaml" 2>"$dir/err" >/dev/null || rc=$?
 [ "$rc" = 0 ] || fail "user: exit $rc"

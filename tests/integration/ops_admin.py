@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Admin listener (SPEC §8, issue #5 item 2): /healthz, /readyz and /metrics
+"""Admin listener (README "Operations guide", issue #5 item 2): /healthz, /readyz and /metrics
 scraped from the real binary. The Prometheus text is parsed strictly, and the
 counters must move after requests from two departments' addresses."""
 import os

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Audit disk full, seen from the outside (SPEC §7, §8; README "What
+"""Audit disk full, seen from the outside (README "The audit log", §8; README "What
 failures look like"): the audit directory is a small tmpfs in a private
 mount namespace; filling it makes new requests get 503 (on_failure: block),
 /readyz 503 "audit log failing", and /metrics show the failure; freeing

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PAC and WPAD (SPEC §8, issue #5 item 3): /proxy.pac and /wpad.dat on the
+"""PAC and WPAD (README "Operations guide", issue #5 item 3): /proxy.pac and /wpad.dat on the
 admin and the forward listener, with the PAC MIME type, evaluated by a real
 PAC engine (pacparser): DIRECT for pac.direct hosts and networks, the proxy
 otherwise, and never DIRECT as a fallback."""

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reload (SPEC §8, issue #5 item 1) against the real binary:
+"""Reload (README "Operations guide", issue #5 item 1) against the real binary:
 1. SIGHUP reloads (counted in gatehouse_reloads_total{result="ok"});
 2. a changed domain list is picked up by inotify without any signal;
 3. a rule file with an error is rejected whole: the old rules stay in force,

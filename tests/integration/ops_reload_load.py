@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reload under load (SPEC §10, issue #5 item 1): a big domain list is
+"""Reload under load (bench/README.md, issue #5 item 1): a big domain list is
 reloaded (SIGHUP, several times) while closed-loop keep-alive clients send
 blocked requests; every request must be answered 403 during the reloads, and
 the latency inside the reload windows is reported next to the baseline.

@@ -43,7 +43,7 @@ finally:
     tree.cleanup()
 assert rc == 0, rc
 
-# Compressed retention (SPEC §15): rotated files become .jsonl.gz off the
+# Compressed retention (docs/capacity.md): rotated files become .jsonl.gz off the
 # event loop, the live file stays plain, and verify and report read both.
 for kind, suffix in (("gzip", ".gz"), ("zstd", ".zst")):
     tree = gh.RuleTree(audit_extra="  rotate: { compress: %s }\n" % kind)

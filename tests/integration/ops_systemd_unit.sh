@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # deploy/gatehouse.service passes `systemd-analyze verify` with no warning,
-# and carries the options SPEC §8 and issue #5 ask for.
+# and carries the options README "Operations guide" and issue #5 ask for.
 set -euo pipefail
 src=${GH_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 unit=$src/deploy/gatehouse.service

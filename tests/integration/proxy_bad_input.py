@@ -1,4 +1,4 @@
-"""Bad input on the forward port (SPEC §9) with raw sockets: each gets its
+"""Bad input on the forward port (README "Running the proxy") with raw sockets: each gets its
 answer (400/403/408/431 or a close for binary), leaves an audit record
 naming the client, and a normal request still works afterwards."""
 import os

@@ -1,4 +1,4 @@
-"""Graceful stop (SPEC §6): SIGTERM during a slow download lets the download
+"""Graceful stop (README "Running the proxy"): SIGTERM during a slow download lets the download
 complete, refuses new connections, writes the close record, exits 0; and a
 tunnel still open at drain_timeout is closed, with its close record."""
 import os

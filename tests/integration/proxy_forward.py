@@ -1,4 +1,4 @@
-"""Forward proxy end to end with real clients (SPEC §6, §7): plain HTTP GET,
+"""Forward proxy end to end with real clients (README "Running the proxy", §7): plain HTTP GET,
 POST 1 MiB, chunked both ways, keep-alive reuse, the block page, PAC,
 CONNECT to a local TLS origin with curl, an SNI that differs from the
 CONNECT host (openssl s_client), a ClientHello written one byte at a time,

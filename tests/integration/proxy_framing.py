@@ -1,4 +1,4 @@
-"""Framing values are never forwarded as they came (SPEC §18; issue 10,
+"""Framing values are never forwarded as they came (docs/threat-model.md; issue 10,
 classes 7 and 9).
 
 The story: `Content-Length: 5, 5` and two identical `Content-Length`

@@ -1,4 +1,4 @@
-"""Limits and guards (SPEC §5 step 7, §6, §9): the private-destination guard
+"""Limits and guards (README "Decisions: actions and reasons" step 7, §6, §9): the private-destination guard
 after resolution, clients outside clients.allow, max_connections_per_client,
 upstream failures (502 refused, 502 unresolvable), each audited; and the
 audit writer failing with on_failure: block -> 503."""

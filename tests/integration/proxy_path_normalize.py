@@ -1,4 +1,4 @@
-"""URL rules see the normalised path, and the origin gets that path (SPEC §18;
+"""URL rules see the normalised path, and the origin gets that path (docs/threat-model.md;
 issue 10, class 5).
 
 The story: the shipped WeChat rule `^https?://[^/]+/cgi-bin/mmwebwx-bin/`

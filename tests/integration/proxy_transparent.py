@@ -1,4 +1,4 @@
-"""Transparent listeners for real (SPEC §6): network namespaces joined by
+"""Transparent listeners for real (README "Running the proxy"): network namespaces joined by
 veths, an origin in one, gatehouse and an nftables redirect in the gateway
 between, the client in a third. Original destinations come from
 SO_ORIGINAL_DST (IPv4) and IP6T_SO_ORIGINAL_DST (IPv6). Private test
@@ -108,7 +108,7 @@ config = write_rules(tmp, fwd, [], clients=["10.99.1.2/32", "fd99:1::2/128"],
                              {"address": "0.0.0.0:3130", "mode": "transparent-http"},
                              {"address": "[::]:3129", "mode": "transparent-tls", "name": "tls6"},
                              {"address": "[::]:3130", "mode": "transparent-http", "name": "http6"}])
-# An app known only by its network (SPEC §4): a name must not launder its address.
+# An app known only by its network (README "Rule files"): a name must not launder its address.
 with open(os.path.join(tmp, "rules", "categories", "test-storage.yaml"), "w") as f:
     f.write('category: test-storage\ntitle: Test storage\napps:\n'
             '  - id: netstore\n    title: Net Store\n    networks: ["10.99.2.9/32"]\n')

@@ -1,4 +1,4 @@
-"""transparent-http hardening, for real (SPEC §18; issue 10, classes 4, 5 and 8):
+"""transparent-http hardening, for real (docs/threat-model.md; issue 10, classes 4, 5 and 8):
 network namespaces joined by veths, an origin in one, gatehouse and an
 nftables redirect of :80 in the gateway between, the client in a third (the
 layout of proxy_transparent.py, IPv4 only).

@@ -1,5 +1,5 @@
 """Loops through our own Via entry, and clients.allow on every request of the
-forward port (SPEC §18; issue 10, classes 8 and 9).
+forward port (docs/threat-model.md; issue 10, classes 8 and 9).
 
 Story 1: a request that has already passed through this gatehouse (it
 carries the Via entry this instance adds) can only come back here; it is

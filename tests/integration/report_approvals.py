@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`gatehouse approvals` (SPEC §14, §17): each approval's state at fixed
+"""`gatehouse approvals` (README "The audit log", §17): each approval's state at fixed
 times (--at) in policy.timezone, the JSON shape scripts rely on, and uses and
 last use counted from audit logs with the same rules as `audit report` (a
 CONNECT tunnel is one use)."""

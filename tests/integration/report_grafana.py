@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""deploy/grafana/gatehouse.json against a live scrape (SPEC §14): start the
+"""deploy/grafana/gatehouse.json against a live scrape (README "The audit log"): start the
 real gatehouse, make some decisions, scrape the admin /metrics and check that
 every metric the dashboard's queries, variables and annotations name exists,
 with every label they filter or group by. Also the dashboard's shape: valid
@@ -135,7 +135,7 @@ def main():
             if label not in have:
                 fail("%s: label %r is on none of %s (labels seen: %s)"
                      % (where, label, sorted(names), sorted(have)))
-    # The dashboard covers what SPEC §8/§14 ask for.
+    # The dashboard covers what README "Operations guide"/§14 ask for.
     for family in ("gatehouse_decisions_total", "gatehouse_decision_latency_seconds_bucket",
                    "gatehouse_connections_open", "gatehouse_audit_queue_depth",
                    "gatehouse_audit_write_errors_total", "gatehouse_audit_failed",

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """`gatehouse audit report --format html`, rendered by Debian's headless
-chromium (SPEC §14): the counts the page shows against a log written here,
+chromium (README "The audit log"): the counts the page shows against a log written here,
 days in policy.timezone, approval states, hostile strings from the log shown
 as text, and a self-contained page (nothing to fetch, nothing to run).
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Progress of `audit report` and `audit verify` (SPEC §14): on stderr when
+"""Progress of `audit report` and `audit verify` (README "The audit log"): on stderr when
 it is a terminal (files done, records/s), nothing at all when it is not.
 The terminal is a pseudo-terminal from Python's pty module."""
 import os

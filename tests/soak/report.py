@@ -4,7 +4,7 @@ import re
 
 import audit_check
 
-DRIFT_LIMIT = 0.05  # RSS and descriptors, start (after warm-up) to end: SPEC §15 / issue 16
+DRIFT_LIMIT = 0.05  # RSS and descriptors, start (after warm-up) to end: docs/capacity.md / issue 16
 
 
 def _overlaps(a, w):

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak with faults (SPEC §15):  tests/soak/run.sh --minutes N [--gatehouse PATH] [--keep DIR]
+# Soak with faults (docs/capacity.md):  tests/soak/run.sh --minutes N [--gatehouse PATH] [--keep DIR]
 # The binary comes from --gatehouse or $GATEHOUSE (default build/proxy/gatehouse).
 # As root, the driver runs in a private mount namespace so that the audit
 # directory can be a small tmpfs the full-disk fault fills (as

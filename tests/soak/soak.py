@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Soak with faults (SPEC §15): the real gatehouse on loopback under mixed
+"""Soak with faults (docs/capacity.md): the real gatehouse on loopback under mixed
 traffic for --minutes, while reloads (valid and invalid alternating), audit
 rotations, origin resets and timeouts, a full audit disk and one kill -9 are
 injected on a schedule. Ends with `audit verify` over every file against the

@@ -304,7 +304,7 @@ class Traffic:
             c.close()
 
     def intercepted_flows(self):
-        # HOOK(interception): intercepted flows (SPEC §11) do not exist in
+        # HOOK(interception): intercepted flows (README "HTTPS interception") do not exist in
         # gatehouse yet. Once `tls_intercept` can decrypt allowed flows, add
         # here: CONNECT to the TLS origin with an SNI the rules mark for
         # inspection, complete TLS against gatehouse's CA, send a GET with a
@@ -364,7 +364,7 @@ class Traffic:
         ("bad-method", b"G(T http://127.0.0.1:%(http)d/x HTTP/1.1\r\nHost: a\r\n\r\n", ("400",)),
     ]
 
-    # First bytes of a tunnel that are not a readable hello (SPEC §9, §18).
+    # First bytes of a tunnel that are not a readable hello (README "Running the proxy", §18).
     BAD_TUNNELS = [
         # a complete handshake message that is not a valid ClientHello
         ("bad-client-hello", b"\x16\x03\x01\x00\x08\x01\x00\x00\x04\x03\x03\x00\x00", "bad-client-hello"),

@@ -1,5 +1,5 @@
 """Audit logs for the report_* integration tests, chained by this module's
-own implementation of SPEC §7 (hash = SHA-256 over prev + the line's bytes
+own implementation of README "The audit log" (hash = SHA-256 over prev + the line's bytes
 up to `,"prev":`), so `gatehouse audit verify` accepts them, and a small rule
 tree with categories, departments and approvals."""
 import hashlib

@@ -1,4 +1,4 @@
-// Compressed retention (SPEC §15, audit/compression.hpp): rotated files are
+// Compressed retention (docs/capacity.md, audit/compression.hpp): rotated files are
 // compressed off the writer's thread, read back by verify and report alike,
 // the chain spans plain and compressed files, a changed byte is found and
 // named, and a crash at any step leaves the plain file or a whole compressed

@@ -1,4 +1,4 @@
-// Every diagnostic of SPEC §3 with its exact file:line:col.
+// Every diagnostic of README "Rule files" with its exact file:line:col.
 #include <catch2/catch.hpp>
 
 #include "base_tree.hpp"

@@ -1,4 +1,4 @@
-// SPEC §13 in rule files: schedules, first-match verdict lists and
+// README "Rule files" in rule files: schedules, first-match verdict lists and
 // department verdicts; their diagnostics with file:line:col; the zone's
 // offsets, DST included.
 #include <catch2/catch.hpp>

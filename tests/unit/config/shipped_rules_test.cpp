@@ -118,7 +118,7 @@ TEST_CASE("a blocked app, its subdomains and IDN forms", "[config][shipped]") {
   CHECK(connect("127.0.0.1", "drive.google.com", kNow).app == "google-drive");
   CHECK(connect("127.0.0.1", "www.mediafire.com", kNow).rule == "rules/lists/extra-storage.txt:4");
   Outcome mail = connect("127.0.0.1", "mail.google.com", kNow);
-  CHECK(mail.action == "block");  // personal webmail ships as block (SPEC §13)
+  CHECK(mail.action == "block");  // personal webmail ships as block (README "Rule files")
   CHECK(mail.reason == "category-blocked");
   CHECK(mail.app == "gmail");
 }

@@ -1,4 +1,4 @@
-// format: v2fly lists (SPEC §13): the scanner on its own, then through
+// format: v2fly lists (README "Rule files"): the scanner on its own, then through
 // load_config with files in that format written by the test.
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-// What the proxy refuses beyond Beast (SPEC §9) and what it strips (§6).
+// What the proxy refuses beyond Beast (README "Running the proxy") and what it strips (§6).
 #include <catch2/catch.hpp>
 
 #include <string>

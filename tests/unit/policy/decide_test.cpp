@@ -1,4 +1,4 @@
-// SPEC §5 step by step, on a RuleSet built by hand (no files, no sockets).
+// README "Decisions: actions and reasons" step by step, on a RuleSet built by hand (no files, no sockets).
 #include <catch2/catch.hpp>
 
 #include <ctime>
@@ -262,7 +262,7 @@ TEST_CASE("TLS: SNI classified, stricter wins; mismatch, ECH, no SNI", "[decide]
   CHECK(decide(r, t, kNow).action == Action::block);
 }
 
-// SPEC §18: whatever the first bytes of a tunnel were, the decision fails
+// docs/threat-model.md: whatever the first bytes of a tunnel were, the decision fails
 // closed on what it cannot read; none of these is ever "no SNI".
 TEST_CASE("tunnel first bytes: bad hello, timeout, not TLS", "[decide]") {
   auto r = make_rules();
@@ -309,7 +309,7 @@ TEST_CASE("tunnel first bytes: bad hello, timeout, not TLS", "[decide]") {
   CHECK(decide(r, t, kNow).reason == Reason::bad_client_hello);
 }
 
-// SPEC §18: a transparent connection's real destination is classified too,
+// docs/threat-model.md: a transparent connection's real destination is classified too,
 // so an allowed SNI or Host cannot launder an address a blocked app owns.
 TEST_CASE("transparent: the original destination address is classified, stricter wins",
           "[decide]") {

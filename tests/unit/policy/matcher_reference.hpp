@@ -1,4 +1,4 @@
-// The obvious domain matcher (SPEC §4), for differential tests of
+// The obvious domain matcher (README "Rule files"), for differential tests of
 // DomainMatcher: a std::map from name to its exact and suffix rules, and a
 // lookup that walks the host's suffixes from the longest. Shared by
 // matcher_differential_test.cpp and tests/fuzz/domain_matcher_fuzz.cpp.

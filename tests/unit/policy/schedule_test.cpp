@@ -1,4 +1,4 @@
-// SPEC §13: schedules and department verdicts, on rule sets built by hand
+// README "Rule files": schedules and department verdicts, on rule sets built by hand
 // with the time injected (no files, no clock, no sockets).
 #include <catch2/catch.hpp>
 
@@ -124,7 +124,7 @@ TEST_CASE("windows: plain, crossing midnight, wrapping the week, empty", "[sched
   CHECK_FALSE(lunch.contains(840));  // to is outside
   CHECK_FALSE(lunch.contains(719));
 
-  // SPEC §17: Friday 22:00 to Saturday 06:00 belongs to Friday.
+  // README "Rule files": Friday 22:00 to Saturday 06:00 belongs to Friday.
   const WeeklyWindow night = win(kFri, "22:00", "06:00");
   const std::uint32_t fri = kFri * kMinutesPerDay, sat = kSat * kMinutesPerDay;
   CHECK(night.contains(fri + 22 * 60));
