@@ -40,7 +40,7 @@ TEST_CASE("escaping of hostile strings", "[audit][json]") {
   CHECK(escaped("end\xE2\x82") == "\"end\xEF\xBF\xBD\"");
 }
 
-TEST_CASE("every field round-trips, in the order of README "The audit log"", "[audit][json]") {
+TEST_CASE("every field round-trips, in the order of README 'The audit log'", "[audit][json]") {
   AuditRecord r = test::sample_record();
   r.ts = *parse_audit_time("2026-11-22T10:00:00.123Z");
   r.seq = 1841;
