@@ -10,7 +10,6 @@
 #include <string>
 #include <string_view>
 
-#include "runtime/auth_metrics.hpp"
 #include "auth/auth_workers.hpp"
 #include "auth/credential_cache.hpp"
 #include "auth/failure_throttle.hpp"
@@ -19,6 +18,7 @@
 #include "auth/proxy_authorization.hpp"
 #include "config/settings.hpp"
 #include "net/asio.hpp"
+#include "runtime/auth_metrics.hpp"
 
 namespace gh {
 

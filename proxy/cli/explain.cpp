@@ -65,10 +65,10 @@ int explain(const ExplainOptions& o) {
     target->user = o.user;
     // The groups the proxy would find (README "Identity"): the file, or the directory.
     if (res.settings->auth &&
-        Authenticator::groups_of(*res.settings->auth, o.user, target->groups) !=
-            BackendStatus::ok)
-      std::fprintf(stderr, "gatehouse explain: warning: the group directory did not answer; "
-                           "deciding without groups\n");
+        Authenticator::groups_of(*res.settings->auth, o.user, target->groups) != BackendStatus::ok)
+      std::fprintf(stderr,
+                   "gatehouse explain: warning: the group directory did not answer; "
+                   "deciding without groups\n");
   }
 
   const TargetDecision td = decide_target(r, *target, *client, at);

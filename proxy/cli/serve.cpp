@@ -14,11 +14,9 @@
 #include "admin/admin_server.hpp"
 #include "admin/audit_probe.hpp"
 #include "admin/privileges.hpp"
-#include "tls/ca_check.hpp"
-#include "tls/interceptor.hpp"
 #include "audit/writer.hpp"
-#include "base/log.hpp"
 #include "auth/authenticator.hpp"
+#include "base/log.hpp"
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
 #include "config/pac.hpp"
@@ -28,6 +26,8 @@
 #include "net/server.hpp"
 #include "runtime/reloader.hpp"
 #include "runtime/systemd_notify.hpp"
+#include "tls/ca_check.hpp"
+#include "tls/interceptor.hpp"
 
 namespace gh::cli {
 namespace {
@@ -119,7 +119,8 @@ int serve(const ServeOptions& o) {
     auto ca = check_ca(loaded.settings->tls_intercept, Clock::now());
     for (const auto& d : ca) std::fprintf(stderr, "%s\n", d.format().c_str());
     std::string error;
-    if (!has_errors(ca)) rt.interceptor = Interceptor::create(loaded.settings->tls_intercept, error);
+    if (!has_errors(ca))
+      rt.interceptor = Interceptor::create(loaded.settings->tls_intercept, error);
     if (!rt.interceptor) {
       if (!error.empty()) log(LogLevel::error, "tls_intercept: %s", error.c_str());
       log(LogLevel::error, "%s: tls_intercept cannot be used; not starting", o.config.c_str());

@@ -14,16 +14,16 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include "policy/decide.hpp"
 
 namespace gh::cli {
 
 struct Target {
-  std::string shown;  // what the proxy would see, for the human output
-  std::string user;   // explain --user (README "Identity"); empty = anonymous
+  std::string shown;                // what the proxy would see, for the human output
+  std::string user;                 // explain --user (README "Identity"); empty = anonymous
   std::vector<std::string> groups;  // the user's groups from the configured source
   Mode mode = Mode::forward;
   bool connect = false;

@@ -1,5 +1,5 @@
-// approvals.yaml: the department heads' signed-off exceptions (README "Main config"; README "Decisions").
-// Dates are whole days in policy.timezone; `expires` is inclusive.
+// approvals.yaml: the department heads' signed-off exceptions (README "Main config"; README
+// "Decisions"). Dates are whole days in policy.timezone; `expires` is inclusive.
 #include <algorithm>
 
 #include "config/calendar.hpp"

@@ -29,8 +29,8 @@ void read_department_policy(LoadContext& ctx, const std::string& file, const Nod
     DepartmentVerdict v;
     v.category = r.category_index(id);
     if (v.category == kNone) {
-      ctx.error(where(file, key), "unknown category '" + id + "' in the policy of department '" +
-                                      d.id + "'");
+      ctx.error(where(file, key),
+                "unknown category '" + id + "' in the policy of department '" + d.id + "'");
       continue;
     }
     if (std::any_of(d.overrides.begin(), d.overrides.end(),

@@ -38,12 +38,12 @@ struct DomainListSpec {
   std::string path;  // as shown (joined with the config's directory)
   std::string category;
   bool suffix = false;
-  bool v2fly = false;              // format: v2fly (each line says suffix or exact)
-  std::vector<AttrFilter> attrs;   // attrs: ["!cn"], v2fly only
-  bool skip_bad_lines = true;      // on_error: skip (default) | reject
-  bool broken = false;             // its options had errors: defines its category, loads nothing
-  Where where;           // the list entry in the main config
-  Where category_where;  // its category: value
+  bool v2fly = false;             // format: v2fly (each line says suffix or exact)
+  std::vector<AttrFilter> attrs;  // attrs: ["!cn"], v2fly only
+  bool skip_bad_lines = true;     // on_error: skip (default) | reject
+  bool broken = false;            // its options had errors: defines its category, loads nothing
+  Where where;                    // the list entry in the main config
+  Where category_where;           // its category: value
 };
 
 // App rules are remembered (they are few) for the shadowing check after build.

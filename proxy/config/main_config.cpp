@@ -408,10 +408,11 @@ void load_main_config(LoadContext& ctx, const std::string& path) {
   ctx.main_where = Where{path, 1, 1};
   auto root = load_yaml_file(ctx, path, nullptr);
   if (!root) return;
-  MapView top(ctx, path, *root,
-              {"listen", "admin", "user", "pac", "clients", "connect", "include", "schedules",
-               "policy", "audit", "limits", "tls_intercept", "block_page", "resolver", "via_name", "auth"},
-              "the main config");
+  MapView top(
+      ctx, path, *root,
+      {"listen", "admin", "user", "pac", "clients", "connect", "include", "schedules", "policy",
+       "audit", "limits", "tls_intercept", "block_page", "resolver", "via_name", "auth"},
+      "the main config");
   if (!top.ok() && !root->IsMap()) return;
   Reader rd{ctx, path, s.config_dir, s, *ctx.rules};
   if (const Node* n = top.require("listen")) rd.listeners(*n);
@@ -436,7 +437,8 @@ void load_main_config(LoadContext& ctx, const std::string& path) {
   else
     s.audit.path = join_path(s.config_dir, s.audit.path);
   if (const Node* n = top.get("limits")) rd.limits(*n);
-  if (const Node* n = top.get("tls_intercept")) read_tls_intercept_block(ctx, path, s.config_dir, *n);
+  if (const Node* n = top.get("tls_intercept"))
+    read_tls_intercept_block(ctx, path, s.config_dir, *n);
   if (const Node* n = top.get("block_page")) rd.block_page(*n);
   if (const Node* n = top.get("resolver")) read_resolver_block(ctx, path, *n, s.resolver);
   if (s.pac.proxy.empty()) {

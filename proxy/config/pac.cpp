@@ -90,11 +90,13 @@ std::string pac_text(const Settings& s) {
     // How a browser answers the proxy's 407 (README "Identity").
     out += "// The proxy asks who you are (407).";
     if (s.auth->offers(AuthScheme::negotiate))
-      out += " Negotiate: Kerberos single sign-on with the domain ticket; Chromium may need\n"
-             "// --auth-server-allowlist naming the proxy.";
+      out +=
+          " Negotiate: Kerberos single sign-on with the domain ticket; Chromium may need\n"
+          "// --auth-server-allowlist naming the proxy.";
     if (s.auth->offers(AuthScheme::basic))
-      out += " Basic: the password crosses the network in clear to the proxy;\n"
-             "// use it only on a trusted network.";
+      out +=
+          " Basic: the password crosses the network in clear to the proxy;\n"
+          "// use it only on a trusted network.";
     out += "\n";
   }
   if (!v6.empty()) out += kV6Helpers;

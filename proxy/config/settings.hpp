@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "base/millis.hpp"
-#include "policy/endpoint.hpp"
 #include "config/auth_settings.hpp"
 #include "config/tls_intercept_settings.hpp"
+#include "policy/endpoint.hpp"
 #include "policy/ip_address.hpp"
 #include "policy/types.hpp"
 

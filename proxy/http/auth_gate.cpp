@@ -83,8 +83,8 @@ asio::awaitable<AuthGate> authenticate_request(Session& s, ClientParser& p) {
   if (!s.rules->clients_allow.lookup(s.conn.info.client)) co_return AuthGate::proceed;
 
   const auto header = req[http::field::proxy_authorization];
-  AuthAnswer a = co_await s.rt.authenticator->check(s.settings, s.auth, s.conn.info.client,
-                                                    sv(header));
+  AuthAnswer a =
+      co_await s.rt.authenticator->check(s.settings, s.auth, s.conn.info.client, sv(header));
   if (a.verdict == AuthVerdict::authenticated || a.verdict == AuthVerdict::anonymous)
     co_return AuthGate::proceed;
 

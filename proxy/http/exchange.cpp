@@ -3,7 +3,6 @@
 #include <chrono>
 #include <limits>
 
-
 #include "base/log.hpp"
 #include "http/auth_gate.hpp"
 #include "http/body_relay.hpp"

@@ -74,7 +74,7 @@ struct LocalReply {
   // already (a 502 after the origin broke off): its close record carries the status.
   bool audit = true;
   bool intercepted = false;  // audit `intercepted`: the flow is decrypted (a block page over TLS)
-  std::string_view detail;  // replaces the reason's standard page text
+  std::string_view detail;   // replaces the reason's standard page text
   // Fields the answer needs beyond the standard ones (Proxy-Authenticate,
   // Retry-After), in order.
   std::vector<std::pair<std::string_view, std::string>> fields;
@@ -96,9 +96,8 @@ inline LocalReply refusal_of(const Decision& d, const Request& req, int status) 
 
 // A policy refusal: 403 gets the block page; other statuses (the 502 of a
 // refused origin, 508) their error page.
-inline asio::awaitable<bool> reply_refusal(ReplyContext ctx, const Decision& d,
-                                           const Request& req, int status, unsigned version,
-                                           bool keep_alive) {
+inline asio::awaitable<bool> reply_refusal(ReplyContext ctx, const Decision& d, const Request& req,
+                                           int status, unsigned version, bool keep_alive) {
   LocalReply r = refusal_of(d, req, status);
   r.version = version;
   r.keep_alive = keep_alive;
@@ -107,9 +106,8 @@ inline asio::awaitable<bool> reply_refusal(ReplyContext ctx, const Decision& d,
 
 // A refusal without an HTTP answer: the TLS alert of a tunnel refused at its
 // ClientHello, or a close. The record's status is null.
-inline asio::awaitable<bool> reply_silently(ReplyContext ctx, const Decision& d,
-                                            const Request& req, Wire wire,
-                                            const std::optional<std::string>& dest) {
+inline asio::awaitable<bool> reply_silently(ReplyContext ctx, const Decision& d, const Request& req,
+                                            Wire wire, const std::optional<std::string>& dest) {
   LocalReply r = refusal_of(d, req, 0);
   r.wire = wire;
   r.dest = dest;

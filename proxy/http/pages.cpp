@@ -2,7 +2,6 @@
 
 namespace gh {
 
-
 namespace {
 
 void row(std::string& out, std::string_view label, std::string_view value) {

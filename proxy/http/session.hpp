@@ -8,8 +8,8 @@
 #include <optional>
 #include <string>
 
-#include "http/local_reply.hpp"
 #include "auth/identity.hpp"
+#include "http/local_reply.hpp"
 #include "net/asio.hpp"
 #include "net/server.hpp"
 

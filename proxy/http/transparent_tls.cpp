@@ -79,8 +79,8 @@ asio::awaitable<void> transparent_tls_session(Connection c) {
           : std::nullopt;
   if (d.action != Action::allow) {
     // README "HTTPS interception": a blocked flow may get the block page over TLS.
-    const bool page = rt.interceptor &&
-                      select_interception(*rules, d, r).choice == InterceptChoice::block_page;
+    const bool page =
+        rt.interceptor && select_interception(*rules, d, r).choice == InterceptChoice::block_page;
     LocalReply refusal = refusal_of(d, r, 0);
     refusal.wire = page ? Wire::none : refusal_wire;
     refusal.dest = dest;

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <chrono>
 
+#include "http/auth_gate.hpp"
 #include "http/decision.hpp"
 #include "http/intercept_connect.hpp"
-#include "http/auth_gate.hpp"
 #include "http/message_rules.hpp"
 #include "http/request_target.hpp"
 #include "http/session.hpp"

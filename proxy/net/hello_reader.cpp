@@ -75,9 +75,9 @@ TlsSeen classify_hello(const ClientHello& h, HelloEnd end, std::size_t bytes_rea
     case HelloStatus::need_more:
       break;
   }
-  if (end.timed_out) return TlsSeen::timeout;    // silent, or part of a hello and waiting
-  if (bytes_read == 0) return TlsSeen::none;     // closed without asking anything
-  return TlsSeen::bad_hello;                     // part of a hello, then closed
+  if (end.timed_out) return TlsSeen::timeout;  // silent, or part of a hello and waiting
+  if (bytes_read == 0) return TlsSeen::none;   // closed without asking anything
+  return TlsSeen::bad_hello;                   // part of a hello, then closed
 }
 
 }  // namespace gh

@@ -53,7 +53,8 @@ struct Decision {
   std::uint32_t department = kNone;
   std::uint32_t rule = kNone;      // RuleEntry index
   std::uint32_t approval = kNone;  // Approval index
-  std::uint32_t schedule = kNone;  // Schedule whose list entry gave the verdict (README "Rule files")
+  std::uint32_t schedule =
+      kNone;  // Schedule whose list entry gave the verdict (README "Rule files")
 };
 
 Decision decide(const RuleSet& rules, const Request& req, TimePoint now) noexcept;

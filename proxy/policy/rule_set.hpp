@@ -114,11 +114,11 @@ struct RuleSet {
   CidrTable clients_allow;        // value unused
   std::vector<std::uint16_t> connect_ports{443};
   PolicySettings policy;
-  HostPatterns host_patterns;       // v2fly regexp:/keyword: lines, after a domain miss -> RuleEntry
+  HostPatterns host_patterns;  // v2fly regexp:/keyword: lines, after a domain miss -> RuleEntry
   std::uint64_t skipped_list_lines = 0;  // bad feed lines dropped under on_error: skip
-  std::vector<Schedule> schedules;  // README "Rule files", named weekly windows
-  UtcOffsets local_time;            // policy.timezone, for schedules
-  InterceptRules intercept;         // README "HTTPS interception": inspect, never, policy.headers
+  std::vector<Schedule> schedules;       // README "Rule files", named weekly windows
+  UtcOffsets local_time;                 // policy.timezone, for schedules
+  InterceptRules intercept;  // README "HTTPS interception": inspect, never, policy.headers
 
   // "file:line" of a rule entry (allocates; for output, not the hot path).
   std::string location(std::uint32_t entry) const;

@@ -34,14 +34,14 @@ enum class Reason : std::uint8_t {
   upstream_refused,
   upstream_timeout,
   upstream_unresolvable,
-  bad_client_hello,      // docs/threat-model.md: a hello we cannot read, or an SNI that is no host name
-  client_hello_timeout,  // no complete hello within limits.client_hello_timeout
-  non_tls_tunnel,        // first tunnel bytes that are not TLS (policy.non_tls_tunnel)
-  loop_detected,         // a destination that is gatehouse itself, or our own Via
-  auth_required,         // README "Identity": no credentials given (407)
-  auth_failed,           // wrong or malformed credentials (407)
-  auth_throttled,        // too many failures from the client address (429)
-  auth_unavailable,      // the directory or KDC cannot answer, on_backend_failure: block (503)
+  bad_client_hello,  // docs/threat-model.md: a hello we cannot read, or an SNI that is no host name
+  client_hello_timeout,   // no complete hello within limits.client_hello_timeout
+  non_tls_tunnel,         // first tunnel bytes that are not TLS (policy.non_tls_tunnel)
+  loop_detected,          // a destination that is gatehouse itself, or our own Via
+  auth_required,          // README "Identity": no credentials given (407)
+  auth_failed,            // wrong or malformed credentials (407)
+  auth_throttled,         // too many failures from the client address (429)
+  auth_unavailable,       // the directory or KDC cannot answer, on_backend_failure: block (503)
   upstream_cert_invalid,  // README "HTTPS interception": an inspected origin failed verification
   tls_handshake_failed,   // a client rejected our leaf (unknown CA, alert, timeout)
 };

@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "runtime/auth_metrics.hpp"
 #include "policy/decide.hpp"
+#include "runtime/auth_metrics.hpp"
 
 namespace gh {
 

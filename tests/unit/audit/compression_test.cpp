@@ -53,8 +53,7 @@ std::string chained_log(const TempDir& dir, AuditCompression c, int files, int p
   // The compressor runs on its own thread: wait until no plain rotated file is left.
   for (int tries = 0; tries < 500; ++tries) {
     auto rot = rotated_files(log_paths(path));
-    if (c == AuditCompression::off ||
-        std::all_of(rot.begin(), rot.end(), [&](const fs::path& p) {
+    if (c == AuditCompression::off || std::all_of(rot.begin(), rot.end(), [&](const fs::path& p) {
           return compression_of(p.string()) == c;
         }))
       break;
@@ -75,7 +74,8 @@ TEST_CASE("compression is chosen by file name", "[audit][compress]") {
   CHECK_FALSE(is_rotated_name("audit", "audit-20261204T101010Z.jsonl.bz2"));
 }
 
-TEST_CASE("rotated files are compressed; the chain spans plain and compressed", "[audit][compress]") {
+TEST_CASE("rotated files are compressed; the chain spans plain and compressed",
+          "[audit][compress]") {
   for (AuditCompression c : {AuditCompression::gzip, AuditCompression::zstd}) {
     INFO("compression " << static_cast<int>(c));
     TempDir dir;

@@ -57,9 +57,9 @@ TEST_CASE("every field round-trips, in the order of README 'The audit log'", "[a
   for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
   // nlohmann sorts keys; check the raw order instead.
   std::vector<std::string> order = {
-      "ts",     "seq",  "event",    "id",     "client", "department", "user", "listener",
-      "method", "host", "port",     "dest",   "sni",    "url",        "category", "app",
-      "action", "reason", "rule",   "approval", "status", "intercepted", "prev", "hash"};
+      "ts",     "seq",    "event", "id",       "client", "department",  "user",     "listener",
+      "method", "host",   "port",  "dest",     "sni",    "url",         "category", "app",
+      "action", "reason", "rule",  "approval", "status", "intercepted", "prev",     "hash"};
   std::size_t pos = 0;
   for (const auto& k : order) {
     auto at = line.find("\"" + k + "\":", pos);
@@ -105,8 +105,8 @@ TEST_CASE("nulls, close events and every action and reason", "[audit][json]") {
   r.bytes_down = 0;
   r.duration_ms = 42;
   auto j = nlohmann::json::parse(full_line(r));
-  for (const char* k : {"department", "user", "method", "host", "port", "dest", "sni", "url", "category",
-                        "app", "rule", "approval", "status"}) {
+  for (const char* k : {"department", "user", "method", "host", "port", "dest", "sni", "url",
+                        "category", "app", "rule", "approval", "status"}) {
     INFO(k);
     CHECK(j[k].is_null());
   }

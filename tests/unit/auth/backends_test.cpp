@@ -5,11 +5,11 @@
 #include <atomic>
 #include <thread>
 
-#include "runtime/auth_metrics.hpp"
 #include "auth/auth_workers.hpp"
 #include "auth/credential_cache.hpp"
 #include "auth/failure_throttle.hpp"
 #include "auth/htpasswd_check.hpp"
+#include "runtime/auth_metrics.hpp"
 
 using namespace gh;
 

@@ -157,7 +157,8 @@ TEST_CASE("bad durations, sizes and enum values", "[config][diagnostics]") {
         "gatehouse.yaml:12:40: error: expected block or allow, got 'ignore'\n");
   t.write("gatehouse.yaml", replace(kMain, "im: block", "im: blok"));
   // One message: the category has an action, a wrong one (no "has no action" warning too).
-  CHECK(diags_of(t) == "gatehouse.yaml:9:21: error: expected block, monitor or allow, got 'blok'\n");
+  CHECK(diags_of(t) ==
+        "gatehouse.yaml:9:21: error: expected block, monitor or allow, got 'blok'\n");
   t.write("gatehouse.yaml", replace(kMain, "mode: forward", "mode: reverse"));
   CHECK(diags_of(t) ==
         "gatehouse.yaml:2:40: error: expected forward, transparent-tls or "
@@ -275,9 +276,9 @@ TEST_CASE("a rule that blocks a vendor's whole domain is flagged unless meant",
   CHECK(diags_of(t) ==
         "categories/im.yaml:6:15: warning: rule '.qq.com' blocks the vendor's whole domain, not "
         "its web client; list the web client's hosts, or mark the app whole_domain: true\n");
-  t.write("categories/im.yaml", replace(replace(kIm, ".web.chat.example.com", ".qq.com"),
-                                        "    title: Chat Web\n",
-                                        "    title: Chat Web\n    whole_domain: true\n"));
+  t.write("categories/im.yaml",
+          replace(replace(kIm, ".web.chat.example.com", ".qq.com"), "    title: Chat Web\n",
+                  "    title: Chat Web\n    whole_domain: true\n"));
   CHECK(diags_of(t).empty());
   // An exact rule names one host, not the domain.
   t.write("categories/im.yaml", replace(kIm, ".web.chat.example.com", "qq.com"));

@@ -14,33 +14,33 @@ namespace {
 
 // The base tree's main file with schedules; line numbers are part of the tests.
 const char* kScheduledMain =
-    "listen:\n"                                                              // 1
-    "  - { address: \"127.0.0.1:3128\", mode: forward }\n"                   // 2
-    "clients: { allow: [\"10.0.0.0/8\", \"127.0.0.0/8\"] }\n"                // 3
-    "include:\n"                                                             // 4
-    "  categories: \"categories/*.yaml\"\n"                                  // 5
-    "  departments: \"departments.yaml\"\n"                                  // 6
-    "  approvals: \"approvals.yaml\"\n"                                      // 7
-    "schedules:\n"                                                           // 8
+    "listen:\n"                                                                       // 1
+    "  - { address: \"127.0.0.1:3128\", mode: forward }\n"                            // 2
+    "clients: { allow: [\"10.0.0.0/8\", \"127.0.0.0/8\"] }\n"                         // 3
+    "include:\n"                                                                      // 4
+    "  categories: \"categories/*.yaml\"\n"                                           // 5
+    "  departments: \"departments.yaml\"\n"                                           // 6
+    "  approvals: \"approvals.yaml\"\n"                                               // 7
+    "schedules:\n"                                                                    // 8
     "  lunch: { days: [mon, tue, wed, thu, fri], from: \"12:00\", to: \"14:00\" }\n"  // 9
-    "  night: { days: [fri], from: \"22:00\", to: \"06:00\" }\n"             // 10
-    "policy:\n"                                                              // 11
-    "  categories:\n"                                                        // 12
-    "    im: block\n"                                                        // 13
-    "    mail:\n"                                                            // 14
-    "      - { schedule: lunch, action: monitor }\n"                         // 15
-    "      - { action: block }\n"                                            // 16
-    "  timezone: \"Asia/Hong_Kong\"\n";                                      // 17
+    "  night: { days: [fri], from: \"22:00\", to: \"06:00\" }\n"                      // 10
+    "policy:\n"                                                                       // 11
+    "  categories:\n"                                                                 // 12
+    "    im: block\n"                                                                 // 13
+    "    mail:\n"                                                                     // 14
+    "      - { schedule: lunch, action: monitor }\n"                                  // 15
+    "      - { action: block }\n"                                                     // 16
+    "  timezone: \"Asia/Hong_Kong\"\n";                                               // 17
 
 const char* kOverridingDepartments =
-    "departments:\n"                                        // 1
-    "  - id: immigration\n"                                 // 2
-    "    networks: [\"10.20.0.0/16\"]\n"                    // 3
-    "  - id: finance\n"                                     // 4
-    "    networks: [\"10.30.0.0/16\"]\n"                    // 5
-    "    policy:\n"                                         // 6
-    "      categories:\n"                                   // 7
-    "        mail: monitor\n"                               // 8
+    "departments:\n"                                                          // 1
+    "  - id: immigration\n"                                                   // 2
+    "    networks: [\"10.20.0.0/16\"]\n"                                      // 3
+    "  - id: finance\n"                                                       // 4
+    "    networks: [\"10.30.0.0/16\"]\n"                                      // 5
+    "    policy:\n"                                                           // 6
+    "      categories:\n"                                                     // 7
+    "        mail: monitor\n"                                                 // 8
     "        im: [{ schedule: night, action: allow }, { action: block }]\n";  // 9
 
 std::string diags_of(const TempTree& t) {
@@ -90,7 +90,8 @@ TEST_CASE("schedules, lists and department verdicts load and decide", "[config][
   CHECK(r.schedules[0].location.ends_with("gatehouse.yaml:9"));
 
   // Lunch in Hong Kong (UTC+8), Monday 2026-11-23.
-  auto d = decide(r, connect_to("10.20.1.1", "x.mail.example.net"), at("2026-11-23T12:30:00+08:00"));
+  auto d =
+      decide(r, connect_to("10.20.1.1", "x.mail.example.net"), at("2026-11-23T12:30:00+08:00"));
   CHECK(d.reason == Reason::monitored);
   CHECK(schedule_id(r, d) == "lunch");
   d = decide(r, connect_to("10.20.1.1", "x.mail.example.net"), at("2026-11-23T12:30:00Z"));
@@ -114,7 +115,8 @@ TEST_CASE("schedule diagnostics: days, times, empty and overlapping windows",
   CHECK(diags_of(t) ==
         "gatehouse.yaml:9:24: error: bad day 'tues' (use mon, tue, wed, thu, fri, sat, sun)\n");
   t.write("gatehouse.yaml", replace(kScheduledMain, "from: \"12:00\"", "from: \"12:60\""));
-  CHECK(diags_of(t) == "gatehouse.yaml:9:51: error: bad time '12:60' (use HH:MM, 00:00 to 23:59)\n");
+  CHECK(diags_of(t) ==
+        "gatehouse.yaml:9:51: error: bad time '12:60' (use HH:MM, 00:00 to 23:59)\n");
   t.write("gatehouse.yaml", replace(kScheduledMain, "to: \"14:00\"", "to: \"2pm\""));
   CHECK(diags_of(t) == "gatehouse.yaml:9:64: error: bad time '2pm' (use HH:MM, 00:00 to 24:00)\n");
   t.write("gatehouse.yaml", replace(kScheduledMain, "to: \"14:00\"", "to: \"12:00\""));
@@ -125,10 +127,11 @@ TEST_CASE("schedule diagnostics: days, times, empty and overlapping windows",
   CHECK(diags_of(t) == "gatehouse.yaml:9:18: error: empty window: no days\n");
   t.write("gatehouse.yaml", replace(kScheduledMain, "[mon, tue, wed, thu, fri]", "[mon, mon]"));
   CHECK(diags_of(t) == "gatehouse.yaml:9:24: warning: day 'mon' is listed twice\n");
-  t.write("gatehouse.yaml", replace(kScheduledMain, "  night: { days: [fri], from: \"22:00\", to: \"06:00\" }\n",
-                                    "  night:\n"
-                                    "    - { days: [fri], from: \"22:00\", to: \"06:00\" }\n"
-                                    "    - { days: [sat], from: \"05:00\", to: \"07:00\" }\n"));
+  t.write("gatehouse.yaml",
+          replace(kScheduledMain, "  night: { days: [fri], from: \"22:00\", to: \"06:00\" }\n",
+                  "  night:\n"
+                  "    - { days: [fri], from: \"22:00\", to: \"06:00\" }\n"
+                  "    - { days: [sat], from: \"05:00\", to: \"07:00\" }\n"));
   CHECK(diags_of(t) ==
         "gatehouse.yaml:12:16: warning: this window of schedule 'night' overlaps the one at line "
         "11 (merge them if that is meant)\n");
@@ -162,15 +165,16 @@ TEST_CASE("verdict list diagnostics", "[config][schedules]") {
 TEST_CASE("department verdict diagnostics", "[config][schedules]") {
   TempTree t;
   write_scheduled(t);
-  t.write("departments.yaml", replace(kOverridingDepartments, "        mail: monitor\n",
-                                      "        webmail: monitor\n"));
+  t.write("departments.yaml",
+          replace(kOverridingDepartments, "        mail: monitor\n", "        webmail: monitor\n"));
   CHECK(diags_of(t) ==
         "departments.yaml:8:9: error: unknown category 'webmail' in the policy of department "
         "'finance'\n");
   t.write("departments.yaml", replace(kOverridingDepartments, "schedule: night", "schedule: nite"));
   CHECK(diags_of(t) ==
         "departments.yaml:9:26: error: unknown schedule 'nite' (defined: lunch, night)\n");
-  t.write("departments.yaml", replace(kOverridingDepartments, "      categories:\n", "      categorys:\n"));
+  t.write("departments.yaml",
+          replace(kOverridingDepartments, "      categories:\n", "      categorys:\n"));
   CHECK(diags_of(t) ==
         "departments.yaml:7:7: error: unknown key 'categorys' in department policy (did you mean "
         "'categories'?)\n"

@@ -25,8 +25,9 @@ Scanned scan(std::string_view text) {
       text,
       [&](const V2flyLine& l) {
         s.lines.push_back(std::string(kNames[static_cast<int>(l.kind)]) + " " +
-                          std::string(l.value) + (l.attrs.empty() ? "" : " [" + std::string(l.attrs) + "]") +
-                          " @" + std::to_string(l.line) + ":" + std::to_string(l.col));
+                          std::string(l.value) +
+                          (l.attrs.empty() ? "" : " [" + std::string(l.attrs) + "]") + " @" +
+                          std::to_string(l.line) + ":" + std::to_string(l.col));
       },
       [&](std::uint32_t line, std::uint32_t col, std::string m) {
         s.problems.push_back(std::to_string(line) + ":" + std::to_string(col) + " " + m);
@@ -35,13 +36,13 @@ Scanned scan(std::string_view text) {
 }
 
 const char* kV2flyMain =
-    "listen:\n"                                                                   // 1
-    "  - { address: \"127.0.0.1:3128\", mode: forward }\n"                        // 2
-    "include:\n"                                                                  // 3
-    "  domain_lists:\n"                                                           // 4
+    "listen:\n"                                                                            // 1
+    "  - { address: \"127.0.0.1:3128\", mode: forward }\n"                                 // 2
+    "include:\n"                                                                           // 3
+    "  domain_lists:\n"                                                                    // 4
     "    - { file: \"data/storage\", category: feed, format: v2fly, attrs: [\"!cn\"] }\n"  // 5
-    "policy:\n"                                                                   // 6
-    "  categories: { feed: block }\n";                                            // 7
+    "policy:\n"                                                                            // 6
+    "  categories: { feed: block }\n";                                                     // 7
 
 std::string diags_of(const TempTree& t) {
   LoadResult r = load_config(t.path("gatehouse.yaml"), base_now());
@@ -96,8 +97,7 @@ TEST_CASE("v2fly scanner: problems", "[config][v2fly]") {
   CHECK(s.problems ==
         std::vector<std::string>{
             "1:1 unknown rule type 'host' (use domain:, full:, keyword:, regexp: or include:)",
-            "2:1 empty value after 'full:'",
-            "3:7 expected '@tag' after the rule, got 'cn'",
+            "2:1 empty value after 'full:'", "3:7 expected '@tag' after the rule, got 'cn'",
             "4:7 expected '@tag' after the rule, got '@'",
             "5:7 expected '@tag' after the rule, got '@c$n'"});
 }
@@ -123,14 +123,14 @@ TEST_CASE("a v2fly list through load_config: includes, tags, regexes, keywords",
   TempTree t;
   t.write("gatehouse.yaml", kV2flyMain);
   t.write("data/storage",
-          "# storage\n"                            // 1
-          "box.com\n"                              // 2
-          "full:exact.example\n"                   // 3
-          "domain:cn-only.example @cn\n"           // 4
-          "regexp:^dl[0-9]+\\.boxcdn\\.net$\n"     // 5
-          "keyword:terabox\n"                      // 6
-          "include:mega\n"                         // 7
-          "include:mega\n");                       // 8: the same file again adds nothing
+          "# storage\n"                         // 1
+          "box.com\n"                           // 2
+          "full:exact.example\n"                // 3
+          "domain:cn-only.example @cn\n"        // 4
+          "regexp:^dl[0-9]+\\.boxcdn\\.net$\n"  // 5
+          "keyword:terabox\n"                   // 6
+          "include:mega\n"                      // 7
+          "include:mega\n");                    // 8: the same file again adds nothing
   t.write("data/mega", "mega.nz\nmega.app @cn\ninclude:more @ads\n");
   t.write("data/more", "ads.more.example @ads\nplain.more.example\n");
   LoadResult res = load_config(t.path("gatehouse.yaml"), base_now());
@@ -143,8 +143,8 @@ TEST_CASE("a v2fly list through load_config: includes, tags, regexes, keywords",
     return d.rule == kNone ? std::string("-") : r.location(d.rule);
   };
   const std::string dir = t.root() + "/data/";
-  CHECK(where("www.box.com") == dir + "storage:2");      // bare line: suffix
-  CHECK(where("exact.example") == dir + "storage:3");    // full: exact
+  CHECK(where("www.box.com") == dir + "storage:2");    // bare line: suffix
+  CHECK(where("exact.example") == dir + "storage:3");  // full: exact
   CHECK(where("www.exact.example") == "-");
   CHECK(where("cn-only.example") == "-");                // attrs: ["!cn"]
   CHECK(where("dl12.boxcdn.net") == dir + "storage:5");  // regexp
@@ -181,8 +181,7 @@ TEST_CASE("the domain table is asked before regexes and keywords", "[config][v2f
   CHECK(decide(r, connect_to("drive.example"), base_now()).action == Action::block);
 }
 
-TEST_CASE("v2fly diagnostics: cycles, unreadable includes, bad lines, match:",
-          "[config][v2fly]") {
+TEST_CASE("v2fly diagnostics: cycles, unreadable includes, bad lines, match:", "[config][v2fly]") {
   TempTree t;
   t.write("gatehouse.yaml", kV2flyMain);
   t.write("data/storage", "a.example\ninclude:loop\n");
@@ -193,7 +192,7 @@ TEST_CASE("v2fly diagnostics: cycles, unreadable includes, bad lines, match:",
   t.write("data/storage", "a.example\ninclude:missing\ninclude:../up\n");
   CHECK(diags_of(t) ==
         "data/storage:2:1: error: cannot read 'data/missing': No such file or directory\n"
-            "data/storage:3:1: error: include:../up must name a file in the same directory\n");
+        "data/storage:3:1: error: include:../up must name a file in the same directory\n");
 
   // Bad lines are skipped with warnings by default, errors under reject.
   t.write("data/storage", "a.example\nregexp:(unclosed\nfull:co.uk\nhost:x.example\n");

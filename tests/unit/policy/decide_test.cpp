@@ -1,4 +1,5 @@
-// README "Decisions: actions and reasons" step by step, on a RuleSet built by hand (no files, no sockets).
+// README "Decisions: actions and reasons" step by step, on a RuleSet built by hand (no files, no
+// sockets).
 #include <catch2/catch.hpp>
 
 #include <ctime>

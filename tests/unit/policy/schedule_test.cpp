@@ -119,7 +119,7 @@ TEST_CASE("windows: plain, crossing midnight, wrapping the week, empty", "[sched
   const WeeklyWindow lunch = win(kMon, "12:00", "14:00");
   CHECK(lunch.start == 720);
   CHECK(lunch.end == 840);
-  CHECK(lunch.contains(720));   // from is inside
+  CHECK(lunch.contains(720));  // from is inside
   CHECK(lunch.contains(839));
   CHECK_FALSE(lunch.contains(840));  // to is outside
   CHECK_FALSE(lunch.contains(719));
@@ -143,9 +143,9 @@ TEST_CASE("windows: plain, crossing midnight, wrapping the week, empty", "[sched
   const WeeklyWindow all_day = win(kSat, "00:00", "24:00");
   CHECK(all_day.end - all_day.start == kMinutesPerDay);
 
-  CHECK_FALSE(window_of(kMon, 600, 600));   // empty
-  CHECK_FALSE(window_of(7, 0, 60));         // no such day
-  CHECK_FALSE(window_of(kMon, 1440, 60));   // from past the day
+  CHECK_FALSE(window_of(kMon, 600, 600));  // empty
+  CHECK_FALSE(window_of(7, 0, 60));        // no such day
+  CHECK_FALSE(window_of(kMon, 1440, 60));  // from past the day
 }
 
 TEST_CASE("windows overlap, including across the end of the week", "[schedule]") {
@@ -165,14 +165,13 @@ TEST_CASE("UTC offsets: minute of the week in the zone", "[schedule]") {
   CHECK(utc_zone.minute_of_week(utc(2026, 11, 29, 23, 59)) == kMinutesPerWeek - 1);
 
   // A frozen London-like table: +1h from 2026-03-29T01:00Z to 2026-10-25T01:00Z.
-  const UtcOffsets london({{0, 0},
-                          {secs(utc(2026, 3, 29, 1)), 3600},
-                          {secs(utc(2026, 10, 25, 1)), 0}});
+  const UtcOffsets london(
+      {{0, 0}, {secs(utc(2026, 3, 29, 1)), 3600}, {secs(utc(2026, 10, 25, 1)), 0}});
   CHECK(london.offset_at(utc(2026, 3, 29, 0, 59, 59)) == 0);
   CHECK(london.offset_at(utc(2026, 3, 29, 1)) == 3600);
   CHECK(london.offset_at(utc(2026, 10, 25, 0, 59, 59)) == 3600);
   CHECK(london.offset_at(utc(2026, 10, 25, 1)) == 0);
-  CHECK(london.offset_at(utc(2030, 1, 1)) == 0);     // after the table: the last offset
+  CHECK(london.offset_at(utc(2030, 1, 1)) == 0);  // after the table: the last offset
   // Sunday 2026-03-29 01:00Z is 02:00 local: minute 6*1440 + 120.
   CHECK(london.minute_of_week(utc(2026, 3, 29, 1)) == kSun * kMinutesPerDay + 120);
   // Before the table's first change: that change's offset.
