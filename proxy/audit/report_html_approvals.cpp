@@ -42,8 +42,8 @@ std::string section_approvals(const ReportOverview& o, const Names& names, TimeP
       "expires. States are as of the time this report was made.</p>";
 
   Table t;
-  t.header = {"approval", "department", "scope", "approved by", "expires", "state", "uses",
-              "last use"};
+  t.header = {"approval", "department", "scope", "approved by",
+              "expires",  "state",      "uses",  "last use"};
   t.first_number = 6;
   t.nowrap = {0, 4};
   TimelineChart chart;
@@ -64,14 +64,13 @@ std::string section_approvals(const ReportOverview& o, const Names& names, TimeP
       const std::string dept = a->department < rules->departments.size()
                                    ? rules->departments[a->department].id
                                    : std::string("?");
-      chart.rows.push_back({a->id, zone.day_of(a->valid_from),
-                            zone.day_of(a->valid_until - std::chrono::seconds(1)),
-                            state_color(state),
-                            uses_text(uses) + ", " + std::string(to_string(state))});
-      t.rows.push_back({a->id, names.department(dept), approval_scope(*rules, *a), a->approved_by,
-                        a->expires, std::string(to_string(state)), group_digits(uses),
-                        u != used.end() && u->second.last ? zone.format_minute(*u->second.last)
-                                                          : "-"});
+      chart.rows.push_back(
+          {a->id, zone.day_of(a->valid_from), zone.day_of(a->valid_until - std::chrono::seconds(1)),
+           state_color(state), uses_text(uses) + ", " + std::string(to_string(state))});
+      t.rows.push_back(
+          {a->id, names.department(dept), approval_scope(*rules, *a), a->approved_by, a->expires,
+           std::string(to_string(state)), group_digits(uses),
+           u != used.end() && u->second.last ? zone.format_minute(*u->second.last) : "-"});
       // In force yet never used: the ones a head of department may retire.
       if (uses == 0 && (state == ApprovalState::active || state == ApprovalState::expiring))
         unused.push_back(a->id);
@@ -90,8 +89,9 @@ std::string section_approvals(const ReportOverview& o, const Names& names, TimeP
   }
 
   if (t.rows.empty()) {
-    return out + "<p class=\"empty\">No approvals in the rules and none used in this "
-                 "period.</p></section>";
+    return out +
+           "<p class=\"empty\">No approvals in the rules and none used in this "
+           "period.</p></section>";
   }
   if (!expiring.empty() || !unused.empty()) {
     out += "<ul class=\"callouts\">";
@@ -117,8 +117,9 @@ std::string section_approvals(const ReportOverview& o, const Names& names, TimeP
       states.push_back({std::string(to_string(s)), state_color(s)});
     out += "<div class=\"chart\">" + svg_timeline(chart) + legend_html(states) + "</div>";
   } else {
-    out += "<p class=\"note\">Run with <code>--config</code> to see each approval's department, "
-           "scope and expiry.</p>";
+    out +=
+        "<p class=\"note\">Run with <code>--config</code> to see each approval's department, "
+        "scope and expiry.</p>";
   }
   out += "<div class=\"wide\">" + table_html(t) + "</div>";
   return out + "</section>";

@@ -25,7 +25,7 @@ class Names {
   explicit Names(const RuleSet* rules) : rules_(rules) {}
   std::string department(const std::optional<std::string>& id) const;  // "Finance Bureau (finance)"
   std::string department_short(const std::optional<std::string>& id) const;  // "Finance Bureau"
-  std::string app(const std::string& id) const;                         // "WhatsApp Web"
+  std::string app(const std::string& id) const;                              // "WhatsApp Web"
   std::string category(const std::string& id) const;
   const RuleSet* rules() const { return rules_; }
 

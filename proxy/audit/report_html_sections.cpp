@@ -30,8 +30,7 @@ std::vector<std::string> count_cells(const AttemptCounts& c) {
 }
 
 const std::vector<std::string>& outcome_header() {
-  static const std::vector<std::string> h = {"blocked", "monitored", "approved", "other",
-                                             "total"};
+  static const std::vector<std::string> h = {"blocked", "monitored", "approved", "other", "total"};
   return h;
 }
 
@@ -139,7 +138,8 @@ std::string section_over_time(const ReportOverview& o, const Names& names) {
   const char* per = width == BinWidth::day    ? "One bar per day"
                     : width == BinWidth::week ? "One bar per week (Monday to Sunday)"
                                               : "One bar per month";
-  const bool partial = std::any_of(bins.begin(), bins.end(), [](const TimeBin& b) { return b.partial; });
+  const bool partial =
+      std::any_of(bins.begin(), bins.end(), [](const TimeBin& b) { return b.partial; });
   std::string out = heading(
       "over-time",
       "Attempts to controlled services, by " + std::string(to_string(width)) + " and category",
@@ -169,11 +169,11 @@ std::string section_outcomes(const ReportOverview& o, const Names& names) {
   }
   t.footer = count_cells(total);
   t.footer.insert(t.footer.begin(), "TOTAL");
-  std::string out = heading(
-      "outcomes", "Monitored, blocked and approved, by department",
-      "Every decision the proxy recorded. Blocked: policy said no. Monitored: allowed and "
-      "recorded. Approved: allowed by a head of department's approval. Other: allowed "
-      "uncategorised or allowed categories, and refusals for other causes.");
+  std::string out =
+      heading("outcomes", "Monitored, blocked and approved, by department",
+              "Every decision the proxy recorded. Blocked: policy said no. Monitored: allowed and "
+              "recorded. Approved: allowed by a head of department's approval. Other: allowed "
+              "uncategorised or allowed categories, and refusals for other causes.");
   out += figure_for(svg_bars(chart), legend_html(chart.series), t);
   return out + "</section>";
 }

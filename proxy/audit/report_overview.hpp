@@ -18,8 +18,8 @@
 namespace gh {
 
 struct ApprovalUse {
-  std::int64_t uses = 0;           // attempts allowed by this approval
-  std::optional<TimePoint> last;   // latest record that named it
+  std::int64_t uses = 0;          // attempts allowed by this approval
+  std::optional<TimePoint> last;  // latest record that named it
 };
 
 class ReportOverview {

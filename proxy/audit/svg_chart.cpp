@@ -132,7 +132,8 @@ std::string svg_bars(const BarChart& c) {
   const double row_h = 26, bar_h = 18, top = 6, right = 70;
   const double left = c.label_width;
   const double pw = c.width - left - right;
-  const int height = static_cast<int>(top * 2 + row_h * static_cast<double>(std::max<std::size_t>(c.rows.size(), 1)));
+  const int height = static_cast<int>(
+      top * 2 + row_h * static_cast<double>(std::max<std::size_t>(c.rows.size(), 1)));
   std::int64_t max = 0;
   for (const auto& r : c.rows) {
     std::int64_t t = 0;
@@ -206,7 +207,11 @@ std::string svg_timeline(const TimelineChart& c) {
   const double bottom_y = top + row_h * static_cast<double>(c.rows.size());
   // Month ticks: every month for short spans, fewer for long ones.
   const std::int64_t months = (hi - lo) / 30 + 1;
-  const std::int64_t every = months <= 8 ? 1 : months <= 16 ? 2 : months <= 36 ? 3 : months <= 72 ? 6 : 12;
+  const std::int64_t every = months <= 8    ? 1
+                             : months <= 16 ? 2
+                             : months <= 36 ? 3
+                             : months <= 72 ? 6
+                                            : 12;
   CivilDay m = civil_from_day(lo);
   for (std::int64_t k = 0;; ++k) {
     const std::int64_t d = day_from_civil(m);

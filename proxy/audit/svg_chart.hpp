@@ -18,9 +18,9 @@ struct SvgSeries {
 // Vertical bars, one per x label, each a stack of series values.
 struct ColumnChart {
   std::string title;
-  std::vector<std::string> labels;                 // x axis, one per bar
-  std::vector<std::string> tooltips;               // per bar (e.g. the full date); may be empty
-  std::vector<std::vector<std::int64_t>> values;   // [bar][series]
+  std::vector<std::string> labels;                // x axis, one per bar
+  std::vector<std::string> tooltips;              // per bar (e.g. the full date); may be empty
+  std::vector<std::vector<std::int64_t>> values;  // [bar][series]
   std::vector<SvgSeries> series;
   int width = 1120, height = 320;  // drawn at about its size across the page
 };

@@ -48,7 +48,8 @@ class ChainVerifier {
 
 // Reads the files and runs the verifier. Throws std::system_error if a file
 // cannot be read.
-// Called as verification goes (progress on a terminal, README "gatehouse audit report"); either may be empty.
+// Called as verification goes (progress on a terminal, README "gatehouse audit report"); either may
+// be empty.
 struct VerifyHooks {
   std::function<void()> record;     // after each line read
   std::function<void()> file_done;  // after each file

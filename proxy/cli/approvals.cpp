@@ -1,6 +1,6 @@
 // `gatehouse approvals [--config P] [--audit FILE...] [--json] [--at T]`
-// (README "gatehouse audit report"; README "Rule files"): every approval with its state at T (default now) and,
-// with --audit, how often it was used and when last: the list a head of
+// (README "gatehouse audit report"; README "Rule files"): every approval with its state at T
+// (default now) and, with --audit, how often it was used and when last: the list a head of
 // department reviews, and the unused approvals to retire.
 #include <cstdio>
 #include <exception>
@@ -116,7 +116,7 @@ int approvals(const ApprovalsOptions& o) {
     j["granted"] = a.granted;
     j["expires"] = a.expires;
     j["state"] = std::string(to_string(state));
-    std::vector<std::string> row{a.id,      dept,      approval_scope(rules, a), a.approved_by,
+    std::vector<std::string> row{a.id,      dept,      approval_scope(rules, a),     a.approved_by,
                                  a.granted, a.expires, std::string(to_string(state))};
     if (with_audit) {
       auto u = used.find(a.id);

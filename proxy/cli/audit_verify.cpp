@@ -14,8 +14,7 @@ namespace {
 // verify_files() with progress on a terminal (README "gatehouse audit report").
 VerifyResult verify_with_progress(const std::vector<std::string>& files,
                                   std::optional<std::uint64_t> anchor) {
-  ProgressMeter progress(STDERR_FILENO, ::isatty(STDERR_FILENO) == 1, "audit verify",
-                         files.size());
+  ProgressMeter progress(STDERR_FILENO, ::isatty(STDERR_FILENO) == 1, "audit verify", files.size());
   struct Finish {
     ProgressMeter& p;
     ~Finish() { p.finish(); }

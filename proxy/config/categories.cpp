@@ -26,9 +26,9 @@ bool valid_id(std::string_view id) {
 // beside the web clients the shipped categories block (README "Category files").
 bool is_vendor_domain(std::string_view d) noexcept {
   static constexpr std::string_view kVendors[] = {
-      "google.com", "microsoft.com", "live.com",  "qq.com",     "apple.com",      "icloud.com",
-      "yahoo.com",  "baidu.com",     "163.com",   "sina.com.cn", "facebook.com", "aol.com",
-      "aliyun.com", "office.com",    "weixin.qq.com"};
+      "google.com",   "microsoft.com", "live.com",   "qq.com",     "apple.com",
+      "icloud.com",   "yahoo.com",     "baidu.com",  "163.com",    "sina.com.cn",
+      "facebook.com", "aol.com",       "aliyun.com", "office.com", "weixin.qq.com"};
   for (std::string_view v : kVendors)
     if (v == d) return true;
   return false;
@@ -157,8 +157,9 @@ class CategoryFile {
     ctx_.app_rules.push_back(AppRule{canonical_, suffix, entry, where(file_, item)});
     if (suffix && !whole_domain_ && is_vendor_domain(canonical_))
       ctx_.warning(where(file_, item),
-                   "rule '" + text + "' blocks the vendor's whole domain, not its web client; "
-                   "list the web client's hosts, or mark the app whole_domain: true");
+                   "rule '" + text +
+                       "' blocks the vendor's whole domain, not its web client; "
+                       "list the web client's hosts, or mark the app whole_domain: true");
   }
 
   void url(std::uint32_t source, const Node& item) {
