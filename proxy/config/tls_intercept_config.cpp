@@ -268,18 +268,6 @@ void warn_covered_by_never(LoadContext& ctx) {
 // gatehouse silently does not enforce, so each is refused where it is written
 // until they are (README "HTTPS interception"). Only with interception on: off
 // keeps every flow opaque anyway, which the warning about headers says.
-void refuse_inspection(LoadContext& ctx) {
-  const InterceptRules& p = ctx.rules->intercept;
-  if (!p.enabled) return;
-  for (const InterceptSelector& x : p.inspect)
-    ctx.error(where_of(x.location), "inspect selector '" + x.text +
-                                        "': inspected flows are not supported by this build yet "
-                                        "(HTTPS block pages are); remove it");
-  for (const HeaderRule& h : p.headers)
-    ctx.error(where_of(h.location),
-              "header rule: inspected flows are not supported by this build yet, so these "
-              "headers would never be set; remove it");
-}
 
 }  // namespace
 
@@ -350,7 +338,6 @@ void load_intercept_selectors(LoadContext& ctx) {
                   "policy.headers apply only to decrypted flows, and tls_intercept is off");
   }
   warn_covered_by_never(ctx);
-  refuse_inspection(ctx);
 }
 
 }  // namespace gh

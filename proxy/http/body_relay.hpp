@@ -52,10 +52,11 @@ std::size_t parse_buffered_body(http::parser<isRequest, http::buffer_body>& p,
   return filled;
 }
 
-template <bool isRequest>
-asio::awaitable<bool> relay_body(beast::tcp_stream& in, beast::flat_buffer& in_buffer,
-                                 http::parser<isRequest, http::buffer_body>& p,
-                                 beast::tcp_stream& out,
+// `In` and `Out`: a beast::tcp_stream, or a TLS stream whose lowest layer
+// has expires_after() (a decrypted flow's client or origin side).
+template <bool isRequest, class In, class Out>
+asio::awaitable<bool> relay_body(In& in, beast::flat_buffer& in_buffer,
+                                 http::parser<isRequest, http::buffer_body>& p, Out& out,
                                  http::serializer<isRequest, http::buffer_body>& sr, Millis idle,
                                  std::uint64_t& count) {
   std::array<char, 16 * 1024> buf;
@@ -70,7 +71,7 @@ asio::awaitable<bool> relay_body(beast::tcp_stream& in, beast::flat_buffer& in_b
       if (got == 0 && !p.is_done()) {
         // Nothing to send yet: wait for the peer.
         if (in_buffer.size() >= kMaxUnparsedBody) co_return false;
-        in.expires_after(idle);
+        beast::get_lowest_layer(in).expires_after(idle);
         // A buffer's worth per read: many small chunks per parse, few recv(2).
         const std::size_t n = co_await in.async_read_some(
             in_buffer.prepare(buf.size()), asio::redirect_error(asio::use_awaitable, ec));
@@ -101,8 +102,8 @@ asio::awaitable<bool> relay_body(beast::tcp_stream& in, beast::flat_buffer& in_b
   // give back what a large body made it grow to.
   if (in_buffer.capacity() > kKeptInputBuffer && in_buffer.size() <= kKeptInputBuffer)
     in_buffer.shrink_to_fit();
-  in.expires_never();
-  out.expires_never();
+  beast::get_lowest_layer(in).expires_never();
+  beast::get_lowest_layer(out).expires_never();
   co_return true;
 }
 

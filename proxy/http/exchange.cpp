@@ -10,6 +10,7 @@
 #include "http/message_rules.hpp"
 #include "http/path_normalize.hpp"
 #include "http/request_target.hpp"
+#include "http/response_head.hpp"
 #include "http/session.hpp"
 #include "http/upstream_pool.hpp"
 #include "net/audit_submit.hpp"
@@ -174,28 +175,9 @@ asio::awaitable<void> reply_origin_failure(Session& s, unsigned version, int sta
 
 // Reads the final response head, passing 1xx interim responses on.
 asio::awaitable<boost::system::error_code> read_response_head(
-    Session& s, const http::request<http::buffer_body>& req,
-    std::optional<http::response_parser<http::buffer_body>>& rp) {
-  boost::system::error_code ec;
-  auto& u = s.upstream;
-  for (int interim = 0; interim < 8; ++interim) {
-    rp.emplace();
-    rp->body_limit(std::numeric_limits<std::uint64_t>::max());
-    rp->header_limit(64 * 1024);
-    if (req.method() == http::verb::head) rp->skip(true);
-    u.stream->expires_after(s.limits().idle_timeout);
-    co_await http::async_read_header(*u.stream, u.buffer, *rp,
-                                     asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return ec;
-    const int code = rp->get().result_int();
-    if (code < 100 || code >= 200 || code == 101) co_return ec;
-    http::response<http::empty_body> interim_res{rp->get().base()};
-    strip_hop_by_hop(interim_res);
-    co_await http::async_write(s.client, interim_res,
-                               asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return ec;
-  }
-  co_return http::error::bad_version;  // an endless run of interim responses
+    Session& s, const http::request<http::buffer_body>& req, std::optional<OriginParser>& rp) {
+  return read_final_head(*s.upstream.stream, s.upstream.buffer, s.client,
+                         req.method() == http::verb::head, s.limits().idle_timeout, rp);
 }
 
 // The page and status of a response head that could not be read.

@@ -14,22 +14,51 @@ InterceptChoice intercept_choice(const Session& s, const Decision& d, const Requ
   return select_interception(*s.rules, d, r).choice;
 }
 
-asio::awaitable<void> tunnel_block_page(Session& s, const HelloRead& hello, const Request& r2,
-                                        const Decision& final_d, const std::string& ref,
-                                        std::optional<std::string> dest) {
+namespace {
+
+// The flow of a tunnel whose hello was decided as `d` on `r2`.
+InterceptFlow tunnel_flow(Session& s, const Request& r2, const Decision& d, const std::string& ref,
+                          std::optional<std::string> dest) {
   InterceptFlow f{s.rt, s.conn.info, s.rules, s.settings, *s.rt.interceptor};
   // The leaf names what the browser asked for: the SNI, else the CONNECT host.
   f.host = std::string(r2.tls == TlsSeen::sni && !r2.sni.empty() ? r2.sni : r2.host);
   f.port = r2.port;
   f.request = r2;
-  f.decision = final_d;
+  f.decision = d;
   f.ref = ref;
   f.dest = std::move(dest);
+  return f;
+}
+
+// The hello and any bytes behind it, for the handshake; the connection
+// reads no more proxy requests.
+std::string take_prefix(Session& s, const HelloRead& hello) {
   std::string prefix(reinterpret_cast<const char*>(hello.bytes.data()), hello.size);
   prefix.append(static_cast<const char*>(s.buffer.data().data()), s.buffer.size());
   s.buffer.consume(s.buffer.size());
-  s.stop_reading_heads();  // this connection reads no more proxy requests
-  co_await serve_block_page(s.client.socket(), std::move(prefix), f);
+  s.stop_reading_heads();
+  return prefix;
+}
+
+}  // namespace
+
+asio::awaitable<void> tunnel_block_page(Session& s, const HelloRead& hello, const Request& r2,
+                                        const Decision& final_d, const std::string& ref,
+                                        std::optional<std::string> dest) {
+  InterceptFlow f = tunnel_flow(s, r2, final_d, ref, std::move(dest));
+  co_await serve_block_page(s.client.socket(), take_prefix(s, hello), f);
+}
+
+asio::awaitable<InspectedBytes> tunnel_inspect(Session& s, const HelloRead& hello,
+                                               const Request& r2, const Decision& final_d,
+                                               const std::string& ref,
+                                               std::optional<std::string> dest,
+                                               beast::tcp_stream origin,
+                                               std::vector<const HeaderRule*> headers) {
+  InterceptFlow f = tunnel_flow(s, r2, final_d, ref, std::move(dest));
+  std::string prefix = take_prefix(s, hello);
+  co_return co_await serve_inspected(s.client.socket(), std::move(prefix), f, std::move(origin),
+                                     std::move(headers));
 }
 
 asio::awaitable<void> connect_block_page(Session& s, const Decision& d, const Request& r,

@@ -1,11 +1,12 @@
 // Forward CONNECT with interception (README "HTTPS interception"): the pieces
-// tunnel.cpp calls when select_interception() says block_page, so that the
+// tunnel.cpp calls when select_interception() says block_page or inspect, so that the
 // tunnel's own code keeps part one's shape for every other flow.
 #pragma once
 
 #include <optional>
 #include <string>
 
+#include "http/inspect_session.hpp"
 #include "http/session.hpp"
 #include "net/hello_reader.hpp"
 #include "policy/intercept_select.hpp"
@@ -29,5 +30,16 @@ asio::awaitable<void> connect_block_page(Session& s, const Decision& d, const Re
 asio::awaitable<void> tunnel_block_page(Session& s, const HelloRead& hello, const Request& r2,
                                         const Decision& final_d, const std::string& ref,
                                         std::optional<std::string> dest);
+
+// An allowed tunnel selected for inspection (`headers`: its header rules),
+// whose hello was read and recorded: TLS on both sides over `origin`, every
+// request decided and audited (http/inspect_session.hpp). Returns the
+// decrypted bytes relayed each way, for the tunnel's close record.
+asio::awaitable<InspectedBytes> tunnel_inspect(Session& s, const HelloRead& hello,
+                                               const Request& r2, const Decision& final_d,
+                                               const std::string& ref,
+                                               std::optional<std::string> dest,
+                                               beast::tcp_stream origin,
+                                               std::vector<const HeaderRule*> headers);
 
 }  // namespace gh

@@ -3,6 +3,7 @@
 // asynchronously within the idle timeout.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,25 @@ asio::awaitable<bool> send_all(beast::tcp_stream& out, std::string_view head, st
                                Millis idle);
 inline asio::awaitable<bool> send_all(beast::tcp_stream& out, std::string_view data, Millis idle) {
   return send_all(out, data, {}, idle);  // not a coroutine: no frame of its own
+}
+
+// The same over any stream whose lowest layer has expires_after() (a TLS
+// stream of a decrypted flow): one asynchronous write within `idle`.
+template <class Stream>
+asio::awaitable<bool> send_all(Stream& out, std::string_view head, std::string_view body,
+                               Millis idle) {
+  auto& lowest = beast::get_lowest_layer(out);
+  lowest.expires_after(idle);
+  const std::array<asio::const_buffer, 2> bufs{asio::buffer(head.data(), head.size()),
+                                               asio::buffer(body.data(), body.size())};
+  boost::system::error_code ec;
+  co_await asio::async_write(out, bufs, asio::redirect_error(asio::use_awaitable, ec));
+  lowest.expires_never();
+  co_return !ec;
+}
+template <class Stream>
+asio::awaitable<bool> send_all(Stream& out, std::string_view data, Millis idle) {
+  co_return co_await send_all(out, data, std::string_view{}, idle);
 }
 
 // Appends the buffers `sr` has ready now to `wire`; `ec` as Beast's next()

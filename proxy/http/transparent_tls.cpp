@@ -7,6 +7,7 @@
 
 #include "http/decision.hpp"
 #include "http/intercept_flow.hpp"
+#include "http/inspect_session.hpp"
 #include "http/intercept_session.hpp"
 #include "http/local_reply.hpp"
 #include "http/tunnel_relay.hpp"
@@ -33,6 +34,23 @@ Request hello_request(const Connection& c, const HelloRead& hello, const std::st
   r.host = r.tls == TlsSeen::sni ? std::string_view(sni) : std::string_view(dst_text);
   if (r.tls == TlsSeen::sni) r.sni = sni;
   return r;
+}
+
+// The decrypted flow of a transparent hello decided as `d` (README "HTTPS
+// interception"): the leaf names the SNI, else the original destination's address.
+InterceptFlow transparent_flow(Runtime& rt, const Connection& c,
+                               std::shared_ptr<const RuleSet> rules,
+                               std::shared_ptr<const Settings> settings, const Request& r,
+                               const Decision& d, const std::string& ref,
+                               std::optional<std::string> dest) {
+  InterceptFlow f{rt, c.info, std::move(rules), std::move(settings), *rt.interceptor};
+  f.host = r.host;
+  f.port = r.port;
+  f.request = r;
+  f.decision = d;
+  f.ref = ref;
+  f.dest = std::move(dest);
+  return f;
 }
 
 }  // namespace
@@ -89,13 +107,7 @@ asio::awaitable<void> transparent_tls_session(Connection c) {
     refusal.id_out = &id;
     co_await reply(ctx, std::move(refusal));
     if (page && !id.empty()) {
-      InterceptFlow f{rt, c.info, rules, settings, *rt.interceptor};
-      f.host = r.host;  // the SNI, else the original destination's address
-      f.port = r.port;
-      f.request = r;
-      f.decision = d;
-      f.ref = id;
-      f.dest = dest;
+      InterceptFlow f = transparent_flow(rt, c, rules, settings, r, d, id, dest);
       f.started = started;
       std::string prefix(reinterpret_cast<const char*>(hello->bytes.data()), hello->size);
       hello.reset();
@@ -105,17 +117,33 @@ asio::awaitable<void> transparent_tls_session(Connection c) {
     client.socket().shutdown(tcp::socket::shutdown_both, ec);
     co_return;
   }
+  InterceptSelection sel;
+  if (rt.interceptor) sel = select_interception(*rules, d, r);
+  const bool inspect = sel.choice == InterceptChoice::inspect;
   std::string id;
   auto rec = decision_record(*rules, d, c.info, r, 200, false);
   rec.dest = dest;
+  rec.intercepted = inspect;
   if (!co_await audit_and_wait(rt, std::move(rec), &id) &&
       settings->audit.on_failure == OnFailure::block) {
     co_await reply_audit_unavailable(ctx, 11, refusal_wire);
     co_return;
   }
 
-  tcp::socket& origin = ur.stream.socket();
   std::uint64_t up = 0, down = 0;
+  if (inspect) {
+    InterceptFlow f = transparent_flow(rt, c, rules, settings, r, d, id, dest);
+    f.started = started;
+    std::string prefix(reinterpret_cast<const char*>(hello->bytes.data()), hello->size);
+    hello.reset();
+    const InspectedBytes b = co_await serve_inspected(client.socket(), std::move(prefix), f,
+                                                      std::move(ur.stream), std::move(sel.headers));
+    AuditRecord close = close_record(c.info, id, r, d, 200, b.up, b.down, started);
+    close.dest = dest;
+    submit_close(rt, std::move(close), client.get_executor());
+    co_return;
+  }
+  tcp::socket& origin = ur.stream.socket();
   const std::string_view first(reinterpret_cast<const char*>(hello->bytes.data()), hello->size);
   const bool sent = co_await send_first_bytes(origin, first, {}, up);
   hello.reset();  // the tunnel keeps no copy of what it forwarded

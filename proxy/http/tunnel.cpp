@@ -31,15 +31,18 @@ struct Tunnel {
   std::uint16_t port = 0;
   std::optional<std::string> dest;  // the origin connected to (audit `dest`)
   Decision final_d;
-  std::uint64_t up = 0;  // bytes sent to the origin before the relay
+  std::vector<const HeaderRule*> headers;  // inspected: the flow's header rules
+  std::uint64_t up = 0;    // bytes sent to the origin before the relay
+  std::uint64_t down = 0;  // bytes sent to the client by an inspected flow
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
 enum class Opening : unsigned char {
   keep,   // refused; the client connection stays open
   close,  // refused or failed; close the client connection
-  ended,  // the tunnel opened and ended before relaying (alert, error): close record
-  relay,  // relay the tunnel, then the close record
+  ended,    // the tunnel opened and ended before relaying (alert, error): close record
+  relay,    // relay the tunnel, then the close record
+  inspect,  // decrypt it (README "HTTPS interception"), then the close record
 };
 
 // The CONNECT's own decision, on its authority; a refusal is answered here.
@@ -122,22 +125,25 @@ asio::awaitable<Opening> refuse_hello(Session& s, Tunnel& t, const Request& r2,
 // Every byte the client sent is decided on before one is relayed: a timeout,
 // bytes that are not TLS and a hello we cannot read all get a decision of
 // their own (docs/threat-model.md). relay: the tunnel may be relayed.
-asio::awaitable<Opening> decide_hello(Session& s, Tunnel& t, const Request& r,
+asio::awaitable<Opening> decide_hello(Session& s, Tunnel& t, const Request& r2,
                                       const HelloRead& hello) {
-  Request r2 = r;
-  r2.tls = hello.seen;
-  r2.sni = hello.sni;
   t.final_d = decide_and_count(s.rt, *s.rules, r2);
   if (t.final_d.action != Action::allow) co_return co_await refuse_hello(s, t, r2, hello);
+  InterceptSelection sel;
+  if (s.rt.interceptor) sel = select_interception(*s.rules, t.final_d, r2);
+  const bool inspect = sel.choice == InterceptChoice::inspect;
   auto rec = decision_record(*s.rules, t.final_d, s.conn.info, r2, 200, false);
   rec.dest = t.dest;
+  rec.intercepted = inspect;
   if (!co_await audit_and_wait(s.rt, std::move(rec), nullptr) &&
       s.settings->audit.on_failure == OnFailure::block) {
     t.final_d.action = Action::deny;
     co_await reply_audit_unavailable(s.reply_ctx(), 11, hello.tls ? Wire::tls_alert : Wire::none);
     co_return Opening::ended;
   }
-  co_return Opening::relay;
+  if (!inspect) co_return Opening::relay;
+  t.headers = std::move(sel.headers);
+  co_return Opening::inspect;
 }
 
 // Everything up to the relay: the decision on the authority, the upstream
@@ -156,7 +162,21 @@ asio::awaitable<Opening> open_tunnel(Session& s, ClientParser& p, Tunnel& t) {
   s.buffer.consume(std::min(pipelined.size(), HelloRead::kMax));
   // Only a client that closed without a byte has asked nothing.
   if (hello->seen == TlsSeen::none) co_return Opening::ended;
-  if (auto o = co_await decide_hello(s, t, r, *hello); o != Opening::relay) co_return o;
+  Request r2 = r;
+  r2.tls = hello->seen;
+  r2.sni = hello->sni;
+  const Opening o = co_await decide_hello(s, t, r2, *hello);
+  if (o == Opening::inspect) {
+    // The origin connection belongs to the decrypted flow from here on.
+    beast::tcp_stream origin = std::move(*t.origin);
+    t.origin.reset();
+    const InspectedBytes b = co_await tunnel_inspect(s, *hello, r2, t.final_d, t.id, t.dest,
+                                                     std::move(origin), std::move(t.headers));
+    t.up += b.up;
+    t.down += b.down;
+    co_return Opening::ended;
+  }
+  if (o != Opening::relay) co_return o;
   std::string_view rest(static_cast<const char*>(s.buffer.data().data()), s.buffer.size());
   const std::string_view first(reinterpret_cast<const char*>(hello->bytes.data()), hello->size);
   const bool sent = co_await send_first_bytes(t.origin->socket(), first, rest, t.up);
@@ -185,7 +205,7 @@ asio::awaitable<bool> connect_tunnel(Session& s, ClientParser& p) {
   const Opening o = co_await open_tunnel(s, p, t);
   if (o == Opening::keep) co_return true;
   if (o == Opening::close) co_return false;
-  std::uint64_t down = 0;
+  std::uint64_t down = t.down;
   s.stop_reading_heads();  // a tunnel never reads another request head
   if (o == Opening::relay) {
     // The session's read buffer is not needed while relaying: an idle
@@ -198,7 +218,7 @@ asio::awaitable<bool> connect_tunnel(Session& s, ClientParser& p) {
     down += rr.bytes_down;
   }
   boost::system::error_code ec;
-  t.origin->socket().close(ec);
+  if (t.origin) t.origin->socket().close(ec);
   submit_tunnel_close(s, t, down);
   co_return false;
 }

@@ -112,6 +112,11 @@ class OriginHandler(http.server.BaseHTTPRequestHandler):
                 self.wfile.flush()
                 time.sleep(0.09)
             return
+        if self.path.startswith("/header-list"):
+            # Every field as received, repeats included, in order.
+            body = json.dumps([[k.lower(), v] for k, v in self.headers.items()]).encode()
+            self._send(200, body, "application/json")
+            return
         if self.path.startswith("/headers"):
             body = json.dumps({k.lower(): v for k, v in self.headers.items()}).encode()
             self._send(200, body, "application/json")
@@ -159,8 +164,9 @@ def make_cert(d):
     return crt, key
 
 
-def start_tls_origin(d, host="127.0.0.1", port=0):
-    crt, key = make_cert(d)
+def start_tls_origin(d, host="127.0.0.1", port=0, cert=None):
+    """A TLS origin; `cert` = (certificate file, key file), else a self-signed one."""
+    crt, key = cert or make_cert(d)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(crt, key)
     srv = server_class(host)((host, port), OriginHandler)
