@@ -21,7 +21,7 @@ InterceptFlow tunnel_flow(Session& s, const Request& r2, const Decision& d, cons
                           std::optional<std::string> dest) {
   InterceptFlow f{s.rt, s.conn.info, s.rules, s.settings, *s.rt.interceptor};
   // The leaf names what the browser asked for: the SNI, else the CONNECT host.
-  f.host = std::string(r2.tls == TlsSeen::sni && !r2.sni.empty() ? r2.sni : r2.host);
+  f.host = std::string(has_sni(r2) ? r2.sni : r2.host);
   f.port = r2.port;
   f.request = r2;
   f.decision = d;

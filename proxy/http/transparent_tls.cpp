@@ -31,8 +31,8 @@ Request hello_request(const Connection& c, const HelloRead& hello, const std::st
   if (c.info.has_original_dst)
     r.original_dst = c.info.original_dst;  // classified too (docs/threat-model.md)
   r.tls = hello.seen;                      // timeouts and non-TLS bytes are decided, not relayed
-  r.host = r.tls == TlsSeen::sni ? std::string_view(sni) : std::string_view(dst_text);
-  if (r.tls == TlsSeen::sni) r.sni = sni;
+  r.sni = sni;  // empty unless the hello named a host
+  r.host = has_sni(r) ? std::string_view(sni) : std::string_view(dst_text);
   return r;
 }
 
@@ -84,7 +84,7 @@ asio::awaitable<void> transparent_tls_session(Connection c) {
   Decision d = decide_and_count(rt, *rules, r);
   UpstreamResult ur(client.get_executor());
   if (d.action == Action::allow) {
-    UpstreamTarget target{r.host, r.tls != TlsSeen::sni, r.port, c.info.original_dst,
+    UpstreamTarget target{r.host, !has_sni(r), r.port, c.info.original_dst,
                           c.info.client};
     co_await connect_upstream(c.server->upstreams(), *rules, d, target,
                               settings->limits.connect_timeout, ur);

@@ -65,7 +65,7 @@ AuditRecord decision_record(const RuleSet& rules, const Decision& d, const ConnI
   r.method = opt(req.method);
   r.host = opt(req.host);
   if (req.port != 0) r.port = req.port;
-  if (req.tls == TlsSeen::sni) r.sni = opt(req.sni);
+  if (has_sni(req)) r.sni = opt(req.sni);
   if (!req.url.empty()) r.url = redact_query ? redacted(req.url) : std::string(req.url);
   r.category = opt(category_id(rules, d));
   r.app = opt(app_id(rules, d));
@@ -89,7 +89,7 @@ AuditRecord close_record(const ConnInfo& c, std::string_view ref, const Request&
   r.method = opt(req.method);
   r.host = opt(req.host);
   if (req.port != 0) r.port = req.port;
-  if (req.tls == TlsSeen::sni) r.sni = opt(req.sni);
+  if (has_sni(req)) r.sni = opt(req.sni);
   r.action = d.action;
   r.reason = d.reason;
   r.status = status;

@@ -62,12 +62,12 @@ TlsSeen classify_hello(const ClientHello& h, HelloEnd end, std::size_t bytes_rea
                        std::string& canonical_sni) {
   switch (h.status) {
     case HelloStatus::ok:
-      if (h.ech) return TlsSeen::ech;
-      if (!h.has_sni) return TlsSeen::no_sni;
+      if (!h.has_sni) return h.ech ? TlsSeen::ech : TlsSeen::no_sni;
       // An SNI that is no host name (a port appended, bad characters) is
       // still what the origin's TLS stack routes on: refuse, never "no SNI".
+      // An ECH hello's outer SNI is judged like any (README "ECH: what is judged").
       if (canonicalize_host(h.sni, canonical_sni) != HostError::none) return TlsSeen::bad_hello;
-      return TlsSeen::sni;
+      return h.ech ? TlsSeen::ech : TlsSeen::sni;
     case HelloStatus::malformed:
       return TlsSeen::bad_hello;
     case HelloStatus::not_tls:

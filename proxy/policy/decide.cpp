@@ -195,7 +195,7 @@ Decision decide(const RuleSet& r, const Request& req, TimePoint now) noexcept {
   }
   // 3-6. Classify what is visible and judge each; the strictest wins.
   Decision result = judge(r, req, d.department, classify_host(r, req.host), req.host, now);
-  if (req.tls == TlsSeen::sni && !req.sni.empty() && req.sni != req.host)
+  if (has_sni(req) && req.sni != req.host)
     keep_stricter(result, judge(r, req, d.department, classify_host(r, req.sni), req.sni, now));
   if (req.original_dst && req.mode != Mode::forward) {  // a name must not launder the address
     if (auto e = r.app_networks.lookup(*req.original_dst))
@@ -213,6 +213,11 @@ Decision decide(const RuleSet& r, const Request& req, TimePoint now) noexcept {
       break;
     case TlsSeen::ech:
       apply_tls_condition(result, r.policy.ech, Reason::ech);
+      // Judged like any SNI (README "ECH: what is judged"): the outer name
+      // must match the CONNECT authority, or ECH would launder a mismatch.
+      if (req.mode == Mode::forward && !req.host.empty() && !req.sni.empty() &&
+          req.sni != req.host)
+        apply_tls_condition(result, r.policy.sni_mismatch, Reason::sni_mismatch);
       break;
     case TlsSeen::no_sni:
       apply_tls_condition(result, r.policy.no_sni, Reason::no_sni);

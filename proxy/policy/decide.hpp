@@ -34,7 +34,7 @@ struct Request {
   std::string_view host;    // canonical (canonicalize_host); empty if none
   std::uint16_t port = 0;
   TlsSeen tls = TlsSeen::none;
-  std::string_view sni;  // canonical, when tls == TlsSeen::sni
+  std::string_view sni;  // canonical, when tls is sni or ech (the outer SNI)
   std::string_view url;  // full URL where visible (plain HTTP), else empty
   // Transparent listeners: the address the client was redirected from (its
   // real destination), classified like a host; the stricter decision wins.
@@ -44,6 +44,12 @@ struct Request {
   std::string_view user;
   std::span<const std::string> groups;
 };
+
+// The hello named a host: a plain SNI, or the outer SNI of an ECH hello
+// (README "ECH: what is judged"), which is judged like any SNI.
+inline bool has_sni(const Request& r) noexcept {
+  return (r.tls == TlsSeen::sni || r.tls == TlsSeen::ech) && !r.sni.empty();
+}
 
 struct Decision {
   Action action = Action::allow;

@@ -55,7 +55,7 @@ std::string_view to_string(InterceptChoice c) noexcept {
 }
 
 std::string_view intercept_name(const Request& req) noexcept {
-  if (req.tls == TlsSeen::sni && !req.sni.empty()) return req.sni;
+  if (has_sni(req)) return req.sni;
   return req.host;
 }
 

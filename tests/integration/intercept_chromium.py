@@ -17,7 +17,8 @@ import tempfile
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from proxy_lib.harness import BIN, Gatehouse, check, fail, free_port, wait_record, write_rules  # noqa: E402
+from proxy_lib.harness import (BIN, Gatehouse, audit_records, check, fail, free_port,  # noqa: E402
+                               start_tls_origin, wait_record, write_rules)
 
 
 def need(*names):
@@ -39,9 +40,26 @@ subprocess.run([BIN, "ca", "init", "--out", os.path.join(tmp, "ca"), "--name", "
                 "--days", "2"], check=True, capture_output=True)
 ca_pem = os.path.join(tmp, "ca", "ca.pem")
 port = free_port()
-config = write_rules(tmp, port, [])
+# An allowed HTTPS site (README "ECH: what is judged"): Chromium sends a GREASE
+# encrypted_client_hello in every hello; with the shipped `ech: allow` the
+# outer SNI is judged and the page loads, spliced.
+ALLOWED = "allowed.example.org"
+origin_dir = os.path.join(tmp, "origin")
+os.makedirs(origin_dir)
+subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", os.path.join(origin_dir, "o.key"), "-out", os.path.join(origin_dir, "o.crt"),
+                "-days", "2", "-subj", "/CN=" + ALLOWED, "-addext", "subjectAltName=DNS:" + ALLOWED],
+               check=True, capture_output=True)
+_, origin_port, origin_crt = start_tls_origin(
+    origin_dir, cert=(os.path.join(origin_dir, "o.crt"), os.path.join(origin_dir, "o.key")))
+hosts = os.path.join(tmp, "hosts")
+with open(hosts, "w") as f:
+    f.write("127.0.0.1 %s\n" % ALLOWED)
+config = write_rules(tmp, port, [origin_port])
 with open(config) as f:
     cfg = yaml.safe_load(f)
+check(cfg["policy"]["ech"] == "allow", "the shipped rules judge ECH hellos by their outer SNI")
+cfg["resolver"] = {"hosts_file": hosts}
 cfg["tls_intercept"] = {"ca_cert": ca_pem, "ca_key": os.path.join(tmp, "ca", "ca.key")}
 with open(config, "w") as f:
     yaml.safe_dump(cfg, f, sort_keys=False)
@@ -54,6 +72,8 @@ nssdb = os.path.join(home, ".pki", "nssdb")
 os.makedirs(nssdb)
 subprocess.run([certutil, "-d", "sql:" + nssdb, "-N", "--empty-password"], check=True, capture_output=True)
 subprocess.run([certutil, "-d", "sql:" + nssdb, "-A", "-t", "C,,", "-n", "gatehouse test CA", "-i", ca_pem],
+               check=True, capture_output=True)
+subprocess.run([certutil, "-d", "sql:" + nssdb, "-A", "-t", "P,,", "-n", "allowed origin", "-i", origin_crt],
                check=True, capture_output=True)
 
 env = dict(os.environ, HOME=home)
@@ -69,5 +89,16 @@ inner = wait_record(audit, lambda r: r.get("url") == "https://web.whatsapp.com/"
 check("WhatsApp Web" in dom, "chromium renders the block page (names the app)")
 check(inner["id"] in dom, "the DOM shows the reference of the inner request's record (%s)" % inner["id"])
 check(inner["status"] == 403 and inner["action"] == "block", "inner record: 403, block")
+
+# The allowed site, through the same proxy: spliced, the origin's own page.
+cmd[-1] = "https://%s:%d/allowed-page" % (ALLOWED, origin_port)
+p = subprocess.run(cmd, capture_output=True, timeout=120, env=env)
+dom = p.stdout.decode("utf-8", errors="replace")
+check("hello from origin /allowed-page" in dom,
+      "chromium loads an allowed HTTPS site (GREASE ECH judged by its SNI): %r" % dom[:300])
+hello = [r for r in audit_records(audit) if r.get("event") == "decision" and r.get("host") == ALLOWED]
+print("records for %s: %r" % (ALLOWED, [(r["seq"], r.get("sni"), r["status"], r["reason"]) for r in audit_records(audit) if r.get("host") == ALLOWED]))
+check(hello and hello[-1]["action"] == "allow" and hello[-1]["intercepted"] is False,
+      "the hello is allowed and not decrypted: %r" % hello[-1:])
 check(gh.stop() == 0, "clean stop")
 print("ok: intercept chromium")

@@ -77,7 +77,10 @@ TEST_CASE("shipped rules load without errors or warnings", "[config][shipped]") 
   REQUIRE(res.ok());
   CHECK(res.diagnostics.empty());
   const RuleSet& r = *res.rules;
-  CHECK(r.categories.size() == 4);  // with vendor-static-content (carve-outs)
+  CHECK(r.categories.size() == 5);  // with vendor-static-content and ech-public-names
+  // README "ECH: what is judged": an ECH hello is decided on its outer SNI.
+  CHECK(r.policy.ech == Verdict::allow);
+  CHECK(r.app_index("cloudflare-ech") != kNone);
   CHECK(r.app_index("whatsapp-web") != kNone);
   CHECK(r.app_index("baidu-netdisk") != kNone);
   CHECK(r.app_index("qq-mail") != kNone);

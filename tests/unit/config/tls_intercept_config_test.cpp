@@ -88,7 +88,7 @@ TEST_CASE("tls_intercept: every key read, defaults kept", "[config][intercept]")
   CHECK_FALSE(r.rules->intercept.block_pages);
 }
 
-TEST_CASE("inspect selectors are refused until inspected flows exist", "[config][intercept]") {
+TEST_CASE("inspect selectors compile to what they name", "[config][intercept]") {
   TempTree t;
   write_base(t);
   t.write("gatehouse.yaml", main_with("tls_intercept:\n"                                     // 11
@@ -97,12 +97,15 @@ TEST_CASE("inspect selectors are refused until inspected flows exist", "[config]
                                       "  inspect: [\"app:webmail\", \".example.org\"]\n"));  // 14
   LoadResult r = load(t);
   INFO(formatted(r));
-  CHECK_FALSE(r.ok());
-  CHECK(has(r,
-            "gatehouse.yaml:14:13: error: inspect selector 'app:webmail': inspected flows are "
-            "not supported by this build yet"));
-  CHECK(has(r, "gatehouse.yaml:14:28: error: inspect selector '.example.org'"));
-  // With interception off they are never used: nothing to refuse.
+  REQUIRE(r.ok());
+  const auto& inspect = r.rules->intercept.inspect;
+  REQUIRE(inspect.size() == 2);
+  CHECK(inspect[0].kind == InterceptSelector::Kind::app);
+  CHECK(inspect[0].location == t.path("gatehouse.yaml") + ":14:13");
+  CHECK(inspect[1].kind == InterceptSelector::Kind::domain);
+  CHECK(inspect[1].suffix);
+  CHECK(inspect[1].domain == "example.org");
+  // With interception off they are never used.
   t.write("gatehouse.yaml", main_with("tls_intercept: off\n"));
   CHECK(load(t).ok());
 }

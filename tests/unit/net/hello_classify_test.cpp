@@ -35,7 +35,15 @@ TEST_CASE("classify_hello: readable hellos", "[hello]") {
   CHECK(classify_hello(with_status(HelloStatus::ok), {}, 300, sni) == TlsSeen::no_sni);
   ClientHello ech = with_sni("public.example");
   ech.ech = true;
+  sni.clear();
   CHECK(classify_hello(ech, {}, 300, sni) == TlsSeen::ech);
+  CHECK(sni == "public.example");  // the outer SNI, judged like any (README "ECH: what is judged")
+  ClientHello ech_bad = with_sni("public.example:443");
+  ech_bad.ech = true;
+  CHECK(classify_hello(ech_bad, {}, 300, sni) == TlsSeen::bad_hello);
+  ClientHello ech_bare = with_status(HelloStatus::ok);
+  ech_bare.ech = true;
+  CHECK(classify_hello(ech_bare, {}, 300, sni) == TlsSeen::ech);
 }
 
 TEST_CASE("classify_hello: an SNI that is no host name is a bad hello, never no SNI",

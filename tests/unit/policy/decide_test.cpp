@@ -240,6 +240,24 @@ TEST_CASE("TLS: SNI classified, stricter wins; mismatch, ECH, no SNI", "[decide]
   d = decide(r, q, kNow);
   CHECK(d.action == Action::block);
   CHECK(d.reason == Reason::ech);
+  // ech: allow judges the outer SNI like any SNI (README "ECH: what is judged"):
+  // GREASE ECH names the real site, real ECH its provider's public name.
+  r.policy.ech = Verdict::allow;
+  r.policy.sni_mismatch = Verdict::block;
+  CHECK(decide(r, q, kNow).action == Action::allow);  // no outer SNI: the authority decides
+  q.sni = "a.example";
+  CHECK(decide(r, q, kNow).reason == Reason::uncategorized);
+  q.sni = "b.example";  // ECH must not launder a mismatch
+  d = decide(r, q, kNow);
+  CHECK(d.action == Action::block);
+  CHECK(d.reason == Reason::sni_mismatch);
+  q.host = "www.news.example";
+  q.sni = "web.whatsapp.com";  // nor a blocked name
+  d = decide(r, q, kNow);
+  CHECK(d.action == Action::block);
+  CHECK(d.reason == Reason::category_blocked);
+  r.policy.ech = Verdict::block;
+  q.host = "a.example";
   // no SNI: default allow; monitor keeps it allowed with the reason on record
   q.tls = TlsSeen::no_sni;
   CHECK(decide(r, q, kNow).reason == Reason::uncategorized);
@@ -261,6 +279,12 @@ TEST_CASE("TLS: SNI classified, stricter wins; mismatch, ECH, no SNI", "[decide]
   CHECK(decide(r, t, kNow).reason == Reason::uncategorized);
   t.sni = "web.whatsapp.com";
   CHECK(decide(r, t, kNow).action == Action::block);
+  // An ECH hello's outer SNI counts too when ECH is allowed.
+  r.policy.ech = Verdict::allow;
+  t.tls = TlsSeen::ech;
+  CHECK(decide(r, t, kNow).reason == Reason::category_blocked);
+  t.sni = "a.example";
+  CHECK(decide(r, t, kNow).action == Action::allow);
 }
 
 // docs/threat-model.md: whatever the first bytes of a tunnel were, the decision fails
