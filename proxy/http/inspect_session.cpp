@@ -214,8 +214,8 @@ asio::awaitable<bool> forward(Flow& x, ClientParser& p, Inner& q) {
 asio::awaitable<bool> one_request(Flow& x) {
   ClientParser p;
   const LimitSettings& limits = x.limits();
-  const InnerHead h = co_await read_inner_head(x.client, x.in, p, limits.max_header_bytes,
-                                               limits.header_timeout);
+  const InnerHead h =
+      co_await read_inner_head(x.client, x.in, p, limits.max_header_bytes, limits.header_timeout);
   if (h == InnerHead::closed) co_return false;
   Inner q;
   const bool read = h == InnerHead::ok;

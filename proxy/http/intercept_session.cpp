@@ -12,8 +12,8 @@ asio::awaitable<void> serve_block_page(tcp::socket& client, std::string prefix, 
   const LimitSettings& limits = f.settings->limits;
   beast::flat_buffer buffer;
   ClientParser parser;
-  const InnerHead h =
-      co_await read_inner_head(*tls, buffer, parser, limits.max_header_bytes, limits.header_timeout);
+  const InnerHead h = co_await read_inner_head(*tls, buffer, parser, limits.max_header_bytes,
+                                               limits.header_timeout);
   if (h == InnerHead::closed) co_return;  // asked nothing
 
   Request inner;

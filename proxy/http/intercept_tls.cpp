@@ -78,7 +78,8 @@ asio::awaitable<InnerHead> read_inner_head(TlsStream& tls, beast::flat_buffer& b
                                            Millis timeout) {
   // At most 64 KiB here: Beast throws (inside the read, out of the event
   // loop) for a field longer than 65,535 bytes.
-  parser.header_limit(static_cast<std::uint32_t>(std::min<std::uint64_t>(max_header_bytes, 0xffff)));
+  parser.header_limit(
+      static_cast<std::uint32_t>(std::min<std::uint64_t>(max_header_bytes, 0xffff)));
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   PrefixedSocket& lowest = tls.next_layer();
   lowest.expires_after(timeout);

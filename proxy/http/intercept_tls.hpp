@@ -35,8 +35,7 @@ class TlsSink final : public ReplySink {
 // and the outcome counted. `prefix`: the bytes already read from the client
 // (the ClientHello and anything behind it), replayed to OpenSSL first.
 asio::awaitable<std::unique_ptr<TlsStream>> accept_client_tls(tcp::socket& client,
-                                                              std::string prefix,
-                                                              InterceptFlow& f);
+                                                              std::string prefix, InterceptFlow& f);
 
 enum class InnerHead : unsigned char { ok, closed, timeout, too_large, bad };
 

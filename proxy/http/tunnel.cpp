@@ -32,14 +32,14 @@ struct Tunnel {
   std::optional<std::string> dest;  // the origin connected to (audit `dest`)
   Decision final_d;
   std::vector<const HeaderRule*> headers;  // inspected: the flow's header rules
-  std::uint64_t up = 0;    // bytes sent to the origin before the relay
-  std::uint64_t down = 0;  // bytes sent to the client by an inspected flow
+  std::uint64_t up = 0;                    // bytes sent to the origin before the relay
+  std::uint64_t down = 0;                  // bytes sent to the client by an inspected flow
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
 enum class Opening : unsigned char {
-  keep,   // refused; the client connection stays open
-  close,  // refused or failed; close the client connection
+  keep,     // refused; the client connection stays open
+  close,    // refused or failed; close the client connection
   ended,    // the tunnel opened and ended before relaying (alert, error): close record
   relay,    // relay the tunnel, then the close record
   inspect,  // decrypt it (README "HTTPS interception"), then the close record

@@ -215,8 +215,7 @@ Decision decide(const RuleSet& r, const Request& req, TimePoint now) noexcept {
       apply_tls_condition(result, r.policy.ech, Reason::ech);
       // Judged like any SNI (README "ECH: what is judged"): the outer name
       // must match the CONNECT authority, or ECH would launder a mismatch.
-      if (req.mode == Mode::forward && !req.host.empty() && !req.sni.empty() &&
-          req.sni != req.host)
+      if (req.mode == Mode::forward && !req.host.empty() && !req.sni.empty() && req.sni != req.host)
         apply_tls_condition(result, r.policy.sni_mismatch, Reason::sni_mismatch);
       break;
     case TlsSeen::no_sni:

@@ -46,8 +46,7 @@ TEST_CASE("classify_hello: readable hellos", "[hello]") {
   CHECK(classify_hello(ech_bare, {}, 300, sni) == TlsSeen::ech);
 }
 
-TEST_CASE("classify_hello: an SNI that is no host name is a bad hello, never no SNI",
-          "[hello]") {
+TEST_CASE("classify_hello: an SNI that is no host name is a bad hello, never no SNI", "[hello]") {
   for (const char* bad : {"web.whatsapp.com:443", "web.whatsapp.com/", "a..b", "-a.example",
                           "a b.example", "exa\xffmple.com", "[::1]:443"}) {
     INFO(bad);
@@ -62,8 +61,7 @@ TEST_CASE("classify_hello: how the read ended", "[hello]") {
   CHECK(classify_hello(partial, {.eof = false, .timed_out = true}, 0, sni) == TlsSeen::timeout);
   CHECK(classify_hello(partial, {.eof = false, .timed_out = true}, 40, sni) == TlsSeen::timeout);
   CHECK(classify_hello(partial, {.eof = true, .timed_out = false}, 0, sni) == TlsSeen::none);
-  CHECK(classify_hello(partial, {.eof = true, .timed_out = false}, 40, sni) ==
-        TlsSeen::bad_hello);
+  CHECK(classify_hello(partial, {.eof = true, .timed_out = false}, 40, sni) == TlsSeen::bad_hello);
   CHECK(classify_hello(with_status(HelloStatus::malformed), {}, 40, sni) == TlsSeen::bad_hello);
   CHECK(classify_hello(with_status(HelloStatus::not_tls), {}, 40, sni) == TlsSeen::not_tls);
 }
