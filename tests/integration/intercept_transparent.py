@@ -1,10 +1,14 @@
-"""HTTPS block pages on a transparent-tls listener (README "HTTPS interception"):
-a client in its own network namespace connects to web.whatsapp.com:443 (an
-address behind the gateway); nftables in the gateway namespace redirects it to
-gatehouse, which classifies the SNI, completes the handshake with a minted
-leaf and answers the block page. No origin exists: a blocked flow is never
-connected to. Private test addresses live only inside the namespaces made
-here. Exit 77 where namespaces cannot be created."""
+"""HTTPS block pages and inspected flows on a transparent-tls listener (README
+"HTTPS interception"): a client in its own network namespace connects to
+web.whatsapp.com:443 (an address behind the gateway); nftables in the gateway
+namespace redirects it to gatehouse, which classifies the SNI, completes the
+handshake with a minted leaf and answers the block page. No origin exists for
+it: a blocked flow is never connected to. An allowed name selected by
+`inspect` is decrypted: gatehouse opens TLS to the original destination (an
+origin in the gateway namespace, verified against `upstream_ca`), sets the
+header rule's header and records each request. Private test addresses live
+only inside the namespaces made here. Exit 77 where namespaces cannot be
+created."""
 import atexit
 import os
 import subprocess
@@ -51,6 +55,7 @@ sh("ip", "addr", "add", "10.98.1.1/24", "dev", "g0", ns="g")
 for ns, dev in (("c", "c0"), ("g", "g0"), ("c", "lo"), ("g", "lo")):
     sh("ip", "link", "set", dev, "up", ns=ns)
 sh("ip", "route", "add", "default", "via", "10.98.1.1", ns="c")
+sh("ip", "addr", "add", "10.98.3.8/32", "dev", "lo", ns="g")  # the inspected origin's address
 nft = """table inet ghitest {
   chain prerouting {
     type nat hook prerouting priority dstnat;
@@ -72,7 +77,14 @@ config = write_rules(tmp, fwd, [], clients=["10.98.1.2/32"],
                              {"address": "0.0.0.0:3129", "mode": "transparent-tls"}])
 with open(config) as f:
     cfg = yaml.safe_load(f)
-cfg["tls_intercept"] = {"ca_cert": ca_pem, "ca_key": os.path.join(tmp, "ca", "ca.key")}
+INSPECTED = "inspect.example.org"
+origin_crt, origin_key = os.path.join(tmp, "origin.crt"), os.path.join(tmp, "origin.key")
+subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", origin_key, "-out", origin_crt, "-days", "2", "-subj", "/CN=" + INSPECTED,
+                "-addext", "subjectAltName=DNS:" + INSPECTED], check=True, capture_output=True)
+cfg["tls_intercept"] = {"ca_cert": ca_pem, "ca_key": os.path.join(tmp, "ca", "ca.key"),
+                        "upstream_ca": origin_crt, "inspect": [INSPECTED]}
+cfg["policy"]["headers"] = [{"domains": [INSPECTED], "set": {"X-GoogApps-Allowed-Domains": "example.gov"}}]
 with open(config, "w") as f:
     yaml.safe_dump(cfg, f, sort_keys=False)
 audit = os.path.join(tmp, "audit.jsonl")
@@ -111,6 +123,26 @@ r = sh("curl", "-sS", "--max-time", "15", "--resolve", "web.whatsapp.com:443:10.
 check(r.returncode != 0, "transparent: an untrusting client fails the handshake")
 wait_record(audit, lambda x: x["event"] == "close" and x["reason"] == "tls-handshake-failed",
             what="tls-handshake-failed")
+# An inspected flow to the original destination, an origin in the gateway namespace.
+origin_py = os.path.join(tmp, "origin.py")
+with open(origin_py, "w") as f:
+    f.write("import sys, time\nsys.path.insert(0, %r)\n" % os.path.dirname(os.path.abspath(__file__)) +
+            "from proxy_lib.harness import start_tls_origin\n"
+            "start_tls_origin(%r, host='10.98.3.8', port=443, cert=(%r, %r))\n" % (tmp, origin_crt, origin_key) +
+            "print('ready', flush=True)\ntime.sleep(120)\n")
+origin = subprocess.Popen(["ip", "netns", "exec", NS["g"], sys.executable, origin_py], stdout=subprocess.PIPE)
+procs.append(origin)
+check(origin.stdout.readline().strip() == b"ready", "origin started in the gateway namespace")
+url = "https://%s/header-list?t=1" % INSPECTED
+r = sh("curl", "-sS", "--max-time", "15", "--cacert", ca_pem, "--resolve", "%s:443:10.98.3.8" % INSPECTED,
+       "-H", "X-GoogApps-Allowed-Domains: gmail.com", url, ns="c", check_rc=False, timeout=25)
+check(r.returncode == 0, "transparent inspect: curl gets the origin's answer (%s)" % r.stderr.decode().strip())
+fields = __import__("json").loads(r.stdout)
+check([v for k, v in fields if k == "x-googapps-allowed-domains"] == ["example.gov"],
+      "transparent inspect: the header rule replaced the client's value")
+inner = wait_record(audit, lambda x: x.get("url") == url, what="inspected request record")
+check(inner["intercepted"] is True and inner["action"] == "allow" and inner["listener"] == "transparent-tls"
+      and inner["dest"] == "10.98.3.8:443", "transparent inspect: request on record, decrypted: %r" % inner)
 check(gh.poll() is None, "gatehouse still running")
 gh.terminate()
 gh.wait(timeout=30)
