@@ -37,7 +37,10 @@ run_one() {  # TARGET
   local t=$1 bin=$build/tests/fuzz/fuzz_$1 dir=$work/$1 limit=$((minutes * 60)) pid used=0
   [ -x "$bin" ] || { echo "campaign.sh: $bin is missing" >&2; return 1; }
   mkdir -p "$dir/new"
-  (cd "$dir" && exec nice -n 19 "$bin" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  rm -f "$dir"/timeout-* "$dir"/slow-unit-*
+  # -timeout is wall time per input: a niced process on a busy machine can
+  # wait seconds for a core, so a short one reports starvation as a hang.
+  (cd "$dir" && exec nice -n 19 "$bin" -timeout=300 -rss_limit_mb=2048 -print_final_stats=1 \
       -artifact_prefix="$dir/" new "$root/tests/fuzz/corpus/$t") >"$dir/log" 2>&1 &
   pid=$!
   # Bounded: CPU_MINUTES of CPU, and never more than 12 times that in wall time.
