@@ -190,6 +190,7 @@ check(p.stdout == b"".join(("part%d-" % i).encode() * 100 for i in range(5)), "c
 
 # 5. Origins whose certificates fail verification: 502, deny, never relayed.
 failures = metric("gatehouse_tls_intercept_upstream_verify_failures_total")
+replies_502 = metric('gatehouse_local_replies_total{status="502"}')
 for case in ("expired", "wrong-name", "no-intermediate", "self-signed"):
     url = "https://%s:%d/secret" % (HOST, origins[case])
     p = curl("--cacert", gh_ca, "-x", proxy, "-o", os.path.join(tmp, "page"), "-w", "%{http_code}", url)
@@ -201,6 +202,8 @@ for case in ("expired", "wrong-name", "no-intermediate", "self-signed"):
           and rec["intercepted"] is True, "%s record: %r" % (case, rec))
 check(metric("gatehouse_tls_intercept_upstream_verify_failures_total") - failures == 4,
       "four verification failures counted")
+check(metric('gatehouse_local_replies_total{status="502"}') - replies_502 == 4,
+      "four 502 local replies counted")
 
 # 6. A 1 MB header inside the decrypted flow: 431, on record, gatehouse stays up.
 ctx = ssl.create_default_context(cafile=gh_ca)
