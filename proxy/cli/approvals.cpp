@@ -47,6 +47,65 @@ std::string table(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
+// Reads the audit files into `usage`; false (after the message) when one cannot be read.
+bool read_usage(const std::vector<std::string>& files, AttemptReport& usage) {
+  for (const auto& f : files) {
+    try {
+      LineReader reader(f);
+      std::string_view line;
+      bool terminated = false;
+      while (reader.next(line, terminated) != LineReader::Status::end) {
+        if (terminated) usage.add_line(line);
+      }
+    } catch (const std::system_error& e) {
+      std::fprintf(stderr, "gatehouse approvals: cannot read %s\n", e.what());
+      return false;
+    }
+  }
+  return true;
+}
+
+// The listing: a JSON array and table rows (header first), and the count by state.
+struct Listing {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  std::vector<std::vector<std::string>> rows;
+  int states[4] = {0, 0, 0, 0};
+};
+
+void list_approval(const RuleSet& rules, const Approval& a, TimePoint at,
+                   const AttemptReport* usage, Listing& out) {
+  const ApprovalState state = approval_state(a, at);
+  ++out.states[static_cast<int>(state)];
+  const std::string dept =
+      a.department < rules.departments.size() ? rules.departments[a.department].id : "";
+  nlohmann::ordered_json j;
+  j["id"] = a.id;
+  j["department"] = dept;
+  j["scope"] = approval_scope(rules, a);
+  j["approved_by"] = a.approved_by;
+  j["reason"] = a.reason;
+  j["granted"] = a.granted;
+  j["expires"] = a.expires;
+  j["state"] = std::string(to_string(state));
+  std::vector<std::string> row{a.id,      dept,      approval_scope(rules, a),     a.approved_by,
+                               a.granted, a.expires, std::string(to_string(state))};
+  if (usage) {  // uses come from the same aggregation as `audit report`: a tunnel is one use
+    const auto& used = usage->overview()->approvals();
+    auto u = used.find(a.id);
+    const std::int64_t uses = u != used.end() ? u->second.uses : 0;
+    const bool last = u != used.end() && u->second.last.has_value();
+    j["uses"] = uses;
+    j["last_use"] = last ? nlohmann::ordered_json(format_timestamp(*u->second.last))
+                         : nlohmann::ordered_json(nullptr);
+    row.push_back(std::to_string(uses));
+    row.push_back(last ? usage->overview()->zone().format_minute(*u->second.last) : "-");
+  }
+  row.push_back(a.reason);
+  for (auto& cell : row) cell = printable(std::move(cell));
+  out.rows.push_back(std::move(row));
+  out.list.push_back(std::move(j));
+}
+
 }  // namespace
 
 int approvals(const ApprovalsOptions& o) {
@@ -72,78 +131,31 @@ int approvals(const ApprovalsOptions& o) {
     return 1;
   }
   const RuleSet& rules = *res.rules;
-
-  // Uses come from the same aggregation as `audit report`: a tunnel is one use.
   AttemptReport usage({ReportKey::department}, {});
   usage.enable_overview(rules.policy.timezone);
   const bool with_audit = !o.audit.empty();
-  for (const auto& f : o.audit) {
-    try {
-      LineReader reader(f);
-      std::string_view line;
-      bool terminated = false;
-      while (reader.next(line, terminated) != LineReader::Status::end) {
-        if (terminated) usage.add_line(line);
-      }
-    } catch (const std::system_error& e) {
-      std::fprintf(stderr, "gatehouse approvals: cannot read %s\n", e.what());
-      return 3;
-    }
-  }
-  const auto& used = usage.overview()->approvals();
-  const ZoneDays& zone = usage.overview()->zone();
+  if (!read_usage(o.audit, usage)) return 3;
 
-  nlohmann::ordered_json list = nlohmann::ordered_json::array();
-  std::vector<std::vector<std::string>> rows;
-  rows.push_back({"id", "department", "scope", "approved_by", "granted", "expires", "state"});
+  Listing l;
+  l.rows.push_back({"id", "department", "scope", "approved_by", "granted", "expires", "state"});
   if (with_audit) {
-    rows[0].push_back("uses");
-    rows[0].push_back("last_use");
+    l.rows[0].push_back("uses");
+    l.rows[0].push_back("last_use");
   }
-  rows[0].push_back("reason");
-  int states[4] = {0, 0, 0, 0};
-  for (const Approval& a : rules.approvals) {
-    const ApprovalState state = approval_state(a, at);
-    ++states[static_cast<int>(state)];
-    const std::string dept =
-        a.department < rules.departments.size() ? rules.departments[a.department].id : "";
-    nlohmann::ordered_json j;
-    j["id"] = a.id;
-    j["department"] = dept;
-    j["scope"] = approval_scope(rules, a);
-    j["approved_by"] = a.approved_by;
-    j["reason"] = a.reason;
-    j["granted"] = a.granted;
-    j["expires"] = a.expires;
-    j["state"] = std::string(to_string(state));
-    std::vector<std::string> row{a.id,      dept,      approval_scope(rules, a),     a.approved_by,
-                                 a.granted, a.expires, std::string(to_string(state))};
-    if (with_audit) {
-      auto u = used.find(a.id);
-      const std::int64_t uses = u != used.end() ? u->second.uses : 0;
-      const bool last = u != used.end() && u->second.last.has_value();
-      j["uses"] = uses;
-      j["last_use"] = last ? nlohmann::ordered_json(format_timestamp(*u->second.last))
-                           : nlohmann::ordered_json(nullptr);
-      row.push_back(std::to_string(uses));
-      row.push_back(last ? zone.format_minute(*u->second.last) : "-");
-    }
-    row.push_back(a.reason);
-    for (auto& cell : row) cell = printable(std::move(cell));
-    rows.push_back(std::move(row));
-    list.push_back(std::move(j));
-  }
+  l.rows[0].push_back("reason");
+  for (const Approval& a : rules.approvals)
+    list_approval(rules, a, at, with_audit ? &usage : nullptr, l);
 
   std::string out;
   if (o.json) {
-    out = list.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+    out = l.list.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   } else {
-    out = rules.approvals.empty() ? "no approvals\n" : table(rows);
+    out = rules.approvals.empty() ? "no approvals\n" : table(l.rows);
     out += "\n" + std::to_string(rules.approvals.size()) + " approvals at " +
-           zone.format_minute(at) + " " + printable(rules.policy.timezone) + ": " +
-           std::to_string(states[0]) + " active, " + std::to_string(states[1]) + " expiring, " +
-           std::to_string(states[2]) + " expired, " + std::to_string(states[3]) +
-           " not-yet-valid\n";
+           usage.overview()->zone().format_minute(at) + " " + printable(rules.policy.timezone) +
+           ": " + std::to_string(l.states[0]) + " active, " + std::to_string(l.states[1]) +
+           " expiring, " + std::to_string(l.states[2]) + " expired, " +
+           std::to_string(l.states[3]) + " not-yet-valid\n";
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
   return 0;

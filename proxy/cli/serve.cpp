@@ -95,6 +95,63 @@ asio::awaitable<void> each_signal(asio::signal_set& set, Action action) {
   }
 }
 
+// README "HTTPS interception": the CA is judged as `check` does and read once,
+// here. False (logged) when interception is on and cannot be used.
+bool load_interceptor(Runtime& rt, const TlsInterceptSettings& t, const std::string& config) {
+  if (!t.enabled) return true;
+  auto ca = check_ca(t, Clock::now());
+  for (const auto& d : ca) std::fprintf(stderr, "%s\n", d.format().c_str());
+  std::string error;
+  if (!has_errors(ca)) rt.interceptor = Interceptor::create(t, error);
+  if (rt.interceptor) return true;
+  if (!error.empty()) log(LogLevel::error, "tls_intercept: %s", error.c_str());
+  log(LogLevel::error, "%s: tls_intercept cannot be used; not starting", config.c_str());
+  return false;
+}
+
+// The signals serve answers on the main context: SIGHUP reloads, SIGUSR1
+// rotates the audit log, SIGTERM/SIGINT drain and stop.
+class Signals {
+ public:
+  explicit Signals(asio::io_context& main)
+      : main_(main), stop_(main, SIGTERM, SIGINT), hup_(main, SIGHUP), usr1_(main, SIGUSR1) {}
+
+  void start(Server& server, Runtime& rt, Reloader& reloader, AuditWriter& audit,
+             AdminServer* admin) {
+    asio::co_spawn(main_,
+                   each_signal(hup_,
+                               [&reloader](int) {
+                                 log(LogLevel::info, "SIGHUP: reloading rules");
+                                 reloader.request();
+                               }),
+                   asio::detached);
+    asio::co_spawn(main_,
+                   each_signal(usr1_,
+                               [&audit](int) {
+                                 log(LogLevel::info, "SIGUSR1: rotating the audit log");
+                                 audit.rotate();  // asks the writer thread; does not wait for it
+                               }),
+                   asio::detached);
+    asio::co_spawn(main_, stop(server, rt, admin), asio::detached);
+  }
+
+ private:
+  asio::awaitable<void> stop(Server& server, Runtime& rt, AdminServer* admin) {
+    boost::system::error_code ec;
+    const int sig = co_await stop_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+    log(LogLevel::info, "signal %d: stopping", sig);
+    if (admin) admin->stop();
+    co_await drain(server, rt);
+    hup_.cancel();
+    usr1_.cancel();
+    main_.stop();
+  }
+
+  asio::io_context& main_;
+  asio::signal_set stop_, hup_, usr1_;
+};
+
 }  // namespace
 
 int serve(const ServeOptions& o) {
@@ -114,19 +171,7 @@ int serve(const ServeOptions& o) {
   rt.started = Clock::now();
   // Always there, so that a reload may switch auth on (README "Identity").
   rt.authenticator = std::make_shared<Authenticator>(rt.metrics.auth);
-  // README "HTTPS interception": the CA is judged as `check` does and read once, here.
-  if (loaded.settings->tls_intercept.enabled) {
-    auto ca = check_ca(loaded.settings->tls_intercept, Clock::now());
-    for (const auto& d : ca) std::fprintf(stderr, "%s\n", d.format().c_str());
-    std::string error;
-    if (!has_errors(ca))
-      rt.interceptor = Interceptor::create(loaded.settings->tls_intercept, error);
-    if (!rt.interceptor) {
-      if (!error.empty()) log(LogLevel::error, "tls_intercept: %s", error.c_str());
-      log(LogLevel::error, "%s: tls_intercept cannot be used; not starting", o.config.c_str());
-      return 1;
-    }
-  }
+  if (!load_interceptor(rt, loaded.settings->tls_intercept, o.config)) return 1;
   install_rules(rt, loaded.rules, loaded.settings, Clock::now());
   const Settings& settings = *loaded.settings;
 
@@ -162,35 +207,8 @@ int serve(const ServeOptions& o) {
   // Reload (SIGHUP, file watch) is the Reloader's: it swaps rt.rules/settings.
   Reloader reloader(rt, o.config);
 
-  asio::signal_set stop_signals(main, SIGTERM, SIGINT);
-  asio::signal_set hup(main, SIGHUP);
-  asio::signal_set usr1(main, SIGUSR1);
-  asio::co_spawn(main,
-                 each_signal(hup,
-                             [&](int) {
-                               log(LogLevel::info, "SIGHUP: reloading rules");
-                               reloader.request();
-                             }),
-                 asio::detached);
-  asio::co_spawn(main,
-                 each_signal(usr1,
-                             [&](int) {
-                               log(LogLevel::info, "SIGUSR1: rotating the audit log");
-                               audit->rotate();  // asks the writer thread; does not wait for it
-                             }),
-                 asio::detached);
-  auto stop = [&]() -> asio::awaitable<void> {
-    boost::system::error_code ec;
-    const int sig = co_await stop_signals.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return;
-    log(LogLevel::info, "signal %d: stopping", sig);
-    if (admin) admin->stop();
-    co_await drain(server, rt);
-    hup.cancel();
-    usr1.cancel();
-    main.stop();
-  };
-  asio::co_spawn(main, stop(), asio::detached);
+  Signals signals(main);
+  signals.start(server, rt, reloader, *audit, admin.get());
 
   server.start();
   for (const auto& a : server.bound_addresses()) log(LogLevel::info, "listening on %s", a.c_str());
