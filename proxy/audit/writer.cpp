@@ -102,6 +102,11 @@ struct AuditWriter::Impl {
       : settings(s), instance(std::move(inst)), capacity(cap), file(log_paths(s.path)) {}
 
   void run();
+  // Waits (under `lk`) until no producer writes inline, then takes the token.
+  void take_token(std::unique_lock<std::mutex>& lk);
+  // One turn while the log has failed: answer flushes, probe for recovery.
+  // False when stopping.
+  bool failed_turn(std::unique_lock<std::mutex>& lk);
   // Under `m`: a producer may take the token and write the queue itself.
   bool may_write_inline() const {
     return inline_writes && !writing && !failed && !stopping && !rotate_requested &&
@@ -295,34 +300,39 @@ void AuditWriter::Impl::sync_if_needed(bool force) {
   unsynced = false;
 }
 
+void AuditWriter::Impl::take_token(std::unique_lock<std::mutex>& lk) {
+  thread_waiting = true;
+  cv_work.wait(lk, [&] { return !writing; });
+  thread_waiting = false;
+  writing = true;
+}
+
+bool AuditWriter::Impl::failed_turn(std::unique_lock<std::mutex>& lk) {
+  cv_work.wait_until(lk, next_probe,
+                     [&] { return stopping || flush_requested != flush_completed; });
+  // Nothing is queued while failed: flushes are complete at once.
+  flush_completed = flush_requested;
+  cv_flush.notify_all();
+  if (stopping) return false;
+  if (Steady::now() >= next_probe) {
+    take_token(lk);
+    lk.unlock();
+    try_recover();
+    lk.lock();
+    writing = false;
+  }
+  return true;
+}
+
 void AuditWriter::Impl::run() {
   std::vector<Item> batch;
   batch.reserve(kMaxBatch);
   const bool interval = settings.fsync == FsyncPolicy::interval;
   auto next_sync = Steady::now() + settings.fsync_interval;
   std::unique_lock lk(m);
-  // Waits (under `m`) until no producer writes inline, then takes the token.
-  auto take_token = [&] {
-    thread_waiting = true;
-    cv_work.wait(lk, [&] { return !writing; });
-    thread_waiting = false;
-    writing = true;
-  };
   for (;;) {
     if (failed) {
-      cv_work.wait_until(lk, next_probe,
-                         [&] { return stopping || flush_requested != flush_completed; });
-      // Nothing is queued while failed: flushes are complete at once.
-      flush_completed = flush_requested;
-      cv_flush.notify_all();
-      if (stopping) break;
-      if (Steady::now() >= next_probe) {
-        take_token();
-        lk.unlock();
-        try_recover();
-        lk.lock();
-        writing = false;
-      }
+      if (!failed_turn(lk)) break;
       continue;
     }
     auto ready = [&] {
@@ -335,7 +345,7 @@ void AuditWriter::Impl::run() {
     } else {
       cv_work.wait(lk, [&] { return ready() && !writing; });
     }
-    take_token();
+    take_token(lk);
     if (failed) {
       writing = false;
       continue;
@@ -368,7 +378,7 @@ void AuditWriter::Impl::run() {
     if (stop && queue.empty()) break;
   }
   // Stopping: no producer writes inline any more (submit refuses).
-  take_token();
+  take_token(lk);
   lk.unlock();
   sync_if_needed(true);
   file.close();
