@@ -19,15 +19,8 @@ namespace {
 // The flow of a tunnel whose hello was decided as `d` on `r2`.
 InterceptFlow tunnel_flow(Session& s, const Request& r2, const Decision& d, const std::string& ref,
                           std::optional<std::string> dest) {
-  InterceptFlow f{s.rt, s.conn.info, s.rules, s.settings, *s.rt.interceptor};
-  // The leaf names what the browser asked for: the SNI, else the CONNECT host.
-  f.host = std::string(has_sni(r2) ? r2.sni : r2.host);
-  f.port = r2.port;
-  f.request = r2;
-  f.decision = d;
-  f.ref = ref;
-  f.dest = std::move(dest);
-  return f;
+  return intercept_flow(s.rt, s.conn.info, s.rules, s.settings, *s.rt.interceptor, r2, d, ref,
+                        std::move(dest));
 }
 
 // The hello and any bytes behind it, for the handshake; the connection

@@ -38,6 +38,24 @@ struct InterceptFlow {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
+// The flow of a hello decided as `d` on `r` (recorded as `ref`): the leaf
+// names what the client asked for, the SNI (plain or an ECH hello's outer
+// one), else the CONNECT host or the original destination's address.
+inline InterceptFlow intercept_flow(Runtime& rt, const ConnInfo& c,
+                                    std::shared_ptr<const RuleSet> rules,
+                                    std::shared_ptr<const Settings> settings, Interceptor& ic,
+                                    const Request& r, const Decision& d, std::string ref,
+                                    std::optional<std::string> dest) {
+  InterceptFlow f{rt, c, std::move(rules), std::move(settings), ic};
+  f.host = std::string(has_sni(r) ? r.sni : r.host);
+  f.port = r.port;
+  f.request = r;
+  f.decision = d;
+  f.ref = std::move(ref);
+  f.dest = std::move(dest);
+  return f;
+}
+
 // serve_block_page() of http/intercept_session.hpp. `prefix`: the bytes already
 // read from the client (the ClientHello and anything behind it).
 using BlockPageServer = asio::awaitable<void> (*)(tcp::socket& client, std::string prefix,

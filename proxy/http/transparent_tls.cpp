@@ -36,23 +36,6 @@ Request hello_request(const Connection& c, const HelloRead& hello, const std::st
   return r;
 }
 
-// The decrypted flow of a transparent hello decided as `d` (README "HTTPS
-// interception"): the leaf names the SNI, else the original destination's address.
-InterceptFlow transparent_flow(Runtime& rt, const Connection& c,
-                               std::shared_ptr<const RuleSet> rules,
-                               std::shared_ptr<const Settings> settings, const Request& r,
-                               const Decision& d, const std::string& ref,
-                               std::optional<std::string> dest) {
-  InterceptFlow f{rt, c.info, std::move(rules), std::move(settings), *rt.interceptor};
-  f.host = r.host;
-  f.port = r.port;
-  f.request = r;
-  f.decision = d;
-  f.ref = ref;
-  f.dest = std::move(dest);
-  return f;
-}
-
 // One redirected TLS connection after its hello was decided.
 struct Redirected {
   Connection& c;
@@ -68,7 +51,7 @@ struct Redirected {
   std::chrono::steady_clock::time_point started;
 
   InterceptFlow flow(const std::string& id) const {
-    InterceptFlow f = transparent_flow(rt, c, rules, settings, r, d, id, dest);
+    InterceptFlow f = intercept_flow(rt, c.info, rules, settings, *rt.interceptor, r, d, id, dest);
     f.started = started;
     return f;
   }
