@@ -68,7 +68,11 @@ class Result:
                                                sum(1 for a in answers if cls[id(a)].startswith("fault:")),
                                                len(unexpected)))
         p("")
-        p("Intercepted flows: not run (interception does not exist yet; hook in tests/soak/traffic.py).")
+        pages = [a for a in answers if a.kind == "intercept-block-page"]
+        p("Intercepted flows: %d HTTPS requests to a blocked host decrypted for its page "
+          "(`intercept-block-page`), %d answered by the block page over TLS and matched to their record by "
+          "reference; inspected allowed flows: not run (not built yet; HOOK(inspection) in "
+          "tests/soak/traffic.py)." % (len(pages), sum(1 for a in pages if a.ref and a.ref in index.ids)))
         p("")
 
         p("### Faults injected")
@@ -152,6 +156,8 @@ class Result:
             self.failures.append(drift[2])
         if not any(a.outcome in a.expected for a in answers):
             self.failures.append("no traffic")
+        if not any(cls[id(a)] == "ok" for a in pages):
+            self.failures.append("no HTTPS block page was served")
         p("")
         if self.failures:
             p("SOAK FAILED:")
