@@ -567,7 +567,7 @@ gh_built=$(date -u -r "$gatehouse" +%Y-%m-%dT%H:%MZ 2>/dev/null || echo '?')
 versions="gatehouse binary built $gh_built (source tree HEAD $(cd "$src" && git rev-parse --short HEAD 2>/dev/null || echo '?')), $(squid -v | head -1), $(nginx -v 2>&1), $(openssl version | cut -d' ' -f1-2)"
 versions="$versions; gatehouse event-loop threads $gh_threads (GATEHOUSE_THREADS), Squid workers 1"
 versions="$versions; load average before $loadavg_start, after $(cut -d' ' -f1-3 /proc/loadavg)"
-[ -z "${proxy_pid[e2guardian]:-}" ] || versions="$versions, $(e2guardian -v 2>&1 | head -1) (httpworkers $e2g_workers)"
+[ -z "${proxy_pid[e2guardian]:-}" ] || versions="$versions, $(e2guardian -v 2>&1 | sed -n 1p) (httpworkers $e2g_workers)"
 python3 - "$runs" "$versions" <<'EOF' | tee "$out/table.md"
 import json, statistics, sys
 
