@@ -71,7 +71,7 @@ class Result:
         pages = [a for a in answers if a.kind == "intercept-block-page"]
         p("Intercepted flows: %d HTTPS requests to a blocked host decrypted for its page "
           "(`intercept-block-page`), %d answered by the block page over TLS and matched to their record by "
-          "reference; inspected allowed flows: not run (not built yet; HOOK(inspection) in "
+          "reference; inspected allowed flows: not in the soak yet (HOOK(inspection) in "
           "tests/soak/traffic.py)." % (len(pages), sum(1 for a in pages if a.ref and a.ref in index.ids)))
         p("")
 

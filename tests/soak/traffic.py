@@ -334,7 +334,7 @@ class Traffic:
 
     def intercepted_flows(self):
         # HOOK(inspection): inspected allowed flows (README "HTTPS interception",
-        # `tls_intercept.inspect`) are not built yet. Once they are, add here:
+        # `tls_intercept.inspect`) are not in the soak yet. To add them here:
         # CONNECT to the TLS origin with an SNI that `inspect` names (add the
         # selector in Soak.setup), complete TLS against self.intercept_tls, send
         # a GET with a nonce path and expect 200 with the origin's body; its
