@@ -11,7 +11,11 @@
 #
 #   bench/compare.sh [--build DIR] [--gatehouse BIN] [--rounds N] [--seconds S]
 #                    [--domains N] [--idle N] [--out DIR] [--keep] [--perf]
-#                    [--gh-threads N] [--before BIN]
+#                    [--gh-threads N] [--before BIN] [--no-e2guardian] [--tunnel-only]
+#
+# e2guardian (Debian package) is a peer row for the tunnel download and the idle
+# tunnels: --no-e2guardian leaves it out; --tunnel-only runs only the tunnel rows
+# (what bench/tunnel_peers.sh runs), with a small list unless --domains is given.
 #
 # --before BIN runs a second gatehouse binary (an earlier build) beside the
 # current one on every workload, alternating with it, and adds a table of
@@ -34,23 +38,30 @@ out=/tmp/gh-bench-results
 keep=0
 perf=0
 before_bin=""
+e2g_wanted=1 tunnel_only=0 domains_given=0 idle_given=0  # e2guardian peer (endure2 block below)
 while [ $# -gt 0 ]; do
   case $1 in
     --build) build=$2; shift 2 ;;
     --gatehouse) gatehouse=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
-    --domains) domains=$2; shift 2 ;;
-    --idle) idle=$2; shift 2 ;;
+    --domains) domains=$2; domains_given=1; shift 2 ;;
+    --idle) idle=$2; idle_given=1; shift 2 ;;
     --gh-threads) gh_threads=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     --perf) perf=1; shift ;;
     --before) before_bin=$2; shift 2 ;;
-    -h|--help) sed -n 2,18p "$0"; exit 0 ;;
+    --no-e2guardian) e2g_wanted=0; shift ;;
+    --tunnel-only) tunnel_only=1; shift ;;
+    -h|--help) sed -n 2,23p "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+if [ "$tunnel_only" = 1 ]; then  # the 403 check at start-up needs a list, not a large one
+  [ "$domains_given" = 1 ] || domains=1000
+  [ "$idle_given" = 1 ] || idle=0
+fi
 mkdir -p "$out"
 log() { printf '[%5ss] %s\n' "$SECONDS" "$*" >&2; }
 
@@ -77,6 +88,138 @@ for svc in squid nginx; do
     fi
   done
 done
+
+# === peer: e2guardian (tunnel rows and idle tunnels; issue 16) ========================
+# e2guardian 5.3 (Debian 12's package) is a copying, threaded filtering proxy: one
+# worker thread per connection (httpworkers, created at start). Its packaged story
+# refuses CONNECT to any port but 443 (a redirect inside the tunnel), so when
+# 127.0.0.1:443 is free the HTTPS origin listens there too and every proxy's tunnel
+# download uses it. It runs the packaged configuration moved to a directory of its
+# own (a lower-case path: it lower-cases the paths of some lists), in dockermode
+# (foreground, so it is stopped by PID like the others), on its own port.
+e2g_dir=""
+e2g_workers=0
+e2g_install() {
+  [ "$e2g_wanted" = 1 ] || return 0
+  if ! dpkg-query -W -f='${Status}' e2guardian 2>/dev/null | grep -q "install ok installed"; then
+    log "installing e2guardian"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo=sudo
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends e2guardian >/dev/null ||
+      { log "e2guardian does not install: its rows are n/a"; e2g_wanted=0; return 0; }
+  fi
+  if command -v systemctl >/dev/null && systemctl is-active --quiet e2guardian 2>/dev/null; then
+    systemctl stop e2guardian || true  # apt starts the service: it would hold CPU
+  fi
+}
+e2g_port_443() {  # -> listen_443 (nginx directive) and p_tunnel (the tunnel rows' origin port)
+  listen_443="" p_tunnel=$p_https
+  [ "$e2g_wanted" = 1 ] || return 0
+  if ss -ltnH 2>/dev/null | awk '{print $4}' | grep -Eq '^(127\.0\.0\.1|0\.0\.0\.0|\*|\[::\]):443$'; then
+    log "port 443 is taken here: e2guardian (CONNECT to 443 only) is left out"
+    e2g_wanted=0
+    return 0
+  fi
+  listen_443="listen 127.0.0.1:443 ssl;"
+  p_tunnel=443
+}
+e2g_start() {
+  [ "$e2g_wanted" = 1 ] || return 0
+  local p_e2g p_e2g_tls conf code="" pid
+  read -r p_e2g p_e2g_tls < <(python3 -c 'import socket
+s = [socket.socket() for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
+  # one worker per held connection: enough for the idle run, bounded for its threads
+  e2g_workers=$((idle < 2000 ? idle + 64 : 2064))
+  e2g_dir=/tmp/gh-e2g-$$
+  rm -rf "$e2g_dir"
+  mkdir -p "$e2g_dir"
+  cp -r /etc/e2guardian "$e2g_dir/conf"
+  conf=$e2g_dir/conf/e2guardian.conf
+  grep -rl /etc/e2guardian/ "$e2g_dir/conf" | xargs sed -i "s#/etc/e2guardian/#$e2g_dir/conf/#g"
+  python3 - "$conf" "$p_e2g" "$e2g_dir" "$p_e2g_tls" "$e2g_workers" <<'PY'
+import re, sys
+path, port, d, tport, workers = sys.argv[1:]
+s = open(path).read()
+for k, v in (("filterip", "127.0.0.1"), ("filterports", port), ("dockermode", "on"),
+             ("transparenthttpsport", tport), ("httpworkers", workers),
+             ("pidfilename", "'%s/e2g.pid'" % d), ("loglocation", "'%s/access.log'" % d)):
+    pat = r"(?m)^#?\s*%s\s*=.*$" % k
+    s = re.sub(pat, "%s = %s" % (k, v), s, count=1) if re.search(pat, s) else s + "\n%s = %s\n" % (k, v)
+open(path, "w").write(s)
+PY
+  chmod -R a+rwX "$e2g_dir"
+  e2guardian -c "$conf" >"$tmp/e2guardian.out" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  for _ in $(seq 300); do  # <= 30 s
+    kill -0 "$pid" 2>/dev/null || break
+    code=$(curl -sk -o /dev/null -w '%{http_code}' --max-time 2 -x "http://127.0.0.1:$p_e2g" \
+      "https://127.0.0.1:443/small" || true)
+    [ "$code" = 200 ] && break
+    sleep 0.1
+  done
+  if [ "$code" != 200 ]; then
+    log "e2guardian did not start (last answer '$code'); its rows are n/a. Its output:"
+    tail -20 "$tmp/e2guardian.out" >&2
+    return 0
+  fi
+  proxy_pid[e2guardian]=$pid
+  proxy_port[e2guardian]=$p_e2g
+  rss_start[e2guardian]=$(proc_stat "$pid" | cut -d' ' -f2)
+  log "e2guardian ready on :$p_e2g ($e2g_workers workers), RSS $((rss_start[e2guardian] / 1024)) MiB"
+}
+e2g_skips() {  # NAME WORKLOAD -> true when e2guardian has no row for this workload
+  [ "$1" = e2guardian ] && [[ $2 != tunnel-* ]]
+}
+idle_target() {  # NAME -> the origin its idle tunnels hold (e2guardian: CONNECT to 443 only)
+  if [ "$1" = e2guardian ]; then echo "127.0.0.1:443"; else echo "127.0.0.1:$p_http"; fi
+}
+idle_count() {  # NAME -> tunnels to hold (e2guardian: one worker thread each)
+  if [ "$1" = e2guardian ] && [ "$idle" -gt $((e2g_workers - 64)) ]; then
+    echo $((e2g_workers - 64))
+  else
+    echo "$idle"
+  fi
+}
+e2g_tunnel_table() {  # RUNS -> the tunnel table of every proxy, e2guardian and direct
+  python3 - "$1" <<'PY'
+import json, statistics, sys
+runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def med(xs): return statistics.median(xs) if xs else None
+def sp(xs): return " ±%.0f%%" % (100.0 * (max(xs) - min(xs)) / med(xs)) if len(xs) > 1 and med(xs) else ""
+cells = {}
+for r in runs:
+    if r.get("workload") != "tunnel-https-100MB" or not r["run"].get("bytes"): continue
+    c = cells.setdefault(r["target"], {"rate": [], "cpu": [], "sys": []})
+    mib = r["run"]["bytes"] / 2**20
+    c["rate"].append(r["run"]["bytes_per_s"] / 2**20)
+    c["cpu"].append(r["cpu_ticks"] * 1e6 / r["hz"] / mib)
+    c["sys"].append(r.get("sys_ticks", 0) * 1e6 / r["hz"] / mib)
+idle = {r["target"]: r for r in runs if r.get("workload") == "idle-tunnels"}
+direct = med(cells.get("direct", {}).get("rate", []))
+print()
+print("Tunnels: 100 MiB over HTTPS through CONNECT, one download at a time, all targets in turn each round "
+      "(MiB/s and CPU per MiB: medians, ± = (max-min)/median); idle tunnels held at once:")
+print()
+print("| target | MiB/s | of direct | CPU µs per MiB | user / sys µs per MiB | idle tunnels held | KiB per idle tunnel |")
+print("|---|---|---|---|---|---|---|")
+for t in ("gatehouse", "before", "e2guardian", "squid", "direct"):
+    c = cells.get(t)
+    if not c: continue
+    rate = "%.0f%s (%.0f–%.0f)" % (med(c["rate"]), sp(c["rate"]), min(c["rate"]), max(c["rate"]))
+    of = "%.0f%%" % (100 * med(c["rate"]) / direct) if direct else "n/a"
+    cpu = "%.0f%s" % (med(c["cpu"]), sp(c["cpu"])) if t != "direct" else "—"
+    split = "%.0f / %.0f" % (med([a - b for a, b in zip(c["cpu"], c["sys"])]), med(c["sys"])) if t != "direct" else "—"
+    i = idle.get(t)
+    held = "%d" % i["held"] if i else "—"
+    kib = "%.1f" % ((i["rss_after_kib"] - i["rss_before_kib"]) / i["held"]) if i and i["held"] else "—"
+    print("| %s | %s | %s | %s | %s | %s | %s |" % (t, rate, of, cpu, split, held, kib))
+PY
+}
+# === end of the e2guardian peer ======================================================
+e2g_install
 
 # --- build the generator (and gatehouse) if missing ----------------------------
 load=$build/bench/load/load
@@ -108,6 +251,7 @@ cleanup() {
     wait "$p" 2>/dev/null || true
   done
   if [ "$keep" = 1 ]; then log "kept $tmp"; else rm -rf "$tmp"; fi
+  [ -z "${e2g_dir:-}" ] || rm -rf "$e2g_dir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -171,6 +315,7 @@ blocked=$(python3 "$src/bench/gen_domains.py" --count "$domains" \
 chmod 644 "$tmp"/domains.*
 log "blocked host for the load: $blocked"
 
+e2g_port_443  # sets listen_443 and p_tunnel (e2guardian block below)
 mkdir -p "$tmp/nginx/html"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
   -subj /CN=127.0.0.1 -keyout "$tmp/nginx/key.pem" -out "$tmp/nginx/cert.pem" 2>/dev/null
@@ -202,6 +347,7 @@ http {
   }
   server {
     listen 127.0.0.1:$p_https ssl;
+    $listen_443
     ssl_certificate $tmp/nginx/cert.pem;
     ssl_certificate_key $tmp/nginx/key.pem;
     location = /small { default_type text/plain; return 200 "hello from the origin\n"; }
@@ -322,6 +468,8 @@ if [ -n "$before_bin" ]; then
     --config "$tmp/gatehouse/before.yaml"
 fi
 
+e2g_start
+
 # --- workloads ------------------------------------------------------------------------
 # name | generator arguments (target appended per run)
 small=http://127.0.0.1:$p_http/small
@@ -332,8 +480,11 @@ workloads=(
   "get-blocked-newconn|--mode get --url http://$blocked/ -c 32 --new-connection --expect-status 403"
   "connect-blocked-keepalive|--mode connect --target $blocked:443 -c 32 --expect-status 403"
   "connect-blocked-newconn|--mode connect --target $blocked:443 -c 32 --new-connection --expect-status 403"
-  "tunnel-https-100MB|--mode tunnel --url https://127.0.0.1:$p_https/big -c 1"
+  "tunnel-https-100MB|--mode tunnel --url https://127.0.0.1:$p_tunnel/big -c 1"
 )
+if [ "$tunnel_only" = 1 ]; then  # bench/tunnel_peers.sh: the tunnel rows only
+  workloads=("${workloads[@]: -1}")
+fi
 
 one_run() {  # WORKLOAD ROUND TARGET PID ARGS...
   local w=$1 r=$2 target=$3 pid=$4; shift 4
@@ -348,6 +499,7 @@ one_run() {  # WORKLOAD ROUND TARGET PID ARGS...
 
 order=(gatehouse squid)
 [ -n "$before_bin" ] && order=(gatehouse before squid)
+[ -n "${proxy_pid[e2guardian]:-}" ] && order+=(e2guardian)
 for r in $(seq "$rounds"); do
   log "round $r of $rounds"
   for entry in "${workloads[@]}"; do
@@ -355,6 +507,7 @@ for r in $(seq "$rounds"); do
     args=${entry#*|}
     for name in "${order[@]}"; do
       [ -n "${proxy_pid[$name]:-}" ] || continue
+      e2g_skips "$name" "$w" && continue
       # shellcheck disable=SC2086
       one_run "$w" "$r" "$name" "${proxy_pid[$name]}" $args --proxy "127.0.0.1:${proxy_port[$name]}"
     done
@@ -372,14 +525,14 @@ for r in $(seq "$rounds"); do
 done
 
 # --- idle tunnels: memory per tunnel from the proxy's RSS --------------------------
-for name in gatehouse squid; do
+for name in gatehouse squid e2guardian; do
   pid=${proxy_pid[$name]:-}
-  [ -n "$pid" ] || continue
+  [ -n "$pid" ] && [ "$idle" -gt 0 ] || continue
   if [ $((SECONDS + 70)) -ge "$budget_end" ]; then log "time budget used up: no idle run for $name"; continue; fi
   rm -f "$tmp/idle.ready"
   before=$(proc_stat "$pid" | cut -d' ' -f2)
-  "$load" --mode idle --proxy "127.0.0.1:${proxy_port[$name]}" --target "127.0.0.1:$p_http" \
-    -c "$idle" -d 80 --ready-file "$tmp/idle.ready" --label idle >"$tmp/idle.$name.json" 2>>"$tmp/load.err" &
+  "$load" --mode idle --proxy "127.0.0.1:${proxy_port[$name]}" --target "$(idle_target "$name")" \
+    -c "$(idle_count "$name")" -d 80 --ready-file "$tmp/idle.ready" --label idle >"$tmp/idle.$name.json" 2>>"$tmp/load.err" &
   gen=$!
   pids+=("$gen")
   for _ in $(seq 600); do [ -s "$tmp/idle.ready" ] && break; sleep 0.1; done  # <= 60 s
@@ -414,6 +567,7 @@ gh_built=$(date -u -r "$gatehouse" +%Y-%m-%dT%H:%MZ 2>/dev/null || echo '?')
 versions="gatehouse binary built $gh_built (source tree HEAD $(cd "$src" && git rev-parse --short HEAD 2>/dev/null || echo '?')), $(squid -v | head -1), $(nginx -v 2>&1), $(openssl version | cut -d' ' -f1-2)"
 versions="$versions; gatehouse event-loop threads $gh_threads (GATEHOUSE_THREADS), Squid workers 1"
 versions="$versions; load average before $loadavg_start, after $(cut -d' ' -f1-3 /proc/loadavg)"
+[ -z "${proxy_pid[e2guardian]:-}" ] || versions="$versions, $(e2guardian -v 2>&1 | sed -n 1p) (httpworkers $e2g_workers)"
 python3 - "$runs" "$versions" <<'EOF' | tee "$out/table.md"
 import json, statistics, sys
 
@@ -505,4 +659,5 @@ if any(r.get("target") == "before" for r in runs if "run" in r):
         print(f"| {w} | {cs(b,'cpu')} | {cs(a,'cpu')} | {ratio(med(a.get('cpu', [])), med(b.get('cpu', [])))} | "
               f"{cs(b,'rate')} | {cs(a,'rate')} |")
 EOF
+e2g_tunnel_table "$runs" | tee -a "$out/table.md"
 log "runs in $runs, table in $out/table.md"

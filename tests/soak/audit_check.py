@@ -4,7 +4,8 @@ A record is *lost* when a client observed an answer and the decision record
 behind it is not in the log. With `fsync: every`, gatehouse syncs each record
 before it sends the answer (README "Durability and failures"), so even the
 kill -9 may lose none of them. How an answer finds its record:
-  - a gatehouse page (403, 400, 408, 431, 502, 504) prints its record id:
+  - a gatehouse page (403, 400, 408, 431, 502, 504; the HTTPS block page
+    over TLS too, naming the inner request's record) prints its record id:
     that id must be in the log;
   - an allowed plain request has a unique path (a nonce): a decision record
     with that URL must be in the log;
@@ -54,6 +55,8 @@ def record_class(r):
     """The class an answer without id or nonce is matched on (see above)."""
     if r["event"] != "decision":
         return None
+    if r["method"] == "CONNECT" and r.get("intercepted") and r["action"] == "block":
+        return "intercept-connect"  # a CONNECT answered 200 for its HTTPS block page
     if r["method"] == "CONNECT" and r["sni"] is None and r["status"] == 200:
         return "connect-200"
     if r["reason"] in ("bad-client-hello", "client-hello-timeout", "non-tls-tunnel", "bad-request"):

@@ -34,25 +34,48 @@ class Result:
                 return "fault:" + w[2]
         return "ok" if a.outcome in a.expected else "unexpected"
 
-    def print_and_judge(self):
+    def analyse(self):
+        """Classifies every answer and matches it against the audit log."""
         s = self.s
-        answers = s.ledger.answers
-        cls = {id(a): self.classify(a) for a in answers}
-        index = audit_check.Index(self.records)
-        lost, checked = audit_check.lost_records(answers, index, lambda a: cls[id(a)] != "ok" and cls[id(a)] != "unexpected")
-        unexpected = [a for a in answers if cls[id(a)] == "unexpected"]
-        unexpected_5xx = [a for a in unexpected if re.fullmatch(r"5\d\d", a.outcome)]
-        wrong = [a for a in unexpected if a not in unexpected_5xx]
+        self.answers = answers = s.ledger.answers
+        self.cls = cls = {id(a): self.classify(a) for a in answers}
+        self.index = audit_check.Index(self.records)
+        self.lost, self.checked = audit_check.lost_records(
+            answers, self.index, lambda a: cls[id(a)] != "ok" and cls[id(a)] != "unexpected")
+        self.unexpected = [a for a in answers if cls[id(a)] == "unexpected"]
+        self.unexpected_5xx = [a for a in self.unexpected if re.fullmatch(r"5\d\d", a.outcome)]
+        self.wrong = [a for a in self.unexpected if a not in self.unexpected_5xx]
+        self.pages = [a for a in answers if a.kind == "intercept-block-page"]
+        self.rotated = [f for f in self.files if not f.endswith("audit.jsonl")]
+        self.gz = [f for f in self.rotated if f.endswith(".gz")]
+        self.closes = self.index.missing_closes(s.windows)
 
+    def print_and_judge(self):
+        self.analyse()
         out = []
         p = out.append
         p("")
-        p("## Soak: %.1f minutes, gatehouse %s" % (s.args.minutes, s.args.gatehouse))
+        p("## Soak: %.1f minutes, gatehouse %s" % (self.s.args.minutes, self.s.args.gatehouse))
         p("")
+        for section in (self._outcomes, self._faults, self._audit, self._process, self._invariants):
+            section(p)
+        p("")
+        if self.failures:
+            p("SOAK FAILED:")
+            for f in self.failures:
+                p("  - " + f)
+        else:
+            p("soak: ok (all invariants hold)")
+        print("\n".join(out), flush=True)
+        return 1 if self.failures else 0
+
+    def _outcomes(self, p):
+        """The requests-by-outcome table."""
         p("### Requests by outcome")
         p("")
         p("| workload | answers | as expected | expected | during a fault (outcome: n) | unexpected (outcome: n) |")
         p("|---|---|---|---|---|---|")
+        answers, cls = self.answers, self.cls
         kinds = collections.OrderedDict()
         for a in answers:
             kinds.setdefault(a.kind, []).append(a)
@@ -66,20 +89,25 @@ class Result:
                                                   ", ".join("%s: %d" % kv for kv in bad.most_common()) or "—"))
         p("| **all** | %d | %d | | %d | %d |" % (len(answers), sum(1 for a in answers if cls[id(a)] == "ok"),
                                                sum(1 for a in answers if cls[id(a)].startswith("fault:")),
-                                               len(unexpected)))
+                                               len(self.unexpected)))
         p("")
-        p("Intercepted flows: not run (interception does not exist yet; hook in tests/soak/traffic.py).")
+        p("Intercepted flows: %d HTTPS requests to a blocked host decrypted for its page "
+          "(`intercept-block-page`), %d answered by the block page over TLS and matched to their record by "
+          "reference; inspected allowed flows: not in the soak yet (HOOK(inspection) in "
+          "tests/soak/traffic.py)." % (len(self.pages), sum(1 for a in self.pages if a.ref and a.ref in self.index.ids)))
         p("")
 
+    def _faults(self, p):
+        """Faults injected and what gatehouse counted."""
         p("### Faults injected")
         p("")
         p("| fault | injected | seen by gatehouse |")
         p("|---|---|---|")
+        s, answers = self.s, self.answers
         lives = s.metrics_lives
         def total(name, **labels):
             return int(sum(m.value(name, **labels) for m in lives))
-        rotated = [f for f in self.files if not f.endswith("audit.jsonl")]
-        gz = [f for f in rotated if f.endswith(".gz")]
+        rotated, gz = self.rotated, self.gz
         origin = collections.Counter(a.kind for a in answers if a.kind.startswith("origin-"))
         seen = {
             "reload-valid": "reloads ok: %d" % total("gatehouse_reloads_total", result="ok"),
@@ -95,26 +123,30 @@ class Result:
             p("| %s (requests) | %d | see outcomes |" % (k, origin.get(k, 0)))
         p("")
 
+    def _audit(self, p):
+        """The audit chain and the lost-records check."""
         p("### Audit")
         p("")
         vline = (self.verify.stdout + self.verify.stderr).strip().replace("\n", "; ")
-        closes = index.missing_closes(s.windows)
         p("| item | value |")
         p("|---|---|")
-        p("| files verified | %d (%d rotated, %d gzip) |" % (len(self.files), len(rotated), len(gz)))
+        p("| files verified | %d (%d rotated, %d gzip) |" % (len(self.files), len(self.rotated), len(self.gz)))
         p("| records | %d |" % len(self.records))
         p("| last anchor (stop) | seq %s |" % self.anchor)
         p("| `audit verify --expect-seq` | exit %d: %s |" % (self.verify.returncode, vline[:300]))
-        p("| answers checked against the log | %d |" % checked)
-        p("| records lost | %d |" % len(lost))
-        p("| 5xx outside injected faults | %d |" % len(unexpected_5xx))
-        p("| other unexpected answers | %d |" % len(wrong))
+        p("| answers checked against the log | %d |" % self.checked)
+        p("| records lost | %d |" % len(self.lost))
+        p("| 5xx outside injected faults | %d |" % len(self.unexpected_5xx))
+        p("| other unexpected answers | %d |" % len(self.wrong))
         p("| allowed flows without a close record | %s |" % (
-            ", ".join("instance %s (%s): %d" % (k[0], k[1], n) for k, n in sorted(closes.items())) or "0"))
+            ", ".join("instance %s (%s): %d" % (k[0], k[1], n) for k, n in sorted(self.closes.items())) or "0"))
         p("")
 
+    def _process(self, p):
+        """RSS and descriptors; the notes."""
         p("### gatehouse process (RSS KiB / open descriptors)")
         p("")
+        s = self.s
         p("| point | t (s) | RSS KiB | descriptors |")
         p("|---|---|---|---|")
         for label in ("start", "middle", "end"):
@@ -125,13 +157,15 @@ class Result:
             after = [x for x in s.series if x[0] >= s.samples.get("start", (None, 0))[1]] or s.series
             p("| range after warm-up, under load | | %d–%d | %d–%d |" % (
                 min(x[1] for x in after), max(x[1] for x in after), min(x[2] for x in after), max(x[2] for x in after)))
-        drift = self._drift()
-        p("| drift start→end | | %s | %s |" % drift[:2])
+        p("| drift start→end | | %s | %s |" % self._drift()[:2])
         p("")
         for n in s.notes:
             p("- " + n)
 
-        # ---- invariants
+    def _invariants(self, p):
+        """What makes the soak fail."""
+        lost, closes, answers = self.lost, self.closes, self.answers
+        unexpected_5xx, wrong, drift = self.unexpected_5xx, self.wrong, self._drift()
         if self.verify.returncode != 0:
             self.failures.append("audit verify failed")
         if self.anchor is None:
@@ -152,15 +186,8 @@ class Result:
             self.failures.append(drift[2])
         if not any(a.outcome in a.expected for a in answers):
             self.failures.append("no traffic")
-        p("")
-        if self.failures:
-            p("SOAK FAILED:")
-            for f in self.failures:
-                p("  - " + f)
-        else:
-            p("soak: ok (all invariants hold)")
-        print("\n".join(out), flush=True)
-        return 1 if self.failures else 0
+        if not any(self.cls[id(a)] == "ok" for a in self.pages):
+            self.failures.append("no HTTPS block page was served")
 
     def _restart_note(self):
         for name, text in self.s.logs:

@@ -39,6 +39,15 @@ apps:
     title: Toggle %d
     domains: [.toggle-%d.soak.test]
 """
+# Blocked and decrypted for its page (README "HTTPS interception"); the soak's
+# other blocked category is in `never`, so its CONNECTs keep their 403 and alert.
+INTERCEPT_CATEGORY = """category: soak-intercept
+title: Blocked with an HTTPS block page
+apps:
+  - id: soak-page
+    title: Soak block page
+    domains: [.intercept.soak.test]
+"""
 INVALID_TOGGLE = """category: soak-toggle
 title: Rejected by the reload
 appz: []
@@ -111,17 +120,25 @@ class Soak:
         self.ports = {"http": http_port, "tls": tls_port, "reset": origins.start_reset_origin(),
                       "stall": origins.start_stall_origin(), "blackhole": self.blackhole_port,
                       "sink": origins.start_sink()}
+        # A CA made for this run only (README "Deploying the CA"); never committed.
+        subprocess.run([self.args.gatehouse, "ca", "init", "--out", os.path.join(self.dir, "ca"),
+                        "--name", "gatehouse soak CA", "--days", "2"], check=True, capture_output=True)
+        self.ca_pem = os.path.join(self.dir, "ca", "ca.pem")
         self.tree = gh.RuleTree(audit_path=os.path.join(self.audit_dir, "audit.jsonl"),
                                 audit_extra="  rotate: { max_bytes: 4MiB, compress: gzip }\n")
         cfg = yaml.safe_load(open(self.tree.config))
         cfg["connect"]["ports"] = sorted({443, tls_port, self.ports["sink"], self.blackhole_port})
         cfg["policy"]["non_tls_tunnel"] = "block"
+        cfg["policy"]["categories"]["soak-intercept"] = "block"
+        cfg["tls_intercept"] = {"ca_cert": self.ca_pem, "ca_key": os.path.join(self.dir, "ca", "ca.key"),
+                                "never": ["category:instant-messaging-web"]}
         cfg["limits"].update({"header_timeout": "2s", "idle_timeout": "6s", "connect_timeout": "2s",
                               "client_hello_timeout": "3s", "max_header_bytes": "8KiB", "drain_timeout": "2s"})
         with open(self.tree.config, "w") as f:
             yaml.safe_dump(cfg, f, sort_keys=False)
         self.toggle = 0
         self.tree.write("categories/soak-toggle.yaml", VALID_TOGGLE % (0, 0, 0))
+        self.tree.write("categories/soak-intercept.yaml", INTERCEPT_CATEGORY)
         self.ports["proxy"] = self.tree.forward_port
         self.start_gatehouse()
 
@@ -151,7 +168,7 @@ class Soak:
             self.stop.wait(pace * random.uniform(0.5, 1.5))
 
     def start_traffic(self):
-        t = Traffic(self.ledger, self.ports, "%x" % random.getrandbits(24))
+        t = Traffic(self.ledger, self.ports, "%x" % random.getrandbits(24), self.ca_pem)
         self.traffic = t
         counter = iter(range(1 << 30))
         plan = [
@@ -170,7 +187,8 @@ class Soak:
             ("origin-reset", lambda: t.origin_fault("reset"), 0.3),
             ("origin-stall", lambda: t.origin_fault("stall"), 0.5),
             ("origin-blackhole", lambda: t.origin_fault("blackhole"), 0.5),
-            ("intercepted", t.intercepted_flows, 1.0),  # HOOK(interception): a no-op today
+            ("intercept-block-page", t.intercepted_block_page, 0.3),
+            ("intercepted", t.intercepted_flows, 1.0),  # HOOK(inspection): a no-op today
         ]
         self.threads = []
         for name, op, pace in plan:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 CLIENT_TIMEOUT = 15  # generous: the machine is shared; a hang is still caught
 REF = re.compile(rb"<(?:code|td)>(gh-[0-9a-f]+-\d+)</")  # "Reference" on every gatehouse page
-BLOCKED_HOST = "web.whatsapp.com"  # category instant-messaging-web: block
+BLOCKED_HOST = "web.whatsapp.com"  # category instant-messaging-web: block, never decrypted
+INTERCEPT_HOST = "page.intercept.soak.test"  # category soak-intercept: block, decrypted for its page
 
 
 @dataclass
@@ -114,12 +115,13 @@ def _tls_ctx():
 class Traffic:
     """The workloads. `ports` names the proxy and the origins."""
 
-    def __init__(self, ledger, ports, run_id):
+    def __init__(self, ledger, ports, run_id, ca_pem):
         self.ledger = ledger
         self.p = ports
         self.run_id = run_id
         self.seq = itertools.count(1)
         self.tls = _tls_ctx()
+        self.intercept_tls = ssl.create_default_context(cafile=ca_pem)  # only the soak's CA
         self.payload = os.urandom(256 * 1024)
 
     def nonce(self):
@@ -303,14 +305,41 @@ class Traffic:
             self._answer(kind, exp, t0, c, outcome=outcome, key="connect-200")
             c.close()
 
+    def intercepted_block_page(self):
+        """A blocked host that tls_intercept decrypts for its page (README "HTTPS
+        interception"): the CONNECT gets 200, TLS completes against a leaf
+        signed by the soak's CA (trusted, host name checked), one GET with a
+        nonce path, and the 403 block page comes back over TLS naming the
+        inner request's record (matched by that reference)."""
+        kind, exp = "intercept-block-page", ("403",)
+        c, t0 = self._connect(kind, exp, "%s:443" % INTERCEPT_HOST)
+        if c is None:
+            return
+        n = self.nonce()
+        try:
+            s = self.intercept_tls.wrap_socket(c.sock, server_hostname=INTERCEPT_HOST)
+            s.sendall(("GET /%s HTTP/1.1\r\nHost: %s\r\n\r\n" % (n, INTERCEPT_HOST)).encode())
+            data = _read_tls_to_close(s)
+            s.close()
+        except (OSError, ssl.SSLError) as e:
+            self._answer(kind, exp, t0, c, outcome="no-answer: tls %s" % type(e).__name__)
+            c.close()
+            return
+        m = re.match(rb"HTTP/1\.1 (\d{3})", data)
+        if m is None:
+            self._answer(kind, exp, t0, c, outcome="wrong: %r" % data[:20])
+        else:
+            self._page(kind, exp, t0, c, m.group(1).decode(), data)
+        c.close()
+
     def intercepted_flows(self):
-        # HOOK(interception): intercepted flows (README "HTTPS interception") do not exist in
-        # gatehouse yet. Once `tls_intercept` can decrypt allowed flows, add
-        # here: CONNECT to the TLS origin with an SNI the rules mark for
-        # inspection, complete TLS against gatehouse's CA, send a GET with a
-        # nonce path and expect 200 with the origin's body; its decision record
-        # carries the inner URL, so the ledger can match it by nonce like
-        # http_allowed. Until then this workload is counted as "not run".
+        # HOOK(inspection): inspected allowed flows (README "HTTPS interception",
+        # `tls_intercept.inspect`) are not in the soak yet. To add them here:
+        # CONNECT to the TLS origin with an SNI that `inspect` names (add the
+        # selector in Soak.setup), complete TLS against self.intercept_tls, send
+        # a GET with a nonce path and expect 200 with the origin's body; its
+        # decision record carries the inner https:// URL, so the ledger matches
+        # it by nonce as http_allowed does. Until then this workload is a no-op.
         return
 
     # ------------------------------------------------------------- bad input
@@ -449,6 +478,20 @@ class Traffic:
             # an allowed request: its page has no reference; the nonce finds it
             self._page(kind, exp, t0, c, r[0], r[2], nonce=n)
         c.close()
+
+
+def _read_tls_to_close(s, limit=1 << 20):
+    """Reads a TLS stream to its end; a close without close_notify ends it too."""
+    data = b""
+    while len(data) < limit:
+        try:
+            chunk = s.recv(65536)
+        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def _raw_hello(name):
