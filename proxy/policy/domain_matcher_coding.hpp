@@ -19,7 +19,6 @@ constexpr unsigned kMaxCode = 24;      // longest Huffman code, in bits
 constexpr std::size_t kKeyWords = kMaxName * kMaxCode / 64 + 2;
 constexpr unsigned kShortLength = 7;  // a length field: 7 bits, or 127 then 13 bits
 constexpr unsigned kLongLength = 13;  // 253 * 24 = 6072 < 8192
-constexpr unsigned kMaxRefBits = 28;  // at least 2 fingerprint bits in a 32-bit slot
 constexpr std::uint64_t kSeed = 0x243f6a8885a308d3ull;
 constexpr unsigned kExactKind = 1, kSuffixKind = 2, kBothKinds = 3;
 
@@ -59,15 +58,29 @@ inline std::uint64_t absorb_label(std::uint64_t h, const unsigned char* p, std::
   return h ^ (h >> 29);
 }
 
-// The hash of a candidate: its high 32 bits pick the bucket, its low 32 bits
-// give the fingerprint.
+// The hash of a candidate: its high 32 bits pick the home line, all of it
+// the filter's word and bits.
 inline std::uint64_t finish_hash(std::uint64_t x) noexcept {
   x *= 0xc4ceb9fe1a85ec53ull;
   return x ^ (x >> 32);
 }
 
-inline std::uint32_t bucket_of(std::uint64_t hash, std::uint32_t buckets) noexcept {
-  return static_cast<std::uint32_t>(((hash >> 32) * buckets) >> 32);
+inline std::uint32_t home_of(std::uint64_t hash, std::uint32_t homes) noexcept {
+  return static_cast<std::uint32_t>(((hash >> 32) * homes) >> 32);
+}
+
+constexpr std::size_t kFilterBitsPerName = 8;
+
+// The filter's word for a hash (any word count below 2^32) and the three
+// bits a name sets in it: one 64-bit load and test per candidate.
+inline std::size_t filter_word(std::uint64_t hash, std::size_t words) noexcept {
+  const std::uint64_t g = hash * 0xd6e8feb86659fd93ull;
+  return static_cast<std::size_t>(((g >> 32) * words) >> 32);
+}
+inline std::uint64_t filter_bits(std::uint64_t hash) noexcept {
+  const std::uint64_t g = hash * 0xd6e8feb86659fd93ull;
+  return std::uint64_t{1} << (g & 63) | std::uint64_t{1} << ((g >> 6) & 63) |
+         std::uint64_t{1} << ((g >> 12) & 63);
 }
 
 inline std::size_t read_length(const unsigned char* p, std::size_t& pos) noexcept {
