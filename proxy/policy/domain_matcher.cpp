@@ -18,8 +18,7 @@ using namespace matcher_coding;
 struct Probe {
   std::uint64_t hash;
   std::uint32_t home;
-  std::uint16_t end;    // the candidate is the first `end` bytes of the reversed host
-  std::uint16_t label;  // and its last label is label `label` of it (0: the TLD)
+  std::uint16_t end;  // the candidate is the first `end` bytes of the reversed host
 };
 
 // Length of the common prefix of two bit strings, at most n bits.
@@ -73,21 +72,29 @@ bool DomainMatcher::find_record(std::uint32_t home, const unsigned char* key,
 }
 
 template <bool kSkipFull>
-std::optional<DomainMatcher::Hit> DomainMatcher::lookup_impl(std::string_view host) const noexcept {
+DomainMatcher::Hit DomainMatcher::lookup_impl(std::string_view host) const noexcept {
+  constexpr Hit kNoHit{kNone, false, 0};
   const std::size_t n = host.size();
-  if (n == 0 || n > kMaxName || homes_ == 0) return std::nullopt;
+  if (n == 0 || n > kMaxName || homes_ == 0) return kNoHit;
 
   // The host reversed, so every candidate suffix is a prefix of `rev`: eight
   // bytes at a time (a byte swap), and the dots found in each word at once.
-  unsigned char fwd[kMaxName + 8];
+  const auto* in = reinterpret_cast<const unsigned char*>(host.data());
   unsigned char rev[kMaxName + 16];
   std::uint16_t dots[kMaxName + 1];
   std::size_t ndots = 0;
-  std::memset(fwd, 0, 8);
-  std::memcpy(fwd + 8, host.data(), n);
   for (std::size_t i = 0; i < n; i += 8) {
-    // host bytes [n - i - 8, n - i), the first ones zeros of fwd when i + 8 > n
-    const std::uint64_t w = __builtin_bswap64(load64(fwd + n - i));
+    // host bytes [n - i - 8, n - i) as a little-endian word, zeros for the
+    // bytes before the host (read from the host only)
+    std::uint64_t le = 0;
+    if (n - i >= 8) {
+      le = load64(in + n - i - 8);
+    } else if (n >= 8) {
+      le = load64(in) << (8 * (8 - (n - i)));
+    } else {
+      for (std::size_t j = 0; j < n; ++j) le |= std::uint64_t{in[j]} << (8 * (8 - n + j));
+    }
+    const std::uint64_t w = __builtin_bswap64(le);
     std::memcpy(rev + i, &w, 8);
     const std::uint64_t x = w ^ 0x2e2e2e2e2e2e2e2eull;  // a '.' byte becomes 0
     constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full;
@@ -114,8 +121,7 @@ std::optional<DomainMatcher::Hit> DomainMatcher::lookup_impl(std::string_view ho
     if (!(label_counts_ & label_bit(d + 1))) continue;
     const std::uint64_t mixed = finish_hash(h);
     __builtin_prefetch(&filter_[filter_word(mixed, filter_.size())]);
-    probes[k++] = Probe{mixed, home_of(mixed, homes_), static_cast<std::uint16_t>(end),
-                        static_cast<std::uint16_t>(d)};
+    probes[k++] = Probe{mixed, home_of(mixed, homes_), static_cast<std::uint16_t>(end)};
   }
   std::size_t live = 0;
   for (std::size_t j = 0; j < k; ++j) {
@@ -124,44 +130,44 @@ std::optional<DomainMatcher::Hit> DomainMatcher::lookup_impl(std::string_view ho
     __builtin_prefetch(&stream_[std::size_t{probes[j].home} * (kLineBits / 64)]);
     probes[live++] = probes[j];
   }
-  if (live == 0) return std::nullopt;
+  if (live == 0) return kNoHit;
 
-  // The key's bits, label by label up to the longest live candidate, while
-  // the lines arrive; key_end[d] is where label d's bits end (shorter
-  // candidates' keys are prefixes of the longest one's).
+  // The key's bits up to the end of the longest live candidate, while the
+  // lines arrive; a shorter candidate's key is a prefix of it (its length
+  // worked out only if it is needed: the longest candidate usually is the hit).
   std::uint64_t key[kKeyWords];
-  std::size_t key_end[kMaxName + 1];
-  {
-    BitEncoder e(code_.data(), key);
-    for (std::size_t d = 0, from = 0; d <= probes[live - 1].label; ++d) {
-      const std::size_t to = d < ndots ? dots[d] : n;
-      e.add(rev + from, to - from);
-      key_end[d] = e.position();
-      from = to;
-    }
-    e.finish();
-  }
+  std::size_t key_bits = encode(code_.data(), rev, probes[live - 1].end, key);
+  std::size_t key_end = probes[live - 1].end;
   for (std::size_t j = live; j-- > 0;) {  // longest first
     const Probe& p = probes[j];
     const bool full = p.end == n;
+    key_bits -= code_bits(code_.data(), rev + p.end, key_end - p.end);
+    key_end = p.end;
     unsigned kind;
     std::uint32_t exact, suffix;
-    if (!find_record(p.home, reinterpret_cast<const unsigned char*>(key), key_end[p.label], kind,
-                     exact, suffix))
+    if (!find_record(p.home, reinterpret_cast<const unsigned char*>(key), key_bits, kind, exact,
+                     suffix))
       continue;
     if (full && exact != kNone) return Hit{exact, false, p.end};
     if (suffix != kNone) return Hit{suffix, true, p.end};
   }
-  return std::nullopt;
+  return kNoHit;
 }
 
+// (lookup_impl returns a plain Hit, length 0 for none: built in registers,
+// where an optional was built on the stack and read back in two sizes, a
+// store-forwarding stall on every lookup.)
 std::optional<DomainMatcher::Hit> DomainMatcher::lookup(std::string_view host) const noexcept {
-  return lookup_impl<false>(host);
+  const Hit h = lookup_impl<false>(host);
+  if (h.length == 0) return std::nullopt;
+  return h;
 }
 
 std::optional<DomainMatcher::Hit> DomainMatcher::lookup_parent(
     std::string_view domain) const noexcept {
-  return lookup_impl<true>(domain);
+  const Hit h = lookup_impl<true>(domain);
+  if (h.length == 0) return std::nullopt;
+  return h;
 }
 
 std::size_t DomainMatcher::memory_bytes() const noexcept {

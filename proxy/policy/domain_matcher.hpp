@@ -45,7 +45,7 @@ class DomainMatcher {
     // identical rule (same domain, same kind) already added, which is kept.
     // An empty domain or one over 253 octets is ignored.
     std::optional<std::uint32_t> add(std::string_view domain, bool suffix, std::uint32_t value);
-    // Throws std::length_error if the names need over 2^24 lines (1 GiB).
+    // Throws std::length_error if the names need 2^32 lines (256 GiB) or more.
     DomainMatcher build() &&;
 
    private:
@@ -85,7 +85,7 @@ class DomainMatcher {
 
  private:
   template <bool kSkipFull>
-  std::optional<Hit> lookup_impl(std::string_view host) const noexcept;
+  Hit lookup_impl(std::string_view host) const noexcept;  // length 0: no rule
   // Whether the key (`key_bits` bits, Huffman-coded) is a name homed at
   // `home`; if so its record's kind and values go to the outputs.
   bool find_record(std::uint32_t home, const unsigned char* key, std::size_t key_bits,
