@@ -15,8 +15,8 @@
 
 #include "baseline_domain_matcher.hpp"
 #include "policy/domain_matcher.hpp"
-#include "policy/huge_page_allocator.hpp"
 #include "policy/host.hpp"
+#include "policy/huge_page_allocator.hpp"
 
 namespace {
 

@@ -9,7 +9,6 @@
 
 #include "policy/domain_matcher_coding.hpp"
 
-
 namespace gh {
 namespace {
 
@@ -33,55 +32,13 @@ std::size_t common_bits(const unsigned char* a, std::size_t apos, const unsigned
   return n;
 }
 
-}  // namespace
-
-bool DomainMatcher::maybe_present(std::uint64_t hash) const noexcept {
-  const std::uint64_t want = filter_bits(hash);
-  return (filter_[filter_word(hash, filter_.size())] & want) == want;
-}
-
-// Walks the records homed at `home` (about four, in one or two lines) and
-// compares the key with each name of its length: a hash that merely collides
-// cannot match.
-bool DomainMatcher::find_record(std::uint32_t home, const unsigned char* key,
-                                std::size_t key_bits, unsigned& kind, std::uint32_t& exact,
-                                std::uint32_t& suffix) const noexcept {
-  const std::uint16_t head = heads_[home];
-  if (head == kEmptyHome) return false;
-  const auto* s = reinterpret_cast<const unsigned char*>(stream_.data());
-  std::size_t pos = std::size_t{home} * kLineBits + head;
-  for (;;) {
-    const std::uint64_t w = bits_at(s, pos);
-    const bool last = w & 1;
-    kind = static_cast<unsigned>(w >> 1) & 3;
-    pos += 3;
-    const std::size_t bits = read_length(s, pos);
-    const std::size_t values = value_bits_ * (kind == kBothKinds ? 2 : 1);
-    if (bits == key_bits && common_bits(s, pos + values, key, 0, bits) == bits) {
-      const std::uint32_t first = static_cast<std::uint32_t>(bits_at(s, pos) & low_bits(value_bits_));
-      exact = kind & kExactKind ? first : kNone;
-      suffix = kind == kSuffixKind ? first
-               : kind == kBothKinds
-                   ? static_cast<std::uint32_t>(bits_at(s, pos + value_bits_) & low_bits(value_bits_))
-                   : kNone;
-      return true;
-    }
-    if (last) return false;
-    pos += values + bits;
-  }
-}
-
-template <bool kSkipFull>
-DomainMatcher::Hit DomainMatcher::lookup_impl(std::string_view host) const noexcept {
-  constexpr Hit kNoHit{kNone, false, 0};
+// The host reversed into `rev` (8 zero bytes after it), so every candidate
+// suffix is a prefix of it: eight bytes at a time (a byte swap), and the
+// dots of each word found at once. Returns the number of dots, whose places
+// in `rev` go to `dots`.
+std::size_t reverse_host(std::string_view host, unsigned char* rev, std::uint16_t* dots) noexcept {
   const std::size_t n = host.size();
-  if (n == 0 || n > kMaxName || homes_ == 0) return kNoHit;
-
-  // The host reversed, so every candidate suffix is a prefix of `rev`: eight
-  // bytes at a time (a byte swap), and the dots found in each word at once.
   const auto* in = reinterpret_cast<const unsigned char*>(host.data());
-  unsigned char rev[kMaxName + 16];
-  std::uint16_t dots[kMaxName + 1];
   std::size_t ndots = 0;
   for (std::size_t i = 0; i < n; i += 8) {
     // host bytes [n - i - 8, n - i) as a little-endian word, zeros for the
@@ -104,6 +61,58 @@ DomainMatcher::Hit DomainMatcher::lookup_impl(std::string_view host) const noexc
       dots[ndots++] = static_cast<std::uint16_t>(i + std::countr_zero(dot) / 8);
   }
   std::memset(rev + n, 0, 8);
+  return ndots;
+}
+
+}  // namespace
+
+bool DomainMatcher::maybe_present(std::uint64_t hash) const noexcept {
+  const std::uint64_t want = filter_bits(hash);
+  return (filter_[filter_word(hash, filter_.size())] & want) == want;
+}
+
+// Walks the records homed at `home` (about four, in one or two lines) and
+// compares the key with each name of its length: a hash that merely collides
+// cannot match.
+bool DomainMatcher::find_record(std::uint32_t home, const unsigned char* key, std::size_t key_bits,
+                                unsigned& kind, std::uint32_t& exact,
+                                std::uint32_t& suffix) const noexcept {
+  const std::uint16_t head = heads_[home];
+  if (head == kEmptyHome) return false;
+  const auto* s = reinterpret_cast<const unsigned char*>(stream_.data());
+  std::size_t pos = std::size_t{home} * kLineBits + head;
+  for (;;) {
+    const std::uint64_t w = bits_at(s, pos);
+    const bool last = w & 1;
+    kind = static_cast<unsigned>(w >> 1) & 3;
+    pos += 3;
+    const std::size_t bits = read_length(s, pos);
+    const std::size_t values = value_bits_ * (kind == kBothKinds ? 2 : 1);
+    if (bits == key_bits && common_bits(s, pos + values, key, 0, bits) == bits) {
+      const std::uint32_t first =
+          static_cast<std::uint32_t>(bits_at(s, pos) & low_bits(value_bits_));
+      exact = kind & kExactKind ? first : kNone;
+      suffix =
+          kind == kSuffixKind ? first
+          : kind == kBothKinds
+              ? static_cast<std::uint32_t>(bits_at(s, pos + value_bits_) & low_bits(value_bits_))
+              : kNone;
+      return true;
+    }
+    if (last) return false;
+    pos += values + bits;
+  }
+}
+
+template <bool kSkipFull>
+DomainMatcher::Hit DomainMatcher::lookup_impl(std::string_view host) const noexcept {
+  constexpr Hit kNoHit{kNone, false, 0};
+  const std::size_t n = host.size();
+  if (n == 0 || n > kMaxName || homes_ == 0) return kNoHit;
+
+  unsigned char rev[kMaxName + 16];
+  std::uint16_t dots[kMaxName + 1];
+  const std::size_t ndots = reverse_host(host, rev, dots);
 
   // One hash per label boundary; probe only the label counts rules have.
   // Every candidate's filter word is fetched first, then the home line of

@@ -1,6 +1,6 @@
-// Exact and suffix domain rules for millions of names (README "Rule files"; README "Performance"), laid
-// out to stay in the last-level cache: about 16 bytes per rule at 1M rules
-// (docs/matcher.md describes the layout and the measurements).
+// Exact and suffix domain rules for millions of names (README "Rule files"; README "Performance"),
+// in about 16 bytes per rule at 1M rules, looked up with one memory round trip (docs/matcher.md
+// describes the layout and the measurements).
 //
 // A lookup reverses the host and hashes it one label at a time, so each
 // candidate suffix ("com", "example.com", "www.example.com") is a prefix of
@@ -64,7 +64,7 @@ class DomainMatcher {
     std::vector<Pending, HugePageAllocator<Pending>> pending_;
     // hash tag << 32 | pending index + 1; 0 = empty
     std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> index_;
-    std::size_t indexed_ = 0;             // pending_[0, indexed_) are in index_
+    std::size_t indexed_ = 0;            // pending_[0, indexed_) are in index_
     std::vector<std::uint64_t> filter_;  // every pending_ name, for "surely new"
     unsigned filter_shift_ = 0;
     std::uint64_t label_counts_ = 0;
@@ -80,7 +80,7 @@ class DomainMatcher {
   std::size_t memory_bytes() const noexcept;
 
   static constexpr std::uint32_t kNone = 0xffffffffu;
-  static constexpr std::size_t kLineBits = 512;       // one 64-byte cache line
+  static constexpr std::size_t kLineBits = 512;        // one 64-byte cache line
   static constexpr std::uint16_t kEmptyHome = 0xffff;  // heads_: no name has this home
 
  private:

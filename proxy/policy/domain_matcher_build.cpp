@@ -247,7 +247,8 @@ namespace {
 // Where the records of each home go: a counting sort of the names by home.
 struct Layout {
   std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>> order;  // pending indexes by home
-  std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>> first;  // home h: order[first[h], first[h+1])
+  std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>>
+      first;  // home h: order[first[h], first[h+1])
 };
 
 template <typename PendingList>
@@ -257,7 +258,8 @@ Layout by_home(const PendingList& pending, std::uint32_t homes) {
   for (const auto& p : pending) ++l.first[home_of(p.hash, homes) + 1];
   for (std::size_t h = 0; h < homes; ++h) l.first[h + 1] += l.first[h];
   l.order.resize(pending.size());
-  std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>> at(l.first.begin(), l.first.end() - 1);
+  std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>> at(l.first.begin(),
+                                                                  l.first.end() - 1);
   for (std::size_t i = 0; i < pending.size(); ++i)
     l.order[at[home_of(pending[i].hash, homes)]++] = static_cast<std::uint32_t>(i);
   return l;
@@ -302,9 +304,8 @@ bool DomainMatcher::Builder::write_stream(DomainMatcher& m, std::uint32_t homes)
       if (r + 8 < count) __builtin_prefetch(&names_[pending_[l.order[r + 8]].offset]);
       const auto& p = pending_[l.order[r]];
       const unsigned kind = kind_of(p.exact, p.suffix);
-      const std::size_t n =
-          encode(m.code_.data(), reinterpret_cast<const unsigned char*>(&names_[p.offset]),
-                 p.length, key);
+      const std::size_t n = encode(
+          m.code_.data(), reinterpret_cast<const unsigned char*>(&names_[p.offset]), p.length, key);
       out.put(r + 1 == to ? 1 : 0, 1);
       out.put(kind, 2);
       out.put_length(n);
