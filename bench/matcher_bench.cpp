@@ -1,8 +1,12 @@
 // DomainMatcher against the matcher it replaced (bench/baseline_domain_matcher.*)
 // on the same deterministic list of 1,000,000 domains in one run (bench/README.md,
 // issue 17): compile time, bytes per rule, lookup time for hits, misses,
-// six-label names and real host names, and the ratios old / new at the end.
-//   build/bench/matcher_bench --benchmark_repetitions=3
+// six-label names and real host names, and the ratios old / new at the end,
+// with this machine's memory latency (a pointer chase) for scale. On a shared
+// machine, interleave the repetitions so a change of load touches old and new
+// alike (docs/matcher.md, "Measured"):
+//   build/bench/matcher_bench --benchmark_repetitions=9
+//       --benchmark_enable_random_interleaving=true --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
