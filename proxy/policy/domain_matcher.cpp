@@ -32,15 +32,19 @@ std::size_t common_bits(const unsigned char* a, std::size_t apos, const unsigned
   return n;
 }
 
-// The host reversed into `rev` (8 zero bytes after it), so every candidate
-// suffix is a prefix of it: eight bytes at a time (a byte swap), and the
-// dots of each word found at once. Returns the number of dots, whose places
-// in `rev` go to `dots`.
-std::size_t reverse_host(std::string_view host, unsigned char* rev, std::uint16_t* dots) noexcept {
+// The host reversed into `rev` (8 zero bytes after the part reversed), so
+// every candidate suffix is a prefix of it: eight bytes at a time (a byte
+// swap), and the dots of each word found at once. Stops once `enough` dots
+// are found (no rule has more labels than that: the rest of a deep name is
+// never read). Returns the number of dots found, whose places go to `dots`.
+[[gnu::always_inline]] inline std::size_t reverse_host(std::string_view host, std::size_t enough,
+                                                       unsigned char* rev,
+                                                       std::uint16_t* dots) noexcept {
   const std::size_t n = host.size();
   const auto* in = reinterpret_cast<const unsigned char*>(host.data());
   std::size_t ndots = 0;
-  for (std::size_t i = 0; i < n; i += 8) {
+  std::size_t i = 0;
+  for (; i < n && ndots < enough; i += 8) {
     // host bytes [n - i - 8, n - i) as a little-endian word, zeros for the
     // bytes before the host (read from the host only)
     std::uint64_t le = 0;
@@ -60,7 +64,7 @@ std::size_t reverse_host(std::string_view host, unsigned char* rev, std::uint16_
     for (; dot; dot &= dot - 1)
       dots[ndots++] = static_cast<std::uint16_t>(i + std::countr_zero(dot) / 8);
   }
-  std::memset(rev + n, 0, 8);
+  std::memset(rev + std::min(i, n), 0, 8);
   return ndots;
 }
 
@@ -112,7 +116,10 @@ DomainMatcher::Hit DomainMatcher::lookup_impl(std::string_view host) const noexc
 
   unsigned char rev[kMaxName + 16];
   std::uint16_t dots[kMaxName + 1];
-  const std::size_t ndots = reverse_host(host, rev, dots);
+  // Candidates with more labels than any rule are not probed, nor hashed.
+  const unsigned most = 63 - static_cast<unsigned>(std::countl_zero(label_counts_));
+  const std::size_t labels = most == 63 ? kMaxName + 1 : most;
+  const std::size_t ndots = reverse_host(host, labels, rev, dots);
 
   // One hash per label boundary; probe only the label counts rules have.
   // Every candidate's filter word is fetched first, then the home line of
@@ -122,7 +129,8 @@ DomainMatcher::Hit DomainMatcher::lookup_impl(std::string_view host) const noexc
   std::size_t k = 0;
   std::uint64_t h = kSeed;
   std::size_t start = 0;
-  for (std::size_t d = 0; d <= ndots; ++d) {
+  const std::size_t deepest = std::min(ndots, labels - 1);  // dots[d] exists for d < ndots
+  for (std::size_t d = 0; d <= deepest; ++d) {
     const std::size_t end = d < ndots ? dots[d] : n;
     h = absorb_label(h, rev + start, end - start);
     start = end + 1;
