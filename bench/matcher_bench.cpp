@@ -1,8 +1,12 @@
 // DomainMatcher against the matcher it replaced (bench/baseline_domain_matcher.*)
 // on the same deterministic list of 1,000,000 domains in one run (bench/README.md,
 // issue 17): compile time, bytes per rule, lookup time for hits, misses,
-// six-label names and real host names, and the ratios old / new at the end.
-//   build/bench/matcher_bench --benchmark_repetitions=3
+// six-label names and real host names, and the ratios old / new at the end,
+// with this machine's memory latency (a pointer chase) for scale. On a shared
+// machine, interleave the repetitions so a change of load touches old and new
+// alike (docs/matcher.md, "Measured"):
+//   build/bench/matcher_bench --benchmark_repetitions=9
+//       --benchmark_enable_random_interleaving=true --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -16,6 +20,7 @@
 #include "baseline_domain_matcher.hpp"
 #include "policy/domain_matcher.hpp"
 #include "policy/host.hpp"
+#include "policy/huge_page_allocator.hpp"
 
 namespace {
 
@@ -341,6 +346,23 @@ void BM_CanonicalizeAndLookup(benchmark::State& state) {
   }
 }
 
+// One dependent load at a time through a random cycle of the 64-byte lines
+// of a block of `mib` MiB in huge pages, as the matchers' tables are: this
+// machine's memory latency, the floor under a lookup that misses the cache
+// (a cold hit in the old table is two of these in a row, in the new one one).
+void BM_PointerChase(benchmark::State& state, std::size_t mib) {
+  const std::size_t lines = (mib << 20) / 64;
+  std::vector<std::uint64_t, gh::HugePageAllocator<std::uint64_t>> mem(lines * 8, 0);
+  std::vector<std::uint32_t> order(lines);
+  for (std::size_t i = 0; i < lines; ++i) order[i] = static_cast<std::uint32_t>(i);
+  std::uint64_t seed = 9;
+  for (std::size_t i = lines; i-- > 1;) std::swap(order[i], order[splitmix(seed) % (i + 1)]);
+  for (std::size_t i = 0; i < lines; ++i) mem[order[i] * 8] = order[(i + 1) % lines] * 8;
+  std::uint64_t at = order[0] * 8;
+  for (auto _ : state) at = mem[at];
+  benchmark::DoNotOptimize(at);
+}
+
 // Collects each benchmark's CPU times (ns) to print old / new at the end.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
@@ -401,6 +423,12 @@ void print_ratios(const RatioReporter& rep) {
   const double ob = static_cast<double>(o.memory_bytes()) / static_cast<double>(o.size());
   const double nb = static_cast<double>(n.memory_bytes()) / static_cast<double>(n.size());
   std::printf("| bytes per rule | %.1f | %.1f | %.2f |\n", ob, nb, ob / nb);
+  for (const char* mib : {"1", "16", "64"}) {
+    auto c = rep.figure(std::string("mem/BM_PointerChase/") + mib + "MiB");
+    if (c.first > 0)
+      std::printf("| memory latency, %s MiB pointer chase | %.1f ns (±%.0f%%) | | |\n", mib,
+                  c.first, c.second * 100);
+  }
   std::printf("(± = (max - min) / median over the repetitions; -1 = not available)\n");
 }
 
@@ -422,6 +450,9 @@ void register_all() {
   both("BM_LookupMissDependent", BM_LookupMissDependent<Old>, BM_LookupMissDependent<New>);
   both("BM_LookupRealNames", BM_LookupRealNames<Old>, BM_LookupRealNames<New>);
   both("BM_CanonicalizeAndLookup", BM_CanonicalizeAndLookup<Old>, BM_CanonicalizeAndLookup<New>);
+  for (std::size_t mib : {1, 16, 64})
+    benchmark::RegisterBenchmark(("mem/BM_PointerChase/" + std::to_string(mib) + "MiB").c_str(),
+                                 BM_PointerChase, mib);
 }
 
 }  // namespace

@@ -1,12 +1,14 @@
-// Exact and suffix domain rules for millions of names (README "Rule files"; README "Performance"), laid
-// out to stay in the last-level cache: about 16 bytes per rule at 1M rules
-// (docs/matcher.md describes the layout and the measurements).
+// Exact and suffix domain rules for millions of names (README "Rule files"; README "Performance"),
+// in about 16 bytes per rule at 1M rules, looked up with one memory round trip (docs/matcher.md
+// describes the layout and the measurements).
 //
 // A lookup reverses the host and hashes it one label at a time, so each
 // candidate suffix ("com", "example.com", "www.example.com") is a prefix of
-// the reversed host with its own hash. Candidates are probed in a table of
-// 32-bit fingerprints, longest first; only a fingerprint hit is verified,
-// always, against the stored rule name, so a false positive cannot match.
+// the reversed host with its own hash. The hash alone gives the cache line
+// the candidate's record would be in, so every candidate's line is fetched at
+// once (one memory round trip for the whole lookup); a small filter skips
+// most candidates that are no rule. The record found is always compared with
+// the whole candidate, so a hash collision cannot match.
 //
 // Examples (rules ".example.com" = 1, "www.example.com" = 2, ".both.net" = 3,
 // "both.net" = 4):
@@ -43,7 +45,7 @@ class DomainMatcher {
     // identical rule (same domain, same kind) already added, which is kept.
     // An empty domain or one over 253 octets is ignored.
     std::optional<std::uint32_t> add(std::string_view domain, bool suffix, std::uint32_t value);
-    // Throws std::length_error if the names need over 2^24 lines (1 GiB).
+    // Throws std::length_error if the names need 2^32 lines (256 GiB) or more.
     DomainMatcher build() &&;
 
    private:
@@ -55,13 +57,14 @@ class DomainMatcher {
       std::uint32_t suffix;  // kNone if no suffix rule
     };
     void grow_index(std::size_t size);
+    bool write_stream(DomainMatcher& m, std::uint32_t homes) const;
     void index_pending();
     // Huge pages: these are read in random order while building.
     std::vector<char, HugePageAllocator<char>> names_;
     std::vector<Pending, HugePageAllocator<Pending>> pending_;
     // hash tag << 32 | pending index + 1; 0 = empty
     std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> index_;
-    std::size_t indexed_ = 0;             // pending_[0, indexed_) are in index_
+    std::size_t indexed_ = 0;            // pending_[0, indexed_) are in index_
     std::vector<std::uint64_t> filter_;  // every pending_ name, for "surely new"
     unsigned filter_shift_ = 0;
     std::uint64_t label_counts_ = 0;
@@ -77,37 +80,36 @@ class DomainMatcher {
   std::size_t memory_bytes() const noexcept;
 
   static constexpr std::uint32_t kNone = 0xffffffffu;
-  static constexpr std::size_t kBucket = 16;     // slots per bucket: one 64-byte line
-  static constexpr std::size_t kLineBytes = 64;  // a name is verified within one cache line
-  static constexpr unsigned kPosBits = 4;        // up to 16 names in a line
+  static constexpr std::size_t kLineBits = 512;        // one 64-byte cache line
+  static constexpr std::uint16_t kEmptyHome = 0xffff;  // heads_: no name has this home
 
  private:
   template <bool kSkipFull>
-  std::optional<Hit> lookup_impl(std::string_view host) const noexcept;
-  // Whether record `target` of the line at `line` is the key's bit string;
-  // if so, its value goes to `value`.
-  bool record_is(const unsigned char* line, unsigned target, const unsigned char* key,
-                 std::size_t key_bits, std::uint32_t& value) const noexcept;
-  std::uint32_t second_value_of(std::uint32_t ref) const noexcept;
+  Hit lookup_impl(std::string_view host) const noexcept;  // length 0: no rule
+  // Whether the key (`key_bits` bits, Huffman-coded) is a name homed at
+  // `home`; if so its record's kind and values go to the outputs.
+  bool find_record(std::uint32_t home, const unsigned char* key, std::size_t key_bits,
+                   unsigned& kind, std::uint32_t& exact, std::uint32_t& suffix) const noexcept;
+  bool maybe_present(std::uint64_t hash) const noexcept;
 
-  // Fingerprint table: buckets of kBucket slots, linear probing bucket by
-  // bucket, a lookup stops at the first bucket with an empty slot. A slot is
-  // fingerprint << (ref_bits_ + 2) | kind << ref_bits_ | ref, never 0 (kind
-  // is 1 exact, 2 suffix, 3 both; 0 is an empty slot), and ref is the name's
-  // line << kPosBits | its place in the line.
-  std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>> slots_;
-  std::uint32_t buckets_ = 0;
-  unsigned ref_bits_ = 0;
-  // Names sorted by their reversed bytes, Huffman-coded, each followed by
-  // its rule's value in value_bits_, and front-coded at the bit level within
-  // a line of kLineBytes: the first name of a line is whole.
-  std::vector<unsigned char, HugePageAllocator<unsigned char>> names_;
+  // Each name has a home line, picked by its hash (docs/matcher.md). The
+  // records of the names homed at line h are consecutive in one bit stream,
+  // in order of home, and start heads_[h] bits after the start of line h
+  // (never before it: so a lookup can fetch the line before knowing more
+  // than the hash). A record is
+  //   last (1) | kind (2: 1 exact, 2 suffix, 3 both) | name bits (length field)
+  //   | value (value_bits_) | second value if kind is 3 (value_bits_) | name
+  // where the name is Huffman-coded and `last` marks its home's last record.
+  std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> stream_;
+  std::vector<std::uint16_t, HugePageAllocator<std::uint16_t>> heads_;
+  std::uint32_t homes_ = 0;
   unsigned value_bits_ = 0;
+  // A blocked Bloom filter of every name (3 bits in one 64-bit word, about 8
+  // bits a name): a miss is mostly answered from it, without a line of the
+  // stream.
+  std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> filter_;
   // The Huffman code of each byte value, bit-reversed: code | length << 24.
   std::array<std::uint32_t, 256> code_{};
-  // A name with both kinds of rule holds the exact rule's value; the suffix
-  // rule's is here, by ref.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> second_;
   // Bit n set: some rule domain has n labels (bit 63: 63 or more). A lookup
   // probes only the suffixes of the host with a label count that occurs, so
   // a deep host name costs no more probes than the rules need.

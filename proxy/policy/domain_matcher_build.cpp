@@ -2,6 +2,7 @@
 // then lays them out as docs/matcher.md describes.
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <queue>
@@ -106,15 +107,17 @@ class BitWriter {
     }
   }
   std::size_t bit_position() const { return out_.size() * 64 + fill_; }
-  // Zeros up to the next multiple of `unit` bits (a multiple of 64); returns the position.
-  std::size_t pad_to(std::size_t unit) {
-    if (fill_) {
-      out_.push_back(acc_);
-      acc_ = 0;
-      fill_ = 0;
-    }
-    out_.resize((out_.size() * 64 + unit - 1) / unit * unit / 64, 0);
-    return bit_position();
+  // Zeros up to bit `pos` (not before the current position).
+  void pad_until(std::size_t pos) {
+    while (bit_position() < pos)
+      put(0, static_cast<unsigned>(std::min<std::size_t>(pos - bit_position(), 56)));
+  }
+  // Stores the last word and `extra` words of zeros.
+  void finish(std::size_t extra) {
+    if (fill_) out_.push_back(acc_);
+    acc_ = 0;
+    fill_ = 0;
+    out_.resize(out_.size() + extra, 0);
   }
 
  private:
@@ -132,74 +135,6 @@ std::size_t length_field_bits(std::size_t v) {
   return v < low_bits(kShortLength) ? kShortLength : kShortLength + kLongLength;
 }
 
-std::size_t common_prefix_bits(const std::uint64_t* a, const std::uint64_t* b, std::size_t n) {
-  for (std::size_t w = 0; w * 64 < n; ++w) {
-    if (const std::uint64_t x = a[w] ^ b[w]) return std::min(n, w * 64 + std::countr_zero(x));
-  }
-  return n;
-}
-
-// Eight bytes of a name from `depth` on, big-endian, zeros past its end.
-std::uint64_t key_at(const char* name, std::size_t length, std::size_t depth) {
-  if (depth >= length) return 0;
-  std::uint64_t k = 0;
-  std::memcpy(&k, name + depth, std::min<std::size_t>(length - depth, 8));
-  return __builtin_bswap64(k);
-}
-
-struct SortItem {
-  std::uint64_t key;
-  std::uint32_t index;  // into pending_
-};
-
-// Least significant digit first, a byte a time, skipping bytes all keys share.
-void radix_sort(SortItem* items, SortItem* spare, std::size_t n) {
-  std::vector<std::array<std::size_t, 256>> counts(8);
-  for (std::size_t i = 0; i < n; ++i)
-    for (unsigned d = 0; d < 8; ++d) ++counts[d][(items[i].key >> (8 * d)) & 0xff];
-  SortItem* from = items;
-  SortItem* to = spare;
-  for (unsigned d = 0; d < 8; ++d) {
-    if (counts[d][(from[0].key >> (8 * d)) & 0xff] == n) continue;
-    std::size_t at = 0;
-    for (std::size_t& c : counts[d]) at += std::exchange(c, at);
-    for (std::size_t i = 0; i < n; ++i) to[counts[d][(from[i].key >> (8 * d)) & 0xff]++] = from[i];
-    std::swap(from, to);
-  }
-  if (from != items) std::copy(from, from + n, items);
-}
-
-// Sorts items[0, n) by the bytes of their names from `depth` on (their keys
-// hold bytes depth..depth+7): by key, then each run of equal keys by the
-// next eight bytes, and so on; names equal but for trailing zeros by length.
-template <typename PendingList, typename Bytes>
-void sort_names(SortItem* items, SortItem* spare, std::size_t n, std::size_t depth,
-                const PendingList& pending, const Bytes& names) {
-  if (n < 256) {
-    std::sort(items, items + n, [](const SortItem& a, const SortItem& b) { return a.key < b.key; });
-  } else {
-    radix_sort(items, spare, n);
-  }
-  for (std::size_t i = 0; i < n;) {
-    std::size_t j = i + 1;
-    bool longer = pending[items[i].index].length > depth + 8;
-    for (; j < n && items[j].key == items[i].key; ++j)
-      longer |= pending[items[j].index].length > depth + 8;
-    if (j - i > 1 && longer) {
-      for (std::size_t k = i; k < j; ++k) {
-        const auto& p = pending[items[k].index];
-        items[k].key = key_at(names.data() + p.offset, p.length, depth + 8);
-      }
-      sort_names(items + i, spare + i, j - i, depth + 8, pending, names);
-    } else if (j - i > 1) {
-      std::sort(items + i, items + j, [&](const SortItem& a, const SortItem& b) {
-        return pending[a.index].length < pending[b.index].length;
-      });
-    }
-    i = j;
-  }
-}
-
 }  // namespace
 
 // Duplicates must be reported as they are added, but a probe of an index of
@@ -210,11 +145,11 @@ void sort_names(SortItem* items, SortItem* spare, std::size_t n, std::size_t dep
 namespace {
 constexpr std::size_t kBatch = 4096;
 
-std::uint64_t filter_bits(std::uint64_t g) {
+std::uint64_t dedup_bits(std::uint64_t g) {
   return std::uint64_t{1} << (g & 63) | std::uint64_t{1} << ((g >> 6) & 63) |
          std::uint64_t{1} << ((g >> 12) & 63);
 }
-std::uint64_t filter_hash(std::uint64_t h) { return h * 0x9e3779b97f4a7c15ull; }
+std::uint64_t dedup_hash(std::uint64_t h) { return h * 0x9e3779b97f4a7c15ull; }
 }  // namespace
 
 void DomainMatcher::Builder::reserve(std::size_t n) {
@@ -238,8 +173,8 @@ void DomainMatcher::Builder::grow_index(std::size_t size) {
   filter_.assign(std::max<std::size_t>(size / 16, 64), 0);
   filter_shift_ = 64 - static_cast<unsigned>(std::countr_zero(filter_.size()));
   for (const Pending& p : pending_) {
-    const std::uint64_t g = filter_hash(p.hash);
-    filter_[g >> filter_shift_] |= filter_bits(g);
+    const std::uint64_t g = dedup_hash(p.hash);
+    filter_[g >> filter_shift_] |= dedup_bits(g);
   }
 }
 
@@ -279,8 +214,8 @@ std::optional<std::uint32_t> DomainMatcher::Builder::add(std::string_view domain
   h = finish_hash(h);
 
   if (filter_.empty()) grow_index(16);
-  const std::uint64_t g = filter_hash(h);
-  if ((filter_[g >> filter_shift_] & filter_bits(g)) == filter_bits(g)) {  // maybe: ask the index
+  const std::uint64_t g = dedup_hash(h);
+  if ((filter_[g >> filter_shift_] & dedup_bits(g)) == dedup_bits(g)) {  // maybe: ask the index
     index_pending();
     const std::size_t mask = index_.size() - 1;
     for (std::size_t at = h & mask; index_[at]; at = (at + 1) & mask) {
@@ -296,7 +231,7 @@ std::optional<std::uint32_t> DomainMatcher::Builder::add(std::string_view domain
     }
   }
   // (Not a reference taken above: index_pending() may have grown the filter.)
-  filter_[g >> filter_shift_] |= filter_bits(g);
+  filter_[g >> filter_shift_] |= dedup_bits(g);
   pending_.push_back(Pending{h, static_cast<std::uint32_t>(names_.size()),
                              static_cast<std::uint32_t>(n), suffix ? kNone : value,
                              suffix ? value : kNone});
@@ -307,37 +242,89 @@ std::optional<std::uint32_t> DomainMatcher::Builder::add(std::string_view domain
   return std::nullopt;
 }
 
+namespace {
+
+// Where the records of each home go: a counting sort of the names by home.
+struct Layout {
+  std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>> order;  // pending indexes by home
+  std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>>
+      first;  // home h: order[first[h], first[h+1])
+};
+
+template <typename PendingList>
+Layout by_home(const PendingList& pending, std::uint32_t homes) {
+  Layout l;
+  l.first.assign(std::size_t{homes} + 1, 0);
+  for (const auto& p : pending) ++l.first[home_of(p.hash, homes) + 1];
+  for (std::size_t h = 0; h < homes; ++h) l.first[h + 1] += l.first[h];
+  l.order.resize(pending.size());
+  std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>> at(l.first.begin(),
+                                                                  l.first.end() - 1);
+  for (std::size_t i = 0; i < pending.size(); ++i)
+    l.order[at[home_of(pending[i].hash, homes)]++] = static_cast<std::uint32_t>(i);
+  return l;
+}
+
+std::size_t record_bits(std::size_t name_bits, unsigned kind, unsigned value_bits) {
+  return 3 + length_field_bits(name_bits) + value_bits * (kind == kBothKinds ? 2 : 1) + name_bits;
+}
+
+unsigned kind_of(std::uint32_t exact, std::uint32_t suffix) {
+  return (exact != DomainMatcher::kNone ? kExactKind : 0) |
+         (suffix != DomainMatcher::kNone ? kSuffixKind : 0);
+}
+
+}  // namespace
+
+// Writes the records home by home, each home's from the start of its line or
+// right after the home before's, whichever is later. Returns false if some
+// home's records would start 2^16 - 1 bits or more past its line (the table
+// is then too full there; the caller retries with more homes).
+bool DomainMatcher::Builder::write_stream(DomainMatcher& m, std::uint32_t homes) const {
+  const Layout l = by_home(pending_, homes);
+  auto& stream_ = m.stream_;
+  auto& heads_ = m.heads_;
+  stream_.clear();
+  stream_.reserve(std::size_t{homes} * (kLineBits / 64) + 64);
+  heads_.assign(homes, kEmptyHome);
+  BitWriter out(stream_);
+  std::uint64_t key[kKeyWords];
+  // The names are read in home order, at random: prefetched ahead so that
+  // their cache misses overlap.
+  const std::size_t count = l.order.size();
+  for (std::uint32_t h = 0; h < homes; ++h) {
+    const std::size_t from = l.first[h], to = l.first[h + 1];
+    if (from == to) continue;
+    const std::size_t line = std::size_t{h} * kLineBits;
+    out.pad_until(line);
+    if (out.bit_position() - line >= kEmptyHome) return false;
+    heads_[h] = static_cast<std::uint16_t>(out.bit_position() - line);
+    for (std::size_t r = from; r < to; ++r) {
+      if (r + 16 < count) __builtin_prefetch(&pending_[l.order[r + 16]]);
+      if (r + 8 < count) __builtin_prefetch(&names_[pending_[l.order[r + 8]].offset]);
+      const auto& p = pending_[l.order[r]];
+      const unsigned kind = kind_of(p.exact, p.suffix);
+      const std::size_t n = encode(
+          m.code_.data(), reinterpret_cast<const unsigned char*>(&names_[p.offset]), p.length, key);
+      out.put(r + 1 == to ? 1 : 0, 1);
+      out.put(kind, 2);
+      out.put_length(n);
+      out.put(kind & kExactKind ? p.exact : p.suffix, m.value_bits_);
+      if (kind == kBothKinds) out.put(p.suffix, m.value_bits_);
+      out.copy(key, 0, n);
+    }
+  }
+  out.pad_until(std::size_t{homes} * kLineBits);
+  out.finish(2);  // bits_at reads 8 bytes past a position
+  return true;
+}
+
 DomainMatcher DomainMatcher::Builder::build() && {
   DomainMatcher m;
   const std::size_t count = pending_.size();
   m.rules_ = rules_;
   m.label_counts_ = label_counts_;
   if (count == 0) return m;
-
-  // Names sharing a parent domain sort together, so front coding drops the parent.
-  // Temporaries in huge pages too: page faults are dear (one per 4 KiB otherwise).
-  std::vector<SortItem, HugePageAllocator<SortItem>> order(count), spare(count);
-  for (std::size_t i = 0; i < count; ++i)
-    order[i] = {key_at(names_.data() + pending_[i].offset, pending_[i].length, 0),
-                static_cast<std::uint32_t>(i)};
-  sort_names(order.data(), spare.data(), count, 0, pending_, names_);
-  release(spare);
-
-  // The names in sorted order, side by side: a tight loop of random reads
-  // whose cache misses overlap, then everything after reads in order.
-  std::vector<Pending, HugePageAllocator<Pending>> sorted(count);
-  std::vector<unsigned char, HugePageAllocator<unsigned char>> bytes(names_.size() + 8);
-  for (std::size_t r = 0, at = 0; r < count; ++r) {
-    if (r + 16 < count) __builtin_prefetch(&pending_[order[r + 16].index]);
-    if (r + 8 < count) __builtin_prefetch(names_.data() + pending_[order[r + 8].index].offset);
-    sorted[r] = pending_[order[r].index];
-    std::memcpy(&bytes[at], names_.data() + sorted[r].offset, sorted[r].length);
-    sorted[r].offset = static_cast<std::uint32_t>(at);
-    at += sorted[r].length;
-  }
-  release(order);
-  release(pending_);
-  release(names_);
   release(index_);
   release(filter_);
 
@@ -345,99 +332,37 @@ DomainMatcher DomainMatcher::Builder::build() && {
   // host can be encoded and distinct strings never encode alike.
   std::array<std::uint64_t, 256> freq;
   freq.fill(1);
-  for (std::size_t i = 0; i + 8 < bytes.size(); ++i) ++freq[bytes[i]];
+  for (const char c : names_) ++freq[static_cast<unsigned char>(c)];
   m.code_ = huffman_code(freq);
 
   std::uint32_t max_value = 0;
-  for (const Pending& p : sorted) {
+  std::size_t total = 0;
+  for (const Pending& p : pending_) {
     if (p.exact != kNone) max_value = std::max(max_value, p.exact);
     if (p.suffix != kNone) max_value = std::max(max_value, p.suffix);
   }
   m.value_bits_ = std::max(1u, static_cast<unsigned>(std::bit_width(max_value)));
+  for (const Pending& p : pending_) {
+    const auto* name = reinterpret_cast<const unsigned char*>(&names_[p.offset]);
+    total += record_bits(code_bits(m.code_.data(), name, p.length), kind_of(p.exact, p.suffix),
+                         m.value_bits_);
+  }
 
-  // Names into lines, in sorted order: each name goes into the current line
-  // front-coded against the one before if it fits, else it starts a new line
-  // whole (a name longer than a line runs on; the next starts after it).
-  constexpr std::size_t kLineBits = kLineBytes * 8;
-  constexpr unsigned kPosMask = (1u << kPosBits) - 1;
-  std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> stream;
-  stream.reserve(bytes.size() / 8 + count / 2 + 8);
-  BitWriter out(stream);
-  std::uint64_t buffers[2][kKeyWords];
-  std::uint64_t* prev = buffers[0];
-  std::uint64_t* cur = buffers[1];
-  std::size_t prev_bits = 0, line_start = 0;
-  unsigned in_line = 0;
-  std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>> refs(count);
-  for (std::size_t r = 0; r < count; ++r) {
-    const Pending& p = sorted[r];
-    const std::size_t bits = encode(m.code_.data(), &bytes[p.offset], p.length, cur);
-    const std::uint64_t value = p.exact != kNone ? p.exact : p.suffix;
-    bool fits = false;
-    if (in_line > 0 && in_line <= kPosMask) {
-      const std::size_t shared = common_prefix_bits(prev, cur, std::min(prev_bits, bits));
-      const std::size_t size = length_field_bits(shared) + length_field_bits(bits - shared) +
-                               m.value_bits_ + (bits - shared);
-      if (out.bit_position() + size <= line_start + kLineBits) {
-        refs[r] = static_cast<std::uint32_t>(line_start / kLineBits) << kPosBits | in_line++;
-        out.put_length(shared);
-        out.put_length(bits - shared);
-        out.put(value, m.value_bits_);
-        out.copy(cur, shared, bits - shared);
-        fits = true;
-      }
-    }
-    if (!fits) {
-      line_start = out.pad_to(kLineBits);
-      refs[r] = static_cast<std::uint32_t>(line_start / kLineBits) << kPosBits;
-      in_line = 1;
-      out.put_length(bits);
-      out.put(value, m.value_bits_);
-      out.copy(cur, 0, bits);
-    }
-    if (p.exact != kNone && p.suffix != kNone) m.second_.emplace_back(refs[r], p.suffix);
-    std::swap(prev, cur);
-    prev_bits = bits;
+  // Homes for a fill of kFill (docs/matcher.md: most homes' records start in
+  // their own line and end in it or the next); if some home's records would
+  // start too far past its line, again with more homes.
+  constexpr double kFill = 0.92;
+  double want = std::ceil(static_cast<double>(total) / (kLineBits * kFill));
+  for (;; want *= 1.25) {
+    if (want >= 4294967295.0) throw std::length_error("domain matcher: too many names");
+    m.homes_ = static_cast<std::uint32_t>(std::max(1.0, want));
+    if (write_stream(m, m.homes_)) break;
   }
-  const std::size_t lines = out.pad_to(kLineBits) / kLineBits;
-  m.ref_bits_ = static_cast<unsigned>(std::bit_width(lines - 1)) + kPosBits;
-  if (m.ref_bits_ > kMaxRefBits) throw std::length_error("domain matcher: names over 1 GiB");
-  m.names_.resize(stream.size() * 8 + 8);  // bits_at reads 8 bytes past a position
-  std::memcpy(m.names_.data(), stream.data(), stream.size() * 8);
 
-  // 16 slots per bucket at a load of 0.8: few buckets fill up, so a probe
-  // usually ends in its first cache line. Slots are put in order of their
-  // home bucket, each in the first free slot from there: what inserting
-  // them one by one would give, without a cache miss per name.
-  m.buckets_ = static_cast<std::uint32_t>((count * 5 + 63) / 64);
-  m.slots_.assign(std::size_t{m.buckets_} * kBucket, 0);
-  const unsigned shift = m.ref_bits_ + 2;
-  std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>> first(m.buckets_ + 1, 0);
-  for (const Pending& p : sorted) ++first[bucket_of(p.hash, m.buckets_) + 1];
-  for (std::size_t b = 0; b < m.buckets_; ++b) first[b + 1] += first[b];
-  std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>> by_bucket(count);
-  for (std::size_t r = 0; r < count; ++r) {
-    const Pending& p = sorted[r];
-    const unsigned kind =
-        (p.exact != kNone ? kExactKind : 0) | (p.suffix != kNone ? kSuffixKind : 0);
-    by_bucket[first[bucket_of(p.hash, m.buckets_)]++] =
-        static_cast<std::uint32_t>(p.hash) >> shift << shift | kind << m.ref_bits_ | refs[r];
-  }
-  // first[b] is now where bucket b + 1 starts in by_bucket.
-  std::size_t at = 0, next = 0;
-  for (std::size_t b = 0; b < m.buckets_ && at < m.slots_.size(); ++b)
-    for (at = std::max(at, b * kBucket); next < first[b] && at < m.slots_.size(); ++next)
-      m.slots_[at++] = by_bucket[next];
-  for (; next < count; ++next) {  // past the last bucket: on from the first, as a probe goes
-    for (std::uint32_t b = 0;; ++b) {
-      std::uint32_t* s = &m.slots_[std::size_t{b} * kBucket];
-      auto* free = std::find(s, s + kBucket, 0u);
-      if (free == s + kBucket) continue;
-      *free = by_bucket[next];
-      break;
-    }
-  }
-  m.second_.shrink_to_fit();
+  // The filter, about kFilterBitsPerName bits a name.
+  m.filter_.assign(std::max<std::size_t>(1, (count * kFilterBitsPerName + 63) / 64), 0);
+  for (const Pending& p : pending_)
+    m.filter_[filter_word(p.hash, m.filter_.size())] |= filter_bits(p.hash);
   return m;
 }
 
