@@ -11,7 +11,11 @@
 #
 #   bench/compare.sh [--build DIR] [--gatehouse BIN] [--rounds N] [--seconds S]
 #                    [--domains N] [--idle N] [--out DIR] [--keep] [--perf]
-#                    [--gh-threads N] [--before BIN]
+#                    [--gh-threads N] [--before BIN] [--auth | --auth-only]
+#
+# --auth adds the authentication rows (bench/compare_auth.sh: Basic keep-alive
+# beside the anonymous rows, Negotiate against a KDC made for the run, Squid
+# with basic_ncsa_auth); --auth-only runs those rows alone.
 #
 # --before BIN runs a second gatehouse binary (an earlier build) beside the
 # current one on every workload, alternating with it, and adds a table of
@@ -34,6 +38,8 @@ out=/tmp/gh-bench-results
 keep=0
 perf=0
 before_bin=""
+auth=0       # --auth: bench/compare_auth.sh
+auth_only=0
 while [ $# -gt 0 ]; do
   case $1 in
     --build) build=$2; shift 2 ;;
@@ -47,7 +53,9 @@ while [ $# -gt 0 ]; do
     --keep) keep=1; shift ;;
     --perf) perf=1; shift ;;
     --before) before_bin=$2; shift 2 ;;
-    -h|--help) sed -n 2,18p "$0"; exit 0 ;;
+    --auth) auth=1; shift ;;
+    --auth-only) auth=1; auth_only=1; shift ;;
+    -h|--help) sed -n 2,22p "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -322,6 +330,14 @@ if [ -n "$before_bin" ]; then
     --config "$tmp/gatehouse/before.yaml"
 fi
 
+# --- authentication rows: set-up (bench/compare_auth.sh) ----------------------------
+if [ "$auth" = 1 ]; then
+  # shellcheck source=bench/compare_auth.sh
+  . "$src/bench/compare_auth.sh"
+  auth_setup
+fi
+# --- end of authentication set-up ------------------------------------------------------
+
 # --- workloads ------------------------------------------------------------------------
 # name | generator arguments (target appended per run)
 small=http://127.0.0.1:$p_http/small
@@ -334,6 +350,8 @@ workloads=(
   "connect-blocked-newconn|--mode connect --target $blocked:443 -c 32 --new-connection --expect-status 403"
   "tunnel-https-100MB|--mode tunnel --url https://127.0.0.1:$p_https/big -c 1"
 )
+
+[ "$auth_only" = 1 ] && workloads=()
 
 one_run() {  # WORKLOAD ROUND TARGET PID ARGS...
   local w=$1 r=$2 target=$3 pid=$4; shift 4
@@ -371,10 +389,13 @@ for r in $(seq "$rounds"); do
   order=("${order[@]:1}" "${order[0]}")  # rotate who goes first
 done
 
+[ "$auth" = 1 ] && auth_rounds  # --- authentication rows (bench/compare_auth.sh) ---
+
 # --- idle tunnels: memory per tunnel from the proxy's RSS --------------------------
 for name in gatehouse squid; do
   pid=${proxy_pid[$name]:-}
   [ -n "$pid" ] || continue
+  [ "$auth_only" = 1 ] && continue
   if [ $((SECONDS + 70)) -ge "$budget_end" ]; then log "time budget used up: no idle run for $name"; continue; fi
   rm -f "$tmp/idle.ready"
   before=$(proc_stat "$pid" | cut -d' ' -f2)
@@ -505,4 +526,5 @@ if any(r.get("target") == "before" for r in runs if "run" in r):
         print(f"| {w} | {cs(b,'cpu')} | {cs(a,'cpu')} | {ratio(med(a.get('cpu', [])), med(b.get('cpu', [])))} | "
               f"{cs(b,'rate')} | {cs(a,'rate')} |")
 EOF
+[ "$auth" = 1 ] && auth_table  # --- authentication rows (bench/compare_auth.sh) ---
 log "runs in $runs, table in $out/table.md"

@@ -1,11 +1,14 @@
 // Who is asking (README "Identity"): the forward listeners' gate between a
 // parsed request head and its decision. Fast path (exempt, a connection
-// already negotiated, a cached Basic credential) without leaving the event
-// loop; everything that touches a file, the directory or the KDC runs on the
+// already negotiated, the Basic credentials already proven on this
+// connection, a cached Basic credential) without leaving the event loop;
+// everything that touches a file, the directory or the KDC runs on the
 // AuthWorkers pool and resumes the session on its own executor.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -56,13 +59,23 @@ class Authenticator {
   static BackendStatus groups_of(const AuthSettings& a, std::string_view user,
                                  std::vector<std::string>& out);
 
+  // Drops every verified credential now (SIGHUP, README "Identity": the way
+  // to make a change in the directory count at once). A reload that changes
+  // the auth configuration needs no call: its fingerprint differs.
+  void forget_credentials();
+
  private:
+  AuthGeneration generation_of(const AuthSettings& a) noexcept;
+  bool proven_on_connection(ConnectionAuth& conn, const AuthGeneration& gen,
+                            std::string_view header, std::chrono::steady_clock::time_point now);
   asio::awaitable<AuthAnswer> check_basic_async(const std::shared_ptr<const Settings>& settings,
                                                 ConnectionAuth& conn, const IpAddress& client,
-                                                ProxyCredentials& cred);
+                                                ProxyCredentials& cred, const BasicProof& proof);
   asio::awaitable<AuthAnswer> check_negotiate_async(const std::shared_ptr<const Settings>& settings,
                                                     ConnectionAuth& conn, const IpAddress& client,
-                                                    std::string& token);
+                                                    std::string& token, const AuthGeneration& gen);
+  asio::awaitable<AuthAnswer> regroup_negotiated(const std::shared_ptr<const Settings>& settings,
+                                                 ConnectionAuth& conn, const AuthGeneration& gen);
   AuthAnswer fail(const IpAddress& client, bool count_failure);
   AuthAnswer backend_down(const AuthSettings& a, ConnectionAuth& conn);
 
@@ -70,6 +83,8 @@ class Authenticator {
   AuthWorkers workers_;
   CredentialCache cache_;
   FailureThrottle throttle_;
+  std::atomic<std::uint64_t> forgotten_{0};         // forget_credentials() calls
+  std::atomic<std::uint64_t> seen_fingerprint_{0};  // the cache is emptied when it changes
 };
 
 }  // namespace gh

@@ -2,7 +2,11 @@
 // light so the session header can hold it without the backends' headers.
 #pragma once
 
+#include <array>
+#include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,10 +19,34 @@ struct AuthIdentity {
 
 class GssAcceptor;
 
+using CredentialDigest = std::array<std::uint8_t, 32>;
+
+// The auth configuration an identity was established under: its fingerprint
+// (auth_settings.hpp) and how many times credentials had been forgotten
+// (Authenticator::forget_credentials, on SIGHUP). Another value = re-check.
+struct AuthGeneration {
+  std::uint64_t fingerprint = 0;
+  std::uint64_t forgotten = 0;
+  bool operator==(const AuthGeneration&) const = default;
+};
+
+// The Basic credentials last proven on a connection: the next request that
+// sends the same Proxy-Authorization value is known by a compare of this
+// salted digest, without decoding, a cache lookup or a lock. The value itself
+// is not kept.
+struct BasicProof {
+  CredentialDigest digest{};  // CredentialCache::digest of the header value
+  AuthGeneration generation;
+  std::chrono::steady_clock::time_point expires{};  // that of the cache entry
+  std::shared_ptr<const AuthIdentity> who;
+};
+
 // The identity state of one client connection (lives in the session).
 struct ConnectionAuth {
   std::shared_ptr<const AuthIdentity> negotiated;  // Negotiate: kept for the connection
+  AuthGeneration negotiated_generation;            // groups looked up again when it changes
   std::shared_ptr<GssAcceptor> gss;                // the context of a Negotiate exchange
+  std::optional<BasicProof> basic;                 // Basic: the last credentials proven
   std::shared_ptr<const AuthIdentity> current;     // the current request's identity, or null
 };
 

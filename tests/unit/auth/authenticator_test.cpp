@@ -88,3 +88,112 @@ TEST_CASE("authenticator: Basic, cache, failures, settings not held", "[auth][au
   CHECK(run(au, s, conn, client, basic("alice:secret")).verdict == AuthVerdict::authenticated);
   CHECK(settled_refs(s, refs) == refs);
 }
+
+namespace {
+
+// The settings after a reload in which alice's password changed to "changed"
+// and she moved to the group "audit" (another fingerprint, as the loader makes).
+std::shared_ptr<const Settings> reloaded(const std::shared_ptr<const Settings>& before) {
+  auto s = std::make_shared<Settings>(*before);
+  AuthSettings& a = *s->auth;
+  // crypt(3) of "changed" with the salt of kBcrypt.
+  a.htpasswd["alice"] = "$2b$05$abcdefghijklmnopqrstuuZHDdPPl57vGSi2Jpi.TeOSHlzyP0rb6";
+  a.groups_file["alice"] = {"audit"};
+  a.fingerprint = before->auth->fingerprint + 1;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("authenticator: a connection that proved its credentials is known by a compare",
+          "[auth][authenticator]") {
+  AuthMetrics m;
+  Authenticator au(m, 2, 16);
+  auto s = settings();
+  ConnectionAuth conn;
+  const auto client = *IpAddress::parse("10.0.0.1");
+  CHECK(run(au, s, conn, client, basic("alice:secret")).verdict == AuthVerdict::authenticated);
+  REQUIRE(conn.basic);
+  CHECK(conn.basic->who->user == "alice");
+  for (int i = 0; i < 3; ++i)
+    CHECK(run(au, s, conn, client, basic("alice:secret")).verdict == AuthVerdict::authenticated);
+  CHECK(m.value(AuthOutcome::ok_basic) == 1);
+  CHECK(m.value(AuthOutcome::ok_cached) == 3);
+  // Other credentials on the same connection are checked, not waved through.
+  CHECK(run(au, s, conn, client, basic("alice:wrong")).verdict == AuthVerdict::failed);
+  CHECK_FALSE(conn.basic);
+  CHECK_FALSE(conn.current);
+  CHECK(run(au, s, conn, client, "").verdict == AuthVerdict::required);
+  // The proof expires with the cache entry it came from.
+  CHECK(run(au, s, conn, client, basic("bob:secret")).verdict == AuthVerdict::authenticated);
+  REQUIRE(conn.basic);
+  conn.basic->expires = std::chrono::steady_clock::now();
+  const auto cached_before = m.value(AuthOutcome::ok_cached);
+  CHECK(run(au, s, conn, client, basic("bob:secret")).verdict == AuthVerdict::authenticated);
+  CHECK(m.value(AuthOutcome::ok_cached) == cached_before + 1);  // back through the cache
+}
+
+TEST_CASE("authenticator: a reload that changes who is who drops verified credentials",
+          "[auth][authenticator][reload]") {
+  AuthMetrics m;
+  Authenticator au(m, 2, 16);
+  auto s = settings();
+  ConnectionAuth kept, fresh;
+  const auto client = *IpAddress::parse("10.0.0.1");
+  CHECK(run(au, s, kept, client, basic("alice:secret")).verdict == AuthVerdict::authenticated);
+  CHECK(run(au, s, fresh, client, basic("alice:secret")).verdict == AuthVerdict::authenticated);
+  CHECK(m.value(AuthOutcome::ok_cached) == 1);  // the second connection hit the cache
+
+  auto s2 = reloaded(s);
+  // The old password, on the connection that proved it and on a new one: refused.
+  CHECK(run(au, s2, kept, client, basic("alice:secret")).verdict == AuthVerdict::failed);
+  ConnectionAuth other;
+  CHECK(run(au, s2, other, client, basic("alice:secret")).verdict == AuthVerdict::failed);
+  // The new one works, with the new group.
+  CHECK(run(au, s2, other, client, basic("alice:changed")).verdict == AuthVerdict::authenticated);
+  REQUIRE(other.current);
+  CHECK(other.current->groups == std::vector<std::string>{"audit"});
+  // bob's entry did not change, but his cached credentials were verified under
+  // the old configuration: checked again by the backend.
+  const auto ok_before = m.value(AuthOutcome::ok_basic);
+  CHECK(run(au, s2, other, client, basic("bob:secret")).verdict == AuthVerdict::authenticated);
+  CHECK(m.value(AuthOutcome::ok_basic) == ok_before + 1);
+}
+
+TEST_CASE("authenticator: forget_credentials (SIGHUP) makes everyone prove it again",
+          "[auth][authenticator][reload]") {
+  AuthMetrics m;
+  Authenticator au(m, 2, 16);
+  auto s = settings();
+  ConnectionAuth conn;
+  const auto client = *IpAddress::parse("10.0.0.1");
+  CHECK(run(au, s, conn, client, basic("alice:secret")).verdict == AuthVerdict::authenticated);
+  CHECK(run(au, s, conn, client, basic("alice:secret")).verdict == AuthVerdict::authenticated);
+  CHECK(m.value(AuthOutcome::ok_basic) == 1);
+  au.forget_credentials();
+  CHECK(run(au, s, conn, client, basic("alice:secret")).verdict == AuthVerdict::authenticated);
+  CHECK(m.value(AuthOutcome::ok_basic) == 2);  // the backend again, not the connection or cache
+  ConnectionAuth other;
+  CHECK(run(au, s, other, client, basic("alice:secret")).verdict == AuthVerdict::authenticated);
+  CHECK(m.value(AuthOutcome::ok_cached) == 2);
+}
+
+TEST_CASE("authenticator: a negotiated connection keeps its principal, its groups follow a reload",
+          "[auth][authenticator][reload]") {
+  AuthMetrics m;
+  Authenticator au(m, 2, 16);
+  auto s = settings();
+  ConnectionAuth conn;
+  const auto client = *IpAddress::parse("10.0.0.1");
+  // As check_negotiate_async leaves a connection after GSS_S_COMPLETE.
+  conn.negotiated = std::make_shared<AuthIdentity>(AuthIdentity{"alice@EX.TEST", {"staff"}});
+  conn.negotiated_generation = AuthGeneration{s->auth->fingerprint, 0};
+  CHECK(run(au, s, conn, client, "").verdict == AuthVerdict::authenticated);
+  CHECK(conn.current->groups == std::vector<std::string>{"staff"});
+  auto s2 = reloaded(s);
+  CHECK(run(au, s2, conn, client, "").verdict == AuthVerdict::authenticated);
+  REQUIRE(conn.current);
+  CHECK(conn.current->user == "alice@EX.TEST");
+  CHECK(conn.current->groups == std::vector<std::string>{"audit"});  // looked up again
+  CHECK(m.value(AuthOutcome::ok_negotiate) == 0);                    // no new exchange
+}

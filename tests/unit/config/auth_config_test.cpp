@@ -119,6 +119,35 @@ TEST_CASE("auth block: htpasswd and groups file load", "[config][auth]") {
   CHECK(a.on_backend_failure == OnBackendFailure::block);
 }
 
+TEST_CASE("auth fingerprint: changes with who is who, not with a reload alone", "[config][auth]") {
+  TempTree t;
+  write_base(t);
+  t.write("users.htpasswd", kHtpasswd);
+  t.write("groups.yaml", "alice: [imm-staff]\n");
+  t.write("gatehouse.yaml", std::string(kMain) +
+                                "auth:\n"
+                                "  schemes: [basic]\n"
+                                "  basic: { htpasswd: users.htpasswd }\n"
+                                "  groups: { file: groups.yaml }\n");
+  auto fingerprint = [&] {
+    LoadResult r = load_config(t.path("gatehouse.yaml"), base_now());
+    INFO(formatted(r));
+    REQUIRE(r.ok());
+    return r.settings->auth->fingerprint;
+  };
+  const std::uint64_t first = fingerprint();
+  CHECK(first != 0);
+  CHECK(fingerprint() == first);  // the same files: the same value
+  // bob's password changed (another hash).
+  t.write("users.htpasswd",
+          std::string(kHtpasswd).replace(std::string(kHtpasswd).find("qFmFH"), 5, "qFmFX"));
+  const std::uint64_t changed = fingerprint();
+  CHECK(changed != first);
+  // alice left a group.
+  t.write("groups.yaml", "alice: []\n");
+  CHECK(fingerprint() != changed);
+}
+
 TEST_CASE("departments and approvals gain users and groups", "[config][auth]") {
   TempTree t;
   write_base(t);
