@@ -201,15 +201,23 @@ pairs = [("get-allowed-keepalive", "gatehouse", "gatehouse-auth"), ("get-allowed
          ("get-allowed-newconn", "gatehouse", "gatehouse-auth")]
 print("Authentication (--auth): anonymous and authenticating proxy, same workload, alternating; CPU µs per request of the proxy.")
 print()
-print("| workload | proxy | anonymous req/s | anonymous CPU µs | authenticated | authenticated req/s | authenticated CPU µs | CPU difference µs (medians) | errors |")
-print("|---|---|---|---|---|---|---|---|---|")
+# The same round's anonymous and authenticated runs follow each other: their
+# difference is less disturbed by what else the machine does than the medians.
+cpu_of = {}
+for r in runs:
+    if "run" in r and r["run"].get("requests"):
+        cpu_of[(r["workload"], r["target"], r["round"])] = r["cpu_ticks"] * 1e6 / r["hz"] / r["run"]["requests"]
+print("| workload | proxy | anonymous req/s | anonymous CPU µs | authenticated | authenticated req/s | authenticated CPU µs | difference of medians µs | difference per round µs: median [min, max] | errors |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for w, anon, auth in pairs:
     a, b = stats.get((w, anon), {}), stats.get((w, auth), {})
     how = "Negotiate, one exchange per connection" if w.endswith("newconn") else scheme[auth]
     d = med(b.get("cpu", [])) - med(a.get("cpu", [])) if a.get("cpu") and b.get("cpu") else None
+    per = sorted(cpu_of[(w, auth, k[2])] - cpu_of[k] for k in cpu_of if k[:2] == (w, anon) and (w, auth, k[2]) in cpu_of)
+    per_s = f"{med(per):+.2f} [{per[0]:+.2f}, {per[-1]:+.2f}]" if per else "n/a"
     print(f"| {w} | {anon} | {cell(a.get('rate', []))} | {cell(a.get('cpu', []))} | {how} | "
           f"{cell(b.get('rate', []))} | {cell(b.get('cpu', []))} | {'n/a' if d is None else f'{d:+.2f}'} | "
-          f"{a.get('err', 0)} / {b.get('err', 0)} |")
+          f"{per_s} | {a.get('err', 0)} / {b.get('err', 0)} |")
 print()
 print("Negotiate exchanges counted by gatehouse (gatehouse_auth_total{outcome=\"ok-negotiate\"} over each run) against the generator's connections and requests:")
 print()

@@ -81,20 +81,17 @@ AuthAnswer Authenticator::backend_down(const AuthSettings& a, ConnectionAuth& co
   return AuthAnswer{AuthVerdict::unavailable, {}};
 }
 
-void Authenticator::forget_credentials() {
-  forgotten_.fetch_add(1, std::memory_order_relaxed);
-  cache_.clear();
-}
-
-AuthGeneration Authenticator::generation_of(const AuthSettings& a) noexcept {
-  // The first request under a new fingerprint frees the old entries (they
-  // could not match anyway); requests still on the old settings may clear
-  // again, which costs only re-verification.
-  if (seen_fingerprint_.load(std::memory_order_relaxed) != a.fingerprint) {
+AuthGeneration Authenticator::generation_of(const AuthSettings& a, std::uint64_t reload_requests) {
+  // The first request of a new generation frees the old entries (they could
+  // not match anyway); a request still on the old settings may clear again,
+  // which costs only re-verification.
+  if (seen_fingerprint_.load(std::memory_order_relaxed) != a.fingerprint ||
+      seen_reload_requests_.load(std::memory_order_relaxed) != reload_requests) {
     seen_fingerprint_.store(a.fingerprint, std::memory_order_relaxed);
+    seen_reload_requests_.store(reload_requests, std::memory_order_relaxed);
     cache_.clear();
   }
-  return AuthGeneration{a.fingerprint, forgotten_.load(std::memory_order_relaxed)};
+  return AuthGeneration{a.fingerprint, reload_requests};
 }
 
 bool Authenticator::proven_on_connection(ConnectionAuth& conn, const AuthGeneration& gen,
@@ -109,7 +106,7 @@ bool Authenticator::proven_on_connection(ConnectionAuth& conn, const AuthGenerat
 
 asio::awaitable<AuthAnswer> Authenticator::check(
     const std::shared_ptr<const Settings>& settings_ref, ConnectionAuth& conn,
-    const IpAddress& client, std::string_view header) {
+    const IpAddress& client, std::string_view header, std::uint64_t reload_requests) {
   // Parameters by reference, copies as locals: g++ 12 mishandles by-value
   // coroutine parameters moved on into a co_await (a reference lost twice).
   const std::shared_ptr<const Settings> settings = settings_ref;
@@ -121,7 +118,7 @@ asio::awaitable<AuthAnswer> Authenticator::check(
       co_return AuthAnswer{AuthVerdict::anonymous, {}};
     }
   }
-  const AuthGeneration gen = generation_of(a);
+  const AuthGeneration gen = generation_of(a, reload_requests);
   if (conn.negotiated) {  // one exchange per connection
     if (conn.negotiated_generation != gen) {
       AuthAnswer out = co_await regroup_negotiated(settings, conn, gen);

@@ -49,23 +49,22 @@ class Authenticator {
 
   // Checks one request's Proxy-Authorization value (empty if none) for a
   // client, under `settings` (which must have auth set). Sets conn.current.
+  // `reload_requests` is Runtime::reload_requests: when it has grown, every
+  // verified credential is dropped (SIGHUP, README "Identity": the way to make
+  // a change in the directory count at once; a reload that changes the auth
+  // configuration drops them by its fingerprint alone).
   // Everything referenced must outlive the call (the session holds it).
   asio::awaitable<AuthAnswer> check(const std::shared_ptr<const Settings>& settings,
                                     ConnectionAuth& conn, const IpAddress& client,
-                                    std::string_view header);
+                                    std::string_view header, std::uint64_t reload_requests = 0);
 
   // The groups of a user from the configured source (explain --user, and
   // after a successful check). Blocking: call on a worker or from the CLI.
   static BackendStatus groups_of(const AuthSettings& a, std::string_view user,
                                  std::vector<std::string>& out);
 
-  // Drops every verified credential now (SIGHUP, README "Identity": the way
-  // to make a change in the directory count at once). A reload that changes
-  // the auth configuration needs no call: its fingerprint differs.
-  void forget_credentials();
-
  private:
-  AuthGeneration generation_of(const AuthSettings& a) noexcept;
+  AuthGeneration generation_of(const AuthSettings& a, std::uint64_t reload_requests);
   bool proven_on_connection(ConnectionAuth& conn, const AuthGeneration& gen,
                             std::string_view header, std::chrono::steady_clock::time_point now);
   asio::awaitable<AuthAnswer> check_basic_async(const std::shared_ptr<const Settings>& settings,
@@ -83,8 +82,9 @@ class Authenticator {
   AuthWorkers workers_;
   CredentialCache cache_;
   FailureThrottle throttle_;
-  std::atomic<std::uint64_t> forgotten_{0};         // forget_credentials() calls
-  std::atomic<std::uint64_t> seen_fingerprint_{0};  // the cache is emptied when it changes
+  // The generation last seen: the cache is emptied when a request brings another.
+  std::atomic<std::uint64_t> seen_fingerprint_{0};
+  std::atomic<std::uint64_t> seen_reload_requests_{0};
 };
 
 }  // namespace gh

@@ -22,11 +22,11 @@ class GssAcceptor;
 using CredentialDigest = std::array<std::uint8_t, 32>;
 
 // The auth configuration an identity was established under: its fingerprint
-// (auth_settings.hpp) and how many times credentials had been forgotten
-// (Authenticator::forget_credentials, on SIGHUP). Another value = re-check.
+// (auth_settings.hpp) and how many reloads had been asked for by then
+// (Runtime::reload_requests, SIGHUP). Another value = check again.
 struct AuthGeneration {
   std::uint64_t fingerprint = 0;
-  std::uint64_t forgotten = 0;
+  std::uint64_t reload_requests = 0;
   bool operator==(const AuthGeneration&) const = default;
 };
 

@@ -169,9 +169,6 @@ int serve(const ServeOptions& o) {
                  each_signal(hup,
                              [&](int) {
                                log(LogLevel::info, "SIGHUP: reloading rules");
-                               // README "Identity": a SIGHUP also makes every user
-                               // prove their password again (a change in the directory).
-                               rt.authenticator->forget_credentials();
                                reloader.request();
                              }),
                  asio::detached);
