@@ -8,7 +8,7 @@
 // session does, one co_await per request) and reports ns per check; printed
 // as the median of R runs with min and max. Paths:
 //   basic-connection  Basic, the same header the connection already proved
-//                     (a salted digest and a compare)
+//                     (a compare)
 //   basic-cache       Basic, a new connection each time: decode, cache key,
 //                     lock and lookup (what every request paid before the
 //                     connection kept its proof)

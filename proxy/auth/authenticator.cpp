@@ -98,8 +98,7 @@ bool Authenticator::proven_on_connection(ConnectionAuth& conn, const AuthGenerat
                                          std::string_view header, steady::time_point now) {
   const std::optional<BasicProof>& p = conn.basic;
   if (!p || p->generation != gen || now >= p->expires || header.empty()) return false;
-  const CredentialDigest d = cache_.digest(header);
-  if (CRYPTO_memcmp(d.data(), p->digest.data(), d.size()) != 0) return false;
+  if (!p->header.equals(header)) return false;
   conn.current = p->who;
   return true;
 }
@@ -144,7 +143,7 @@ asio::awaitable<AuthAnswer> Authenticator::check(
   }
   if (cred.kind == CredentialKind::basic && a.offers(AuthScheme::basic)) {
     // What the connection will keep if these credentials prove good.
-    const BasicProof proof{cache_.digest(header), gen, now + a.cache_ttl, nullptr};
+    BasicProof proof{HeldSecret(header), gen, now + a.cache_ttl, nullptr};
     AuthAnswer out = co_await check_basic_async(settings, conn, client, cred, proof);
     co_return out;
   }
@@ -157,10 +156,9 @@ asio::awaitable<AuthAnswer> Authenticator::check(
 
 asio::awaitable<AuthAnswer> Authenticator::check_basic_async(
     const std::shared_ptr<const Settings>& settings_ref, ConnectionAuth& conn,
-    const IpAddress& client, ProxyCredentials& cred, const BasicProof& proof_ref) {
+    const IpAddress& client, ProxyCredentials& cred, BasicProof& proof) {
   const std::shared_ptr<const Settings> settings = settings_ref;
   const AuthSettings& a = *settings->auth;
-  BasicProof proof = proof_ref;
   // No declaration in the if: g++ 12 destroys such a coroutine local twice.
   std::shared_ptr<const AuthIdentity> cached =
       cache_.find(cred.user, cred.password, proof.generation, steady::now(), &proof.expires);

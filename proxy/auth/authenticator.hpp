@@ -69,7 +69,7 @@ class Authenticator {
                             std::string_view header, std::chrono::steady_clock::time_point now);
   asio::awaitable<AuthAnswer> check_basic_async(const std::shared_ptr<const Settings>& settings,
                                                 ConnectionAuth& conn, const IpAddress& client,
-                                                ProxyCredentials& cred, const BasicProof& proof);
+                                                ProxyCredentials& cred, BasicProof& proof);
   asio::awaitable<AuthAnswer> check_negotiate_async(const std::shared_ptr<const Settings>& settings,
                                                     ConnectionAuth& conn, const IpAddress& client,
                                                     std::string& token, const AuthGeneration& gen);

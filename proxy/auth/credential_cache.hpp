@@ -37,12 +37,8 @@ class CredentialCache {
   void clear();
   std::size_t size();
 
-  // SHA-256(salt || value): what a connection keeps of the Proxy-Authorization
-  // value it proved, to know the same value again with a compare (identity.hpp).
-  CredentialDigest digest(std::string_view value) const;
-
  private:
-  using Key = CredentialDigest;
+  using Key = std::array<std::uint8_t, 32>;
   struct KeyHash {
     std::size_t operator()(const Key& k) const noexcept;
   };

@@ -106,95 +106,99 @@ std::shared_ptr<const Settings> reloaded(const std::shared_ptr<const Settings>& 
 
 }  // namespace
 
-TEST_CASE("authenticator: a connection that proved its credentials is known by a compare",
-          "[auth][authenticator]") {
+namespace {
+
+// An authenticator, the settings and a client, for the cases below.
+struct Gate {
   AuthMetrics m;
-  Authenticator au(m, 2, 16);
-  auto s = settings();
+  Authenticator au{m, 2, 16};
+  std::shared_ptr<const Settings> s = settings();
+  IpAddress client = *IpAddress::parse("10.0.0.1");
+
+  AuthVerdict ask(ConnectionAuth& conn, const std::string& header, std::uint64_t reloads = 0) {
+    return run(au, s, conn, client, header, reloads).verdict;
+  }
+  std::uint64_t count(AuthOutcome o) const { return m.value(o); }
+};
+
+constexpr auto kOk = AuthVerdict::authenticated;
+
+}  // namespace
+
+TEST_CASE_METHOD(Gate,
+                 "authenticator: a connection that proved its credentials is known by a compare",
+                 "[auth][authenticator]") {
   ConnectionAuth conn;
-  const auto client = *IpAddress::parse("10.0.0.1");
-  CHECK(run(au, s, conn, client, basic("alice:secret")).verdict == AuthVerdict::authenticated);
+  CHECK(ask(conn, basic("alice:secret")) == kOk);
   REQUIRE(conn.basic);
   CHECK(conn.basic->who->user == "alice");
-  for (int i = 0; i < 3; ++i)
-    CHECK(run(au, s, conn, client, basic("alice:secret")).verdict == AuthVerdict::authenticated);
-  CHECK(m.value(AuthOutcome::ok_basic) == 1);
-  CHECK(m.value(AuthOutcome::ok_cached) == 3);
+  for (int i = 0; i < 3; ++i) CHECK(ask(conn, basic("alice:secret")) == kOk);
+  CHECK(count(AuthOutcome::ok_basic) == 1);
+  CHECK(count(AuthOutcome::ok_cached) == 3);
   // Other credentials on the same connection are checked, not waved through.
-  CHECK(run(au, s, conn, client, basic("alice:wrong")).verdict == AuthVerdict::failed);
+  CHECK(ask(conn, basic("alice:wrong")) == AuthVerdict::failed);
   CHECK_FALSE(conn.basic);
   CHECK_FALSE(conn.current);
-  CHECK(run(au, s, conn, client, "").verdict == AuthVerdict::required);
+  CHECK(ask(conn, "") == AuthVerdict::required);
   // The proof expires with the cache entry it came from.
-  CHECK(run(au, s, conn, client, basic("bob:secret")).verdict == AuthVerdict::authenticated);
+  CHECK(ask(conn, basic("bob:secret")) == kOk);
   REQUIRE(conn.basic);
   conn.basic->expires = std::chrono::steady_clock::now();
-  const auto cached_before = m.value(AuthOutcome::ok_cached);
-  CHECK(run(au, s, conn, client, basic("bob:secret")).verdict == AuthVerdict::authenticated);
-  CHECK(m.value(AuthOutcome::ok_cached) == cached_before + 1);  // back through the cache
+  const auto cached_before = count(AuthOutcome::ok_cached);
+  CHECK(ask(conn, basic("bob:secret")) == kOk);
+  CHECK(count(AuthOutcome::ok_cached) == cached_before + 1);  // back through the cache
 }
 
-TEST_CASE("authenticator: a reload that changes who is who drops verified credentials",
-          "[auth][authenticator][reload]") {
-  AuthMetrics m;
-  Authenticator au(m, 2, 16);
-  auto s = settings();
+TEST_CASE_METHOD(Gate, "authenticator: a reload that changes who is who drops verified credentials",
+                 "[auth][authenticator][reload]") {
   ConnectionAuth kept, fresh;
-  const auto client = *IpAddress::parse("10.0.0.1");
-  CHECK(run(au, s, kept, client, basic("alice:secret")).verdict == AuthVerdict::authenticated);
-  CHECK(run(au, s, fresh, client, basic("alice:secret")).verdict == AuthVerdict::authenticated);
-  CHECK(m.value(AuthOutcome::ok_cached) == 1);  // the second connection hit the cache
+  CHECK(ask(kept, basic("alice:secret")) == kOk);
+  CHECK(ask(fresh, basic("alice:secret")) == kOk);
+  CHECK(count(AuthOutcome::ok_cached) == 1);  // the second connection hit the cache
 
-  auto s2 = reloaded(s);
+  s = reloaded(s);
   // The old password, on the connection that proved it and on a new one: refused.
-  CHECK(run(au, s2, kept, client, basic("alice:secret")).verdict == AuthVerdict::failed);
+  CHECK(ask(kept, basic("alice:secret")) == AuthVerdict::failed);
   ConnectionAuth other;
-  CHECK(run(au, s2, other, client, basic("alice:secret")).verdict == AuthVerdict::failed);
+  CHECK(ask(other, basic("alice:secret")) == AuthVerdict::failed);
   // The new one works, with the new group.
-  CHECK(run(au, s2, other, client, basic("alice:changed")).verdict == AuthVerdict::authenticated);
+  CHECK(ask(other, basic("alice:changed")) == kOk);
   REQUIRE(other.current);
   CHECK(other.current->groups == std::vector<std::string>{"audit"});
   // bob's entry did not change, but his cached credentials were verified under
   // the old configuration: checked again by the backend.
-  const auto ok_before = m.value(AuthOutcome::ok_basic);
-  CHECK(run(au, s2, other, client, basic("bob:secret")).verdict == AuthVerdict::authenticated);
-  CHECK(m.value(AuthOutcome::ok_basic) == ok_before + 1);
+  const auto ok_before = count(AuthOutcome::ok_basic);
+  CHECK(ask(other, basic("bob:secret")) == kOk);
+  CHECK(count(AuthOutcome::ok_basic) == ok_before + 1);
 }
 
-TEST_CASE("authenticator: a reload asked for (SIGHUP) makes everyone prove it again",
-          "[auth][authenticator][reload]") {
-  AuthMetrics m;
-  Authenticator au(m, 2, 16);
-  auto s = settings();
+TEST_CASE_METHOD(Gate, "authenticator: a reload asked for (SIGHUP) makes everyone prove it again",
+                 "[auth][authenticator][reload]") {
   ConnectionAuth conn;
-  const auto client = *IpAddress::parse("10.0.0.1");
-  CHECK(run(au, s, conn, client, basic("alice:secret")).verdict == AuthVerdict::authenticated);
-  CHECK(run(au, s, conn, client, basic("alice:secret")).verdict == AuthVerdict::authenticated);
-  CHECK(m.value(AuthOutcome::ok_basic) == 1);
+  CHECK(ask(conn, basic("alice:secret")) == kOk);
+  CHECK(ask(conn, basic("alice:secret")) == kOk);
+  CHECK(count(AuthOutcome::ok_basic) == 1);
   // Runtime::reload_requests went from 0 to 1: the same settings, yet verified again.
-  CHECK(run(au, s, conn, client, basic("alice:secret"), 1).verdict == AuthVerdict::authenticated);
-  CHECK(m.value(AuthOutcome::ok_basic) == 2);  // the backend again, not the connection or cache
+  CHECK(ask(conn, basic("alice:secret"), 1) == kOk);
+  CHECK(count(AuthOutcome::ok_basic) == 2);  // the backend again, not the connection or cache
   ConnectionAuth other;
-  CHECK(run(au, s, other, client, basic("alice:secret"), 1).verdict == AuthVerdict::authenticated);
-  CHECK(m.value(AuthOutcome::ok_cached) == 2);
+  CHECK(ask(other, basic("alice:secret"), 1) == kOk);
+  CHECK(count(AuthOutcome::ok_cached) == 2);
 }
 
-TEST_CASE("authenticator: a negotiated connection keeps its principal, its groups follow a reload",
-          "[auth][authenticator][reload]") {
-  AuthMetrics m;
-  Authenticator au(m, 2, 16);
-  auto s = settings();
+TEST_CASE_METHOD(
+    Gate, "authenticator: a negotiated connection keeps its principal, its groups follow a reload",
+    "[auth][authenticator][reload]") {
   ConnectionAuth conn;
-  const auto client = *IpAddress::parse("10.0.0.1");
   // As check_negotiate_async leaves a connection after GSS_S_COMPLETE.
   conn.negotiated = std::make_shared<AuthIdentity>(AuthIdentity{"alice@EX.TEST", {"staff"}});
   conn.negotiated_generation = AuthGeneration{s->auth->fingerprint, 0};
-  CHECK(run(au, s, conn, client, "").verdict == AuthVerdict::authenticated);
+  CHECK(ask(conn, "") == kOk);
   CHECK(conn.current->groups == std::vector<std::string>{"staff"});
-  auto s2 = reloaded(s);
-  CHECK(run(au, s2, conn, client, "").verdict == AuthVerdict::authenticated);
+  s = reloaded(s);
+  CHECK(ask(conn, "") == kOk);
   REQUIRE(conn.current);
   CHECK(conn.current->user == "alice@EX.TEST");
   CHECK(conn.current->groups == std::vector<std::string>{"audit"});  // looked up again
-  CHECK(m.value(AuthOutcome::ok_negotiate) == 0);                    // no new exchange
+  CHECK(count(AuthOutcome::ok_negotiate) == 0);                      // no new exchange
 }

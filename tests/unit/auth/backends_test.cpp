@@ -71,11 +71,20 @@ TEST_CASE("credential cache: another generation is a miss", "[auth][cache]") {
   CHECK_FALSE(cache.find("alice", "secret", AuthGeneration{7, 1}, now));  // forgotten (SIGHUP)
 }
 
-TEST_CASE("credential cache: header digests are salted and distinct", "[auth][cache]") {
-  CredentialCache a, b;
-  CHECK(a.digest("Basic YWxpY2U6c2VjcmV0") == a.digest("Basic YWxpY2U6c2VjcmV0"));
-  CHECK(a.digest("Basic YWxpY2U6c2VjcmV0") != a.digest("Basic YWxpY2U6c2VjcmV1"));
-  CHECK(a.digest("Basic YWxpY2U6c2VjcmV0") != b.digest("Basic YWxpY2U6c2VjcmV0"));  // per salt
+TEST_CASE("held secret: equal bytes only, moved not copied", "[auth][cache]") {
+  HeldSecret a("Basic YWxpY2U6c2VjcmV0");
+  CHECK(a.equals("Basic YWxpY2U6c2VjcmV0"));
+  CHECK_FALSE(a.equals("Basic YWxpY2U6c2VjcmV1"));
+  CHECK_FALSE(a.equals("Basic YWxpY2U6c2VjcmV0 "));  // longer
+  CHECK_FALSE(a.equals("Basic YWxpY2U6c2Vjcm"));     // a prefix
+  CHECK_FALSE(a.equals(""));
+  HeldSecret b(std::move(a));
+  CHECK(b.equals("Basic YWxpY2U6c2VjcmV0"));
+  CHECK_FALSE(a.equals("Basic YWxpY2U6c2VjcmV0"));  // NOLINT: moved from holds nothing
+  CHECK_FALSE(a.equals(""));
+  b = HeldSecret("Basic Ym9iOnNlY3JldA==");
+  CHECK(b.equals("Basic Ym9iOnNlY3JldA=="));
+  CHECK_FALSE(HeldSecret().equals(""));
 }
 
 TEST_CASE("throttle: more than 10 failures in 60 s, then 60 s of 429", "[auth][throttle]") {

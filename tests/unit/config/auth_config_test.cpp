@@ -26,6 +26,18 @@ const char* kHtpasswd =
     "bob:$6$saltsalt$qFmFH.bQmmtXzyBY0s9v7Oicd2z4XSIecDzlB5KiA2/"
     "jctKu9YterLp8wwnSq.qc.eoxqOmSuNp2xS0ktL3nh/\n";
 
+// The base tree with Basic against kHtpasswd and a groups file of `groups`.
+void write_basic_auth(const TempTree& t, const std::string& groups) {
+  write_base(t);
+  t.write("users.htpasswd", kHtpasswd);
+  t.write("groups.yaml", groups);
+  t.write("gatehouse.yaml", std::string(kMain) +
+                                "auth:\n"
+                                "  schemes: [basic]\n"
+                                "  basic: { htpasswd: users.htpasswd }\n"
+                                "  groups: { file: groups.yaml }\n");
+}
+
 }  // namespace
 
 TEST_CASE("auth block: a full LDAP configuration loads", "[config][auth]") {
@@ -99,14 +111,7 @@ TEST_CASE("auth block: errors at file:line:col", "[config][auth]") {
 
 TEST_CASE("auth block: htpasswd and groups file load", "[config][auth]") {
   TempTree t;
-  write_base(t);
-  t.write("users.htpasswd", kHtpasswd);
-  t.write("groups.yaml", "alice: [imm-staff, readers]\nbob: []\n");
-  t.write("gatehouse.yaml", std::string(kMain) +
-                                "auth:\n"
-                                "  schemes: [basic]\n"
-                                "  basic: { htpasswd: users.htpasswd }\n"
-                                "  groups: { file: groups.yaml }\n");
+  write_basic_auth(t, "alice: [imm-staff, readers]\nbob: []\n");
   LoadResult r = load_config(t.path("gatehouse.yaml"), base_now());
   INFO(formatted(r));
   REQUIRE(r.ok());
@@ -121,14 +126,7 @@ TEST_CASE("auth block: htpasswd and groups file load", "[config][auth]") {
 
 TEST_CASE("auth fingerprint: changes with who is who, not with a reload alone", "[config][auth]") {
   TempTree t;
-  write_base(t);
-  t.write("users.htpasswd", kHtpasswd);
-  t.write("groups.yaml", "alice: [imm-staff]\n");
-  t.write("gatehouse.yaml", std::string(kMain) +
-                                "auth:\n"
-                                "  schemes: [basic]\n"
-                                "  basic: { htpasswd: users.htpasswd }\n"
-                                "  groups: { file: groups.yaml }\n");
+  write_basic_auth(t, "alice: [imm-staff]\n");
   auto fingerprint = [&] {
     LoadResult r = load_config(t.path("gatehouse.yaml"), base_now());
     INFO(formatted(r));
