@@ -203,21 +203,25 @@ print("Authentication (--auth): anonymous and authenticating proxy, same workloa
 print()
 # The same round's anonymous and authenticated runs follow each other: their
 # difference is less disturbed by what else the machine does than the medians.
-cpu_of = {}
+# User time alone: what authentication adds runs in user space, while the
+# kernel time of loopback traffic lands on whichever process the softirq hits.
+cpu_of, user_of = {}, {}
 for r in runs:
     if "run" in r and r["run"].get("requests"):
-        cpu_of[(r["workload"], r["target"], r["round"])] = r["cpu_ticks"] * 1e6 / r["hz"] / r["run"]["requests"]
-print("| workload | proxy | anonymous req/s | anonymous CPU µs | authenticated | authenticated req/s | authenticated CPU µs | difference of medians µs | difference per round µs: median [min, max] | errors |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+        k, per = (r["workload"], r["target"], r["round"]), 1e6 / r["hz"] / r["run"]["requests"]
+        cpu_of[k], user_of[k] = r["cpu_ticks"] * per, (r["cpu_ticks"] - r["sys_ticks"]) * per
+def paired(of, w, anon, auth):
+    d = sorted(of[(w, auth, k[2])] - of[k] for k in of if k[:2] == (w, anon) and (w, auth, k[2]) in of)
+    return f"{med(d):+.2f} [{d[0]:+.2f}, {d[-1]:+.2f}]" if d else "n/a"
+print("| workload | proxy | anonymous req/s | anonymous CPU µs | authenticated | authenticated req/s | authenticated CPU µs | difference of medians µs | difference per round µs: median [min, max] | user time only, per round | errors |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for w, anon, auth in pairs:
     a, b = stats.get((w, anon), {}), stats.get((w, auth), {})
     how = "Negotiate, one exchange per connection" if w.endswith("newconn") else scheme[auth]
     d = med(b.get("cpu", [])) - med(a.get("cpu", [])) if a.get("cpu") and b.get("cpu") else None
-    per = sorted(cpu_of[(w, auth, k[2])] - cpu_of[k] for k in cpu_of if k[:2] == (w, anon) and (w, auth, k[2]) in cpu_of)
-    per_s = f"{med(per):+.2f} [{per[0]:+.2f}, {per[-1]:+.2f}]" if per else "n/a"
     print(f"| {w} | {anon} | {cell(a.get('rate', []))} | {cell(a.get('cpu', []))} | {how} | "
           f"{cell(b.get('rate', []))} | {cell(b.get('cpu', []))} | {'n/a' if d is None else f'{d:+.2f}'} | "
-          f"{per_s} | {a.get('err', 0)} / {b.get('err', 0)} |")
+          f"{paired(cpu_of, w, anon, auth)} | {paired(user_of, w, anon, auth)} | {a.get('err', 0)} / {b.get('err', 0)} |")
 print()
 print("Negotiate exchanges counted by gatehouse (gatehouse_auth_total{outcome=\"ok-negotiate\"} over each run) against the generator's connections and requests:")
 print()
