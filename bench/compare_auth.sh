@@ -25,39 +25,12 @@ auth_kdc() {  # a realm, the proxy's keytab and a ticket for bench@GH.BENCH
   local k=$tmp/krb5 kport
   mkdir -p "$k"
   kport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  cat >"$k/krb5.conf" <<EOF
-[libdefaults]
- default_realm = $auth_realm
- dns_lookup_kdc = false
- dns_lookup_realm = false
- rdns = false
- dns_canonicalize_hostname = false
- udp_preference_limit = 1
-[realms]
- $auth_realm = {
-  kdc = 127.0.0.1:$kport
- }
-[domain_realm]
- localhost = $auth_realm
-EOF
-  cat >"$k/kdc.conf" <<EOF
-[kdcdefaults]
- kdc_ports = $kport
- kdc_tcp_ports = $kport
-[realms]
- $auth_realm = {
-  database_name = $k/principal
-  key_stash_file = $k/stash
-  acl_file = $k/kadm5.acl
-  kdc_ports = $kport
-  kdc_tcp_ports = $kport
- }
-[logging]
- kdc = FILE:$k/kdc.log
-EOF
-  : >"$k/kadm5.acl"
-  export KRB5_CONFIG=$k/krb5.conf KRB5_KDC_PROFILE=$k/kdc.conf KRB5CCNAME=FILE:$k/ccache
-  export KRB5RCACHEDIR=$k KRB5RCACHENAME=file2:$k/rcache
+  # The same realm files as tests/integration/auth_kerberos.py, exported for
+  # every process started after this (gatehouse-auth, the generator, kinit).
+  local line
+  while read -r line; do
+    export "${line?}"
+  done < <(python3 "$src/tests/integration/proxy_lib/krb5_realm.py" "$k" "$auth_realm" "$kport")
   /usr/sbin/kdb5_util -r "$auth_realm" create -s -P master-pw-for-bench >/dev/null
   /usr/sbin/kadmin.local -r "$auth_realm" -q "addprinc -pw $auth_password $auth_user" >/dev/null
   /usr/sbin/kadmin.local -r "$auth_realm" -q "addprinc -randkey HTTP/localhost" >/dev/null
