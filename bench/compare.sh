@@ -12,10 +12,15 @@
 #   bench/compare.sh [--build DIR] [--gatehouse BIN] [--rounds N] [--seconds S]
 #                    [--domains N] [--idle N] [--out DIR] [--keep] [--perf]
 #                    [--gh-threads N] [--before BIN] [--no-e2guardian] [--tunnel-only]
+#                    [--auth | --auth-only]
 #
 # e2guardian (Debian package) is a peer row for the tunnel download and the idle
 # tunnels: --no-e2guardian leaves it out; --tunnel-only runs only the tunnel rows
 # (what bench/tunnel_peers.sh runs), with a small list unless --domains is given.
+#
+# --auth adds the authentication rows (bench/compare_auth.sh: Basic keep-alive
+# beside the anonymous rows, Negotiate against a KDC made for the run, Squid
+# with basic_ncsa_auth); --auth-only runs those rows alone.
 #
 # --before BIN runs a second gatehouse binary (an earlier build) beside the
 # current one on every workload, alternating with it, and adds a table of
@@ -39,6 +44,8 @@ keep=0
 perf=0
 before_bin=""
 e2g_wanted=1 tunnel_only=0 domains_given=0 idle_given=0  # e2guardian peer (endure2 block below)
+auth=0       # --auth: bench/compare_auth.sh
+auth_only=0
 while [ $# -gt 0 ]; do
   case $1 in
     --build) build=$2; shift 2 ;;
@@ -54,7 +61,9 @@ while [ $# -gt 0 ]; do
     --before) before_bin=$2; shift 2 ;;
     --no-e2guardian) e2g_wanted=0; shift ;;
     --tunnel-only) tunnel_only=1; shift ;;
-    -h|--help) sed -n 2,23p "$0"; exit 0 ;;
+    --auth) auth=1; shift ;;
+    --auth-only) auth=1; auth_only=1; shift ;;
+    -h|--help) sed -n 2,28p "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -470,6 +479,14 @@ fi
 
 e2g_start
 
+# --- authentication rows: set-up (bench/compare_auth.sh) ----------------------------
+if [ "$auth" = 1 ]; then
+  # shellcheck source=bench/compare_auth.sh
+  . "$src/bench/compare_auth.sh"
+  auth_setup
+fi
+# --- end of authentication set-up ------------------------------------------------------
+
 # --- workloads ------------------------------------------------------------------------
 # name | generator arguments (target appended per run)
 small=http://127.0.0.1:$p_http/small
@@ -485,6 +502,8 @@ workloads=(
 if [ "$tunnel_only" = 1 ]; then  # bench/tunnel_peers.sh: the tunnel rows only
   workloads=("${workloads[@]: -1}")
 fi
+
+[ "$auth_only" = 1 ] && workloads=()
 
 one_run() {  # WORKLOAD ROUND TARGET PID ARGS...
   local w=$1 r=$2 target=$3 pid=$4; shift 4
@@ -524,10 +543,13 @@ for r in $(seq "$rounds"); do
   order=("${order[@]:1}" "${order[0]}")  # rotate who goes first
 done
 
+[ "$auth" = 1 ] && auth_rounds  # --- authentication rows (bench/compare_auth.sh) ---
+
 # --- idle tunnels: memory per tunnel from the proxy's RSS --------------------------
 for name in gatehouse squid e2guardian; do
   pid=${proxy_pid[$name]:-}
   [ -n "$pid" ] && [ "$idle" -gt 0 ] || continue
+  [ "$auth_only" = 1 ] && continue
   if [ $((SECONDS + 70)) -ge "$budget_end" ]; then log "time budget used up: no idle run for $name"; continue; fi
   rm -f "$tmp/idle.ready"
   before=$(proc_stat "$pid" | cut -d' ' -f2)
@@ -660,4 +682,5 @@ if any(r.get("target") == "before" for r in runs if "run" in r):
               f"{cs(b,'rate')} | {cs(a,'rate')} |")
 EOF
 e2g_tunnel_table "$runs" | tee -a "$out/table.md"
+[ "$auth" = 1 ] && auth_table  # --- authentication rows (bench/compare_auth.sh) ---
 log "runs in $runs, table in $out/table.md"

@@ -88,6 +88,11 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
       ->check(CLI::Range(1u, 4096u));
   app.add_option("--ready-file", o.ready_file, "idle: file written when all tunnels are open");
   app.add_option("--label", o.label, "free text copied into the JSON line");
+  app.add_option("--proxy-user", o.proxy_user,
+                 "get/connect: USER:PASSWORD sent as Proxy-Authorization: Basic on every request");
+  app.add_option("--negotiate", o.negotiate_spn,
+                 "get/connect: SPN (HTTP@host): a new GSSAPI context per connection, its "
+                 "token on the connection's first request (KRB5CCNAME holds the ticket)");
   app.add_option("--serve-403", o.serve_403_port,
                  "run a trivial server on 127.0.0.1:PORT answering 403 (the ceiling)");
   try {
@@ -112,6 +117,13 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
   if (o.mode == Mode::get && parse_url(o.url)->https) {
     return usage("get mode speaks plain HTTP; use tunnel mode for https");
   }
+  if (!o.proxy_user.empty() && !o.negotiate_spn.empty())
+    return usage("--proxy-user and --negotiate: one or the other");
+  if ((!o.proxy_user.empty() || !o.negotiate_spn.empty()) &&
+      (!o.proxy || (o.mode != Mode::get && o.mode != Mode::connect)))
+    return usage("--proxy-user and --negotiate need --proxy and mode get or connect");
+  if (!o.proxy_user.empty() && o.proxy_user.find(':') == std::string::npos)
+    return usage("--proxy-user USER:PASSWORD");
   if (o.mode == Mode::connect || o.mode == Mode::idle) {
     if (!parse_endpoint(o.target)) return usage("--target host:port is required for this mode");
     if (!o.proxy) return usage("this mode needs --proxy");

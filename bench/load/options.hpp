@@ -37,6 +37,8 @@ struct Options {
   std::string ready_file;            // idle: written once every tunnel is open
   std::string label;                 // echoed in the JSON line
   std::uint16_t serve_403_port = 0;  // run the trivial server instead
+  std::string proxy_user;            // get, connect: "user:password", Basic on every request
+  std::string negotiate_spn;         // get, connect: "HTTP@host", Negotiate per new connection
 };
 
 // Parses argv; prints usage and returns nullopt (exit code in *exit_code) on error or --help.

@@ -2,8 +2,10 @@
 // answer, and repeats (keep-alive) or reconnects (--new-connection, or when
 // the server does not keep the connection).
 #include <chrono>
+#include <optional>
 #include <string>
 
+#include "proxy_auth.hpp"
 #include "workloads.hpp"
 
 namespace gh::load {
@@ -15,9 +17,20 @@ using asio::use_awaitable;
 
 struct Plan {
   tcp::endpoint server;  // the proxy, or the origin when there is none
-  std::string request;   // the bytes of one request
+  std::string request;   // the bytes of one request (with Basic, its field)
   bool connect = false;
+  std::optional<NegotiateClient> negotiate;  // --negotiate: a token per new connection
 };
+
+// The request with one more header field (which ends in CRLF) before the blank line.
+std::string with_field(const std::string& request, const std::string& field) {
+  return request.substr(0, request.size() - 2) + field + "\r\n";
+}
+
+void add_auth(Plan& p, const Options& o) {
+  if (!o.proxy_user.empty()) p.request = with_field(p.request, basic_field(o.proxy_user));
+  if (!o.negotiate_spn.empty()) p.negotiate.emplace(o.negotiate_spn);
+}
 
 Plan make_plan(asio::io_context& ioc, const Options& o) {
   Plan p;
@@ -27,6 +40,7 @@ Plan make_plan(asio::io_context& ioc, const Options& o) {
     p.server = resolve_one(ioc, *o.proxy);
     p.request = "CONNECT " + o.target + " HTTP/1.1\r\nHost: " + o.target +
                 "\r\nUser-Agent: gh-load\r\n" + close + "\r\n";
+    add_auth(p, o);
     return p;
   }
   Url url = *parse_url(o.url);
@@ -34,6 +48,7 @@ Plan make_plan(asio::io_context& ioc, const Options& o) {
   p.server = resolve_one(ioc, o.proxy ? *o.proxy : url.origin);
   p.request = "GET " + target + " HTTP/1.1\r\nHost: " + url.authority() +
               "\r\nUser-Agent: gh-load\r\nAccept: */*\r\n" + close + "\r\n";
+  add_auth(p, o);
   return p;
 }
 
@@ -43,11 +58,12 @@ awaitable<void> pause(std::chrono::milliseconds d) {
   co_await t.async_wait(redirect_error(use_awaitable, ec));
 }
 
-awaitable<void> connection_loop(const Options& o, const Plan& plan, RunStats& s, Budget& budget) {
+awaitable<void> connection_loop(const Options& o, Plan& plan, RunStats& s, Budget& budget) {
   auto timeout = std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000));
   beast::tcp_stream stream(co_await asio::this_coro::executor);
   beast::flat_buffer buf;
   bool open = false;
+  std::string first;  // --negotiate: this connection's first request, with its token
   auto drop = [&] {
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -69,10 +85,23 @@ awaitable<void> connection_loop(const Options& o, const Plan& plan, RunStats& s,
       stream.socket().set_option(tcp::no_delay(true), ec);
       ++s.connects;
       open = true;
+      if (plan.negotiate) {
+        std::string why;
+        const std::string field = plan.negotiate->field(why);
+        if (field.empty()) {
+          s.error(why);
+          drop();
+          co_await pause(std::chrono::milliseconds(10));
+          continue;
+        }
+        ++s.negotiate_tokens;
+        first = with_field(plan.request, field);
+      }
     }
+    const std::string& bytes = first.empty() ? plan.request : first;
     stream.expires_after(timeout);
-    co_await asio::async_write(stream, asio::buffer(plan.request),
-                               redirect_error(use_awaitable, ec));
+    co_await asio::async_write(stream, asio::buffer(bytes), redirect_error(use_awaitable, ec));
+    first.clear();
     if (ec) {
       s.error("write: " + ec.message());
       drop();

@@ -50,7 +50,7 @@ std::string to_json_line(const Options& o, RunStats& s) {
     << ",\"p999_us\":" << percentile(s.latency_us, 0.999) << ",\"errors\":" << s.errors
     << ",\"connects\":" << s.connects << ",\"bytes\":" << s.bytes
     << ",\"bytes_per_s\":" << static_cast<double>(s.bytes) / elapsed << ",\"dropped\":" << s.dropped
-    << ",\"status\":{";
+    << ",\"negotiate_tokens\":" << s.negotiate_tokens << ",\"status\":{";
   bool first = true;
   for (auto& [code, n] : s.status) {
     j << (first ? "" : ",") << "\"" << code << "\":" << n;

@@ -20,6 +20,7 @@ struct RunStats {
   std::uint64_t connects = 0;  // TCP connections opened
   std::uint64_t bytes = 0;     // payload bytes received (tunnel mode: the download)
   std::uint64_t dropped = 0;   // idle: tunnels the peer closed while held
+  std::uint64_t negotiate_tokens = 0;  // --negotiate: GSSAPI contexts made (one per connection)
   std::map<unsigned, std::uint64_t> status;  // response status -> count
   std::map<std::string, std::uint64_t> error_kinds;
   std::vector<std::uint32_t> latency_us;  // one per completed request

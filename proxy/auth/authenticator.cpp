@@ -1,5 +1,6 @@
 // README "Identity", step by step: exempt → Negotiate identity kept on the
-// connection → throttle → the header → cache → backend on a worker.
+// connection → Basic credentials already proven on the connection → throttle
+// → the header → cache → backend on a worker.
 #include "auth/authenticator.hpp"
 
 #include <openssl/crypto.h>
@@ -80,9 +81,31 @@ AuthAnswer Authenticator::backend_down(const AuthSettings& a, ConnectionAuth& co
   return AuthAnswer{AuthVerdict::unavailable, {}};
 }
 
+AuthGeneration Authenticator::generation_of(const AuthSettings& a, std::uint64_t reload_requests) {
+  // The first request of a new generation frees the old entries (they could
+  // not match anyway); a request still on the old settings may clear again,
+  // which costs only re-verification.
+  if (seen_fingerprint_.load(std::memory_order_relaxed) != a.fingerprint ||
+      seen_reload_requests_.load(std::memory_order_relaxed) != reload_requests) {
+    seen_fingerprint_.store(a.fingerprint, std::memory_order_relaxed);
+    seen_reload_requests_.store(reload_requests, std::memory_order_relaxed);
+    cache_.clear();
+  }
+  return AuthGeneration{a.fingerprint, reload_requests};
+}
+
+bool Authenticator::proven_on_connection(ConnectionAuth& conn, const AuthGeneration& gen,
+                                         std::string_view header, steady::time_point now) {
+  const std::optional<BasicProof>& p = conn.basic;
+  if (!p || p->generation != gen || now >= p->expires || header.empty()) return false;
+  if (!p->header.equals(header)) return false;
+  conn.current = p->who;
+  return true;
+}
+
 asio::awaitable<AuthAnswer> Authenticator::check(
     const std::shared_ptr<const Settings>& settings_ref, ConnectionAuth& conn,
-    const IpAddress& client, std::string_view header) {
+    const IpAddress& client, std::string_view header, std::uint64_t reload_requests) {
   // Parameters by reference, copies as locals: g++ 12 mishandles by-value
   // coroutine parameters moved on into a co_await (a reference lost twice).
   const std::shared_ptr<const Settings> settings = settings_ref;
@@ -94,11 +117,22 @@ asio::awaitable<AuthAnswer> Authenticator::check(
       co_return AuthAnswer{AuthVerdict::anonymous, {}};
     }
   }
+  const AuthGeneration gen = generation_of(a, reload_requests);
   if (conn.negotiated) {  // one exchange per connection
+    if (conn.negotiated_generation != gen) {
+      AuthAnswer out = co_await regroup_negotiated(settings, conn, gen);
+      co_return out;
+    }
     conn.current = conn.negotiated;
     co_return AuthAnswer{AuthVerdict::authenticated, {}};
   }
-  if (throttle_.throttled(client, steady::now())) {
+  const steady::time_point now = steady::now();
+  if (proven_on_connection(conn, gen, header, now)) {
+    metrics_.count(AuthOutcome::ok_cached);
+    co_return AuthAnswer{AuthVerdict::authenticated, {}};
+  }
+  conn.basic.reset();
+  if (throttle_.throttled(client, now)) {
     metrics_.count(AuthOutcome::throttled);
     co_return AuthAnswer{AuthVerdict::throttled, {}};
   }
@@ -108,11 +142,13 @@ asio::awaitable<AuthAnswer> Authenticator::check(
     co_return AuthAnswer{AuthVerdict::required, {}};
   }
   if (cred.kind == CredentialKind::basic && a.offers(AuthScheme::basic)) {
-    AuthAnswer out = co_await check_basic_async(settings, conn, client, cred);
+    // What the connection will keep if these credentials prove good.
+    BasicProof proof{HeldSecret(header), gen, now + a.cache_ttl, nullptr};
+    AuthAnswer out = co_await check_basic_async(settings, conn, client, cred, proof);
     co_return out;
   }
   if (cred.kind == CredentialKind::negotiate && a.offers(AuthScheme::negotiate)) {
-    AuthAnswer out = co_await check_negotiate_async(settings, conn, client, cred.token);
+    AuthAnswer out = co_await check_negotiate_async(settings, conn, client, cred.token, gen);
     co_return out;
   }
   co_return fail(client, true);  // malformed, another scheme, or one not offered
@@ -120,13 +156,17 @@ asio::awaitable<AuthAnswer> Authenticator::check(
 
 asio::awaitable<AuthAnswer> Authenticator::check_basic_async(
     const std::shared_ptr<const Settings>& settings_ref, ConnectionAuth& conn,
-    const IpAddress& client, ProxyCredentials& cred) {
+    const IpAddress& client, ProxyCredentials& cred, BasicProof& proof) {
   const std::shared_ptr<const Settings> settings = settings_ref;
   const AuthSettings& a = *settings->auth;
   // No declaration in the if: g++ 12 destroys such a coroutine local twice.
-  std::shared_ptr<const AuthIdentity> cached = cache_.find(cred.user, cred.password, steady::now());
+  std::shared_ptr<const AuthIdentity> cached =
+      cache_.find(cred.user, cred.password, proof.generation, steady::now(), &proof.expires);
   if (cached) {
+    wipe(cred.password);
     metrics_.count(AuthOutcome::ok_cached);
+    proof.who = cached;
+    conn.basic = std::move(proof);
     conn.current = std::move(cached);
     co_return AuthAnswer{AuthVerdict::authenticated, {}};
   }
@@ -149,8 +189,10 @@ asio::awaitable<AuthAnswer> Authenticator::check_basic_async(
   } else if (r->status == BackendStatus::rejected) {
     out = fail(client, true);
   } else {
-    cache_.put(creds->user, creds->password, r->who, steady::now() + a.cache_ttl);
+    cache_.put(creds->user, creds->password, proof.generation, r->who, proof.expires);
     metrics_.count(AuthOutcome::ok_basic);
+    proof.who = r->who;
+    conn.basic = std::move(proof);
     conn.current = std::move(r->who);
     out = AuthAnswer{AuthVerdict::authenticated, {}};
   }
@@ -158,10 +200,35 @@ asio::awaitable<AuthAnswer> Authenticator::check_basic_async(
   co_return out;
 }
 
+asio::awaitable<AuthAnswer> Authenticator::regroup_negotiated(
+    const std::shared_ptr<const Settings>& settings_ref, ConnectionAuth& conn,
+    const AuthGeneration& gen_ref) {
+  // The principal stays proven (Kerberos said so); after a reload its groups,
+  // and so its department, are looked up again rather than a new exchange.
+  const std::shared_ptr<const Settings> settings = settings_ref;
+  const AuthGeneration gen = gen_ref;
+  auto user = std::make_shared<const std::string>(conn.negotiated->user);
+  const std::function<Checked()> job = [settings, user]() {
+    Checked c;
+    auto who = std::make_shared<AuthIdentity>();
+    who->user = *user;
+    c.status = groups_of(*settings->auth, who->user, who->groups);
+    c.who = std::move(who);
+    return c;
+  };
+  std::optional<Checked> r = co_await run_on_workers<Checked>(workers_, job);
+  if (!r || r->status != BackendStatus::ok) co_return backend_down(*settings->auth, conn);
+  conn.negotiated = std::move(r->who);
+  conn.negotiated_generation = gen;
+  conn.current = conn.negotiated;
+  co_return AuthAnswer{AuthVerdict::authenticated, {}};
+}
+
 asio::awaitable<AuthAnswer> Authenticator::check_negotiate_async(
     const std::shared_ptr<const Settings>& settings_ref, ConnectionAuth& conn,
-    const IpAddress& client, std::string& token_in) {
+    const IpAddress& client, std::string& token_in, const AuthGeneration& gen_ref) {
   const std::shared_ptr<const Settings> settings = settings_ref;
+  const AuthGeneration gen = gen_ref;
   const AuthSettings& a = *settings->auth;
   if (!conn.gss) conn.gss = std::make_shared<GssAcceptor>();
   auto gss = conn.gss;
@@ -192,6 +259,7 @@ asio::awaitable<AuthAnswer> Authenticator::check_negotiate_async(
   }
   conn.gss.reset();  // the context has done its job; the identity stays
   conn.negotiated = r->who;
+  conn.negotiated_generation = gen;
   conn.current = std::move(r->who);
   metrics_.count(AuthOutcome::ok_negotiate);
   co_return AuthAnswer{AuthVerdict::authenticated, {}};

@@ -1,11 +1,14 @@
 // Who is asking (README "Identity"): the forward listeners' gate between a
 // parsed request head and its decision. Fast path (exempt, a connection
-// already negotiated, a cached Basic credential) without leaving the event
-// loop; everything that touches a file, the directory or the KDC runs on the
+// already negotiated, the Basic credentials already proven on this
+// connection, a cached Basic credential) without leaving the event loop;
+// everything that touches a file, the directory or the KDC runs on the
 // AuthWorkers pool and resumes the session on its own executor.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,10 +49,14 @@ class Authenticator {
 
   // Checks one request's Proxy-Authorization value (empty if none) for a
   // client, under `settings` (which must have auth set). Sets conn.current.
+  // `reload_requests` is Runtime::reload_requests: when it has grown, every
+  // verified credential is dropped (SIGHUP, README "Identity": the way to make
+  // a change in the directory count at once; a reload that changes the auth
+  // configuration drops them by its fingerprint alone).
   // Everything referenced must outlive the call (the session holds it).
   asio::awaitable<AuthAnswer> check(const std::shared_ptr<const Settings>& settings,
                                     ConnectionAuth& conn, const IpAddress& client,
-                                    std::string_view header);
+                                    std::string_view header, std::uint64_t reload_requests = 0);
 
   // The groups of a user from the configured source (explain --user, and
   // after a successful check). Blocking: call on a worker or from the CLI.
@@ -57,12 +64,17 @@ class Authenticator {
                                  std::vector<std::string>& out);
 
  private:
+  AuthGeneration generation_of(const AuthSettings& a, std::uint64_t reload_requests);
+  bool proven_on_connection(ConnectionAuth& conn, const AuthGeneration& gen,
+                            std::string_view header, std::chrono::steady_clock::time_point now);
   asio::awaitable<AuthAnswer> check_basic_async(const std::shared_ptr<const Settings>& settings,
                                                 ConnectionAuth& conn, const IpAddress& client,
-                                                ProxyCredentials& cred);
+                                                ProxyCredentials& cred, BasicProof& proof);
   asio::awaitable<AuthAnswer> check_negotiate_async(const std::shared_ptr<const Settings>& settings,
                                                     ConnectionAuth& conn, const IpAddress& client,
-                                                    std::string& token);
+                                                    std::string& token, const AuthGeneration& gen);
+  asio::awaitable<AuthAnswer> regroup_negotiated(const std::shared_ptr<const Settings>& settings,
+                                                 ConnectionAuth& conn, const AuthGeneration& gen);
   AuthAnswer fail(const IpAddress& client, bool count_failure);
   AuthAnswer backend_down(const AuthSettings& a, ConnectionAuth& conn);
 
@@ -70,6 +82,9 @@ class Authenticator {
   AuthWorkers workers_;
   CredentialCache cache_;
   FailureThrottle throttle_;
+  // The generation last seen: the cache is emptied when a request brings another.
+  std::atomic<std::uint64_t> seen_fingerprint_{0};
+  std::atomic<std::uint64_t> seen_reload_requests_{0};
 };
 
 }  // namespace gh

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "auth/authenticator.hpp"
 #include "cli/commands.hpp"
 #include "cli/target.hpp"
 #include "config/calendar.hpp"
@@ -55,8 +56,34 @@ std::string summary(const RuleSet& r, const Decision& d) {
   return s;
 }
 
-// Runs one case; appends its failures. False if it failed.
-bool run_case(const RuleSet& r, const PolicyTestCase& c, std::vector<Failure>& failures) {
+// The identity a case decides as (README "gatehouse test"): its `groups` as
+// written, else the groups file's entry. A directory is never asked, so a test
+// file gives the same answer on a laptop, in CI and on the proxy host.
+// False if the groups would have come from LDAP (decided with none).
+bool set_identity(const PolicyTestCase& c, const AuthSettings* auth, Target& t) {
+  t.user = c.user;
+  if (c.user.empty()) return true;
+  if (c.groups) {
+    t.groups = *c.groups;
+    return true;
+  }
+  if (auth && !auth->groups_file_path.empty())
+    return Authenticator::groups_of(*auth, c.user, t.groups) == BackendStatus::ok;
+  return !auth || auth->groups_ldap.url.empty();
+}
+
+// "127.0.0.1" or "127.0.0.1 as alice [fin-staff]", for a failure's context.
+std::string who(const std::string& client, const Target& t) {
+  if (t.user.empty()) return client;
+  std::string s = client + " as " + t.user + " [";
+  for (std::size_t i = 0; i < t.groups.size(); ++i) s += (i ? ", " : "") + t.groups[i];
+  return s + "]";
+}
+
+// Runs one case; appends its failures. False if it failed. `groups_unknown`
+// is set when the case named a user whose groups only a directory knows.
+bool run_case(const RuleSet& r, const AuthSettings* auth, const PolicyTestCase& c,
+              std::vector<Failure>& failures, bool& groups_unknown) {
   std::string err;
   auto target = parse_target(c.target, err);
   const std::string client_text = c.client.empty() ? std::string(kDefaultClient) : c.client;
@@ -65,6 +92,7 @@ bool run_case(const RuleSet& r, const PolicyTestCase& c, std::vector<Failure>& f
     failures.push_back({c.file, c.line, c.target, "", "", target ? "bad client" : err, ""});
     return false;
   }
+  if (!set_identity(c, auth, *target)) groups_unknown = true;
   const TimePoint at = c.at.empty() ? Clock::now() : *parse_rfc3339(c.at);
   const Decision d = decide_target(r, *target, *client, at).final;
   bool ok = true;
@@ -73,7 +101,7 @@ bool run_case(const RuleSet& r, const PolicyTestCase& c, std::vector<Failure>& f
     if (got == e.value) continue;
     ok = false;
     failures.push_back({c.file, c.line, c.target, e.key, shown(e.value), shown(got),
-                        c.target + " from " + client_text + ": " + summary(r, d)});
+                        c.target + " from " + who(client_text, *target) + ": " + summary(r, d)});
   }
   return ok;
 }
@@ -95,7 +123,8 @@ int test(const TestOptions& o) {
   }
   const RuleSet& r = *res.rules;
 
-  std::size_t passed = 0, failed = 0, users_ignored = 0;
+  const AuthSettings* auth = res.settings->auth ? &*res.settings->auth : nullptr;
+  std::size_t passed = 0, failed = 0, groups_unknown = 0, users = 0;
   std::vector<Failure> failures;
   for (const std::string& file : o.files) {
     PolicyTestFile f = load_policy_tests(file);
@@ -108,13 +137,18 @@ int test(const TestOptions& o) {
         failures.push_back({d.file, d.line, "", "", "", d.message, ""});
     }
     for (const PolicyTestCase& c : f.cases) {
-      if (!c.user.empty() && users_ignored++ == 0)
+      bool unknown = false;
+      (run_case(r, auth, c, failures, unknown) ? passed : failed)++;
+      if (unknown && groups_unknown++ == 0)
         std::fprintf(stderr,
-                     "%s:%d: note: 'user' is read but not used yet: user identity (proxy "
-                     "authentication, not built yet) is "
-                     "not built, so the client address alone decides\n",
+                     "%s:%d: note: test does not ask the LDAP directory for %s's groups: "
+                     "decided with none (give them with groups: [...])\n",
+                     c.file.c_str(), c.user_line, c.user.c_str());
+      if (!auth && !c.user.empty() && users++ == 0)
+        std::fprintf(stderr,
+                     "%s:%d: note: the config has no auth block: the proxy never knows a "
+                     "user, so it decides by network alone (README \"Identity\")\n",
                      c.file.c_str(), c.user_line);
-      (run_case(r, c, failures) ? passed : failed)++;
     }
   }
 

@@ -200,6 +200,37 @@ struct AuthReader {
   }
 };
 
+// The fingerprint of what decides who a client is (auth_settings.hpp). Each
+// field length-prefixed, so two fields cannot run into one. The LDAP service
+// password is left out: it changes nobody's identity.
+std::uint64_t fingerprint_of(const AuthSettings& a) {
+  std::string s;
+  auto add = [&s](std::string_view v) {
+    s += std::to_string(v.size());
+    s += ':';
+    s += v;
+  };
+  for (AuthScheme x : a.schemes) add(x == AuthScheme::basic ? "basic" : "negotiate");
+  add(a.realm);
+  for (const Cidr& c : a.exempt) add(c.to_string());
+  add(a.keytab);
+  add(a.basic_ldap.url);
+  add(a.basic_ldap.user_dn);
+  add(a.htpasswd_path);
+  for (const auto& [user, hash] : a.htpasswd) add(user + ":" + hash);
+  const LdapGroupSettings& g = a.groups_ldap;
+  for (const std::string* f : {&g.url, &g.bind_dn, &g.base, &g.filter}) add(*f);
+  add(a.groups_file_path);
+  for (const auto& [user, groups] : a.groups_file) {
+    add(user);
+    add(std::to_string(groups.size()));
+    for (const std::string& group : groups) add(group);
+  }
+  add(std::to_string(a.cache_ttl.count()));
+  add(a.on_backend_failure == OnBackendFailure::block ? "block" : "network");
+  return std::hash<std::string>{}(s);
+}
+
 }  // namespace
 
 void read_auth_block(LoadContext& ctx, const std::string& file, const YAML::Node& n,
@@ -252,6 +283,7 @@ void read_auth_block(LoadContext& ctx, const std::string& file, const YAML::Node
     ctx.warning(m.at(),
                 "auth.groups.ldap.filter uses {dn} but basic.ldap.user_dn is not set: "
                 "{dn} is then empty and no group is found");
+  a.fingerprint = fingerprint_of(a);
 }
 
 }  // namespace gh

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -43,6 +44,10 @@ struct AuthSettings {
   std::map<std::string, std::vector<std::string>, std::less<>> groups_file;
   std::chrono::milliseconds cache_ttl{300'000};
   OnBackendFailure on_backend_failure = OnBackendFailure::block;
+  // Everything above (htpasswd and groups entries included) as one number, made
+  // at load: credentials verified under another value are not trusted again, so
+  // a reload that changes who is who drops them at once (README "Identity").
+  std::uint64_t fingerprint = 0;
 
   bool offers(AuthScheme s) const {
     for (AuthScheme x : schemes)

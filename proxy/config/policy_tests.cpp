@@ -43,7 +43,7 @@ std::size_t errors(const LoadContext& ctx) {
 // Reads one entry into out.cases; false if it has an error.
 bool read_case(LoadContext& ctx, const std::string& file, const Node& item, PolicyTestFile& out) {
   const std::size_t errors_before = errors(ctx);
-  MapView m(ctx, file, item, {"target", "client", "user", "at", "expect"}, "test");
+  MapView m(ctx, file, item, {"target", "client", "user", "groups", "at", "expect"}, "test");
   if (!m.ok()) return false;
   PolicyTestCase c;
   c.file = file;
@@ -56,11 +56,26 @@ bool read_case(LoadContext& ctx, const std::string& file, const Node& item, Poli
       ok = false;
     }
   }
-  if (const Node* n = m.get("user"); n && read_string(ctx, file, *n, c.user))
+  if (const Node* n = m.get("user"); n && read_string(ctx, file, *n, c.user)) {
     c.user_line = where(file, *n).line;
+    if (c.user.empty()) {
+      ctx.error(where(file, *n), "user must not be empty (leave it out for an anonymous request)");
+      ok = false;
+    }
+  }
+  if (const Node* n = m.get("groups")) {
+    // [] is a user in no group; groups without a user is a request that cannot happen.
+    std::vector<std::string> groups;
+    if (read_identity_names(ctx, file, n, "groups", groups)) c.groups = std::move(groups);
+    if (!m.get("user")) {
+      ctx.error(where(file, *n), "groups needs a user (an anonymous request has no groups)");
+      ok = false;
+    }
+  }
   if (const Node* n = m.get("at"); n && read_string(ctx, file, *n, c.at)) {
     if (!parse_rfc3339(c.at)) {
-      ctx.error(where(file, *n), "bad time '" + c.at + "' (use RFC 3339, e.g. 2027-03-31T09:00:00Z)");
+      ctx.error(where(file, *n),
+                "bad time '" + c.at + "' (use RFC 3339, e.g. 2027-03-31T09:00:00Z)");
       ok = false;
     }
   }

@@ -84,7 +84,8 @@ asio::awaitable<AuthGate> authenticate_request(Session& s, ClientParser& p) {
 
   const auto header = req[http::field::proxy_authorization];
   AuthAnswer a =
-      co_await s.rt.authenticator->check(s.settings, s.auth, s.conn.info.client, sv(header));
+      co_await s.rt.authenticator->check(s.settings, s.auth, s.conn.info.client, sv(header),
+                                         s.rt.reload_requests.load(std::memory_order_relaxed));
   if (a.verdict == AuthVerdict::authenticated || a.verdict == AuthVerdict::anonymous)
     co_return AuthGate::proceed;
 

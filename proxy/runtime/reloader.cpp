@@ -234,6 +234,7 @@ Reloader::~Reloader() {
 }
 
 void Reloader::request() {
+  impl_->rt.reload_requests.fetch_add(1, std::memory_order_relaxed);
   impl_->requested.store(true);
   impl_->wake();
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 
 #include "audit/writer.hpp"
@@ -22,6 +23,9 @@ struct Runtime {
   AuditWriter* audit = nullptr;
   Metrics metrics;
   std::atomic<bool> draining{false};
+  // Reloads asked for (SIGHUP, Reloader::request): each makes every user prove
+  // their credentials again (README "Identity", "Reload drops verified credentials").
+  std::atomic<std::uint64_t> reload_requests{0};
   TimePoint started{};
   std::shared_ptr<Authenticator> authenticator;  // set by serve; null = nobody is asked
   // README "HTTPS interception": made at start when tls_intercept is on (the CA is

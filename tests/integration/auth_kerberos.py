@@ -23,6 +23,7 @@ import yaml
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from proxy_lib.harness import (Gatehouse, check, curl, fail, free_port, raw,  # noqa: E402
                                start_origin, wait_record, write_rules, _procs)
+from proxy_lib.krb5_realm import write_realm_config  # noqa: E402
 
 for tool in ("krb5kdc", "kdb5_util", "kadmin.local", "kinit"):
     if not shutil.which(tool) and not os.path.exists("/usr/sbin/" + tool):
@@ -38,40 +39,7 @@ REALM = "GH.TEST"
 d = tempfile.mkdtemp(prefix="gh-auth-krb-")
 kport = free_port()
 env = dict(os.environ)
-env.update({"KRB5_CONFIG": os.path.join(d, "krb5.conf"), "KRB5_KDC_PROFILE": os.path.join(d, "kdc.conf"),
-            "KRB5CCNAME": "FILE:" + os.path.join(d, "ccache"),
-            "KRB5RCACHEDIR": d, "KRB5RCACHENAME": "file2:" + os.path.join(d, "rcache")})
-with open(env["KRB5_CONFIG"], "w") as f:
-    f.write("""[libdefaults]
- default_realm = {r}
- dns_lookup_kdc = false
- dns_lookup_realm = false
- rdns = false
- dns_canonicalize_hostname = false
- udp_preference_limit = 1
-[realms]
- {r} = {{
-  kdc = 127.0.0.1:{p}
- }}
-[domain_realm]
- localhost = {r}
-""".format(r=REALM, p=kport))
-with open(env["KRB5_KDC_PROFILE"], "w") as f:
-    f.write("""[kdcdefaults]
- kdc_ports = {p}
- kdc_tcp_ports = {p}
-[realms]
- {r} = {{
-  database_name = {d}/principal
-  key_stash_file = {d}/stash
-  acl_file = {d}/kadm5.acl
-  kdc_ports = {p}
-  kdc_tcp_ports = {p}
- }}
-[logging]
- kdc = FILE:{d}/kdc.log
-""".format(r=REALM, p=kport, d=d))
-open(os.path.join(d, "kadm5.acl"), "w").close()
+env.update(write_realm_config(d, REALM, kport))
 
 
 def run(*cmd, stdin=None):

@@ -58,11 +58,66 @@ grep -qF "$dir/broken.yaml:3:32: error: bad time 'yesterday'" "$dir/err" || fail
 grep -qF "$dir/broken.yaml:4: error: unsupported scheme" <<<"$out" || fail "broken file, target: $out"
 grep -qx "0 passed, 4 failed" "$dir/err" || fail "broken summary: $(cat "$dir/err")"
 
-# `user` is accepted and said to be unused until identity exists (README "Identity: who is asking").
+# `user` and `groups` (README "gatehouse test"): per-user and per-group decisions
+# without a directory. The shipped rules plus an auth block, a groups file, a
+# department of a group and an approval of a user.
+cp -r rules "$dir/rules"
+printf 'alice: [fin-staff]\n' >"$dir/rules/groups.yaml"
+: >"$dir/rules/users.htpasswd"
+cat >>"$dir/rules/gatehouse.yaml" <<'YAML'
+auth:
+  schemes: [basic]
+  basic: { htpasswd: users.htpasswd }
+  groups: { file: groups.yaml }
+YAML
+python3 - "$dir/rules" <<'PY'
+import sys, yaml
+d = sys.argv[1]
+deps = yaml.safe_load(open(d + "/departments.yaml"))
+for dep in deps["departments"]:
+    if dep["id"] == "finance":
+        dep["groups"] = ["fin-staff"]
+yaml.safe_dump(deps, open(d + "/departments.yaml", "w"), sort_keys=False)
+apps = yaml.safe_load(open(d + "/approvals.yaml"))
+apps["approvals"].append({"id": "FIN-CAROL", "department": "finance", "app": "whatsapp-web",
+                          "approved_by": "Director of Finance", "reason": "carol only",
+                          "granted": "2026-01-01", "expires": "2099-12-31", "users": ["carol"]})
+yaml.safe_dump(apps, open(d + "/approvals.yaml", "w"), sort_keys=False)
+PY
+cat >"$dir/user.yaml" <<'YAML'
+- { target: "web.whatsapp.com:443", user: alice, expect: { department: finance } }
+- { target: "web.whatsapp.com:443", user: dave, groups: [fin-staff], expect: { department: finance } }
+- { target: "web.whatsapp.com:443", user: alice, groups: [], expect: { department: null } }
+- { target: "web.whatsapp.com:443", client: "10.20.5.7", user: bob, expect: { department: immigration } }
+- { target: "web.whatsapp.com:443", user: carol, groups: [fin-staff], at: "2026-06-01T10:00:00Z",
+    expect: { action: allow, reason: approved, approval: FIN-CAROL } }
+- { target: "web.whatsapp.com:443", user: dave, groups: [fin-staff], at: "2026-06-01T10:00:00Z",
+    expect: { action: block } }
+- { target: "web.whatsapp.com:443", at: "2026-06-01T10:00:00Z", expect: { action: block, department: null } }
+YAML
+rc=0; out=$("$GATEHOUSE" test --config "$dir/rules/gatehouse.yaml" "$dir/user.yaml" 2>"$dir/err") || rc=$?
+[ "$rc" = 0 ] || fail "user and groups: exit $rc: $out $(cat "$dir/err")"
+grep -qx "7 passed, 0 failed" "$dir/err" || fail "user and groups summary: $(cat "$dir/err")"
+
+# A wrong per-user expectation names the user and groups it decided as.
+printf -- '- { target: "example.com", user: alice, expect: { department: immigration } }\n' >"$dir/user-wrong.yaml"
+rc=0; out=$("$GATEHOUSE" test --config "$dir/rules/gatehouse.yaml" "$dir/user-wrong.yaml" 2>/dev/null) || rc=$?
+[ "$rc" = 1 ] || fail "wrong user expectation: exit $rc"
+want="$dir/user-wrong.yaml:1: expected department: immigration, got finance (example.com from 127.0.0.1 as alice [fin-staff]: allow uncategorized, department finance)"
+[ "$out" = "$want" ] || fail "wrong user expectation printed:
+$out
+want:
+$want"
+
+# groups without a user is a broken entry; a user without an auth block gets a note.
+printf -- '- { target: "example.com", groups: [fin-staff], expect: { action: allow } }\n' >"$dir/groups-only.yaml"
+rc=0; "$GATEHOUSE" test --config "$dir/rules/gatehouse.yaml" "$dir/groups-only.yaml" 2>"$dir/err" >/dev/null || rc=$?
+[ "$rc" = 1 ] || fail "groups without user: exit $rc, want 1"
+grep -qF "$dir/groups-only.yaml:1:36: error: groups needs a user" "$dir/err" || fail "groups without user: $(cat "$dir/err")"
 printf -- '- { target: "example.com", user: alice, expect: { action: allow } }\n' >"$dir/user.yaml"
 rc=0; gh_test "$dir/user.yaml" 2>"$dir/err" >/dev/null || rc=$?
-[ "$rc" = 0 ] || fail "user: exit $rc"
-grep -q "$dir/user.yaml:1: note: 'user' is read but not used yet" "$dir/err" || fail "user note: $(cat "$dir/err")"
+[ "$rc" = 0 ] || fail "user without auth: exit $rc"
+grep -q "$dir/user.yaml:1: note: the config has no auth block" "$dir/err" || fail "no-auth note: $(cat "$dir/err")"
 
 # Rules with errors: nothing is tested, exit 1.
 rc=0; "$GATEHOUSE" test --config tests/data/config/broken/gatehouse.yaml "$dir/user.yaml" >/dev/null 2>&1 || rc=$?

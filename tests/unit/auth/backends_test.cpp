@@ -40,19 +40,51 @@ TEST_CASE("credential cache: keyed by a salted hash, expires", "[auth][cache]") 
   using steady = std::chrono::steady_clock;
   CredentialCache cache(4);
   const auto now = steady::now();
+  const AuthGeneration gen{7, 0};
   auto who = std::make_shared<AuthIdentity>(AuthIdentity{"alice", {"staff"}});
-  cache.put("alice", "secret", who, now + std::chrono::minutes(5));
-  auto hit = cache.find("alice", "secret", now);
+  cache.put("alice", "secret", gen, who, now + std::chrono::minutes(5));
+  steady::time_point expires{};
+  auto hit = cache.find("alice", "secret", gen, now, &expires);
   REQUIRE(hit);
+  CHECK(expires == now + std::chrono::minutes(5));
   CHECK(hit->user == "alice");
   CHECK(hit->groups == std::vector<std::string>{"staff"});
-  CHECK_FALSE(cache.find("alice", "Secret", now));
-  CHECK_FALSE(cache.find("alic", "esecret", now));  // the NUL separator keeps them apart
-  CHECK_FALSE(cache.find("alice", "secret", now + std::chrono::minutes(5)));
+  CHECK_FALSE(cache.find("alice", "Secret", gen, now));
+  CHECK_FALSE(cache.find("alic", "esecret", gen, now));  // the NUL separator keeps them apart
+  CHECK_FALSE(cache.find("alice", "secret", gen, now + std::chrono::minutes(5)));
   CHECK(cache.size() == 0);  // the expired entry went on lookup
   for (int i = 0; i < 10; ++i)
-    cache.put("u" + std::to_string(i), "p", who, now + std::chrono::minutes(1));
+    cache.put("u" + std::to_string(i), "p", gen, who, now + std::chrono::minutes(1));
   CHECK(cache.size() <= 4);  // bounded
+}
+
+TEST_CASE("credential cache: another generation is a miss", "[auth][cache]") {
+  using steady = std::chrono::steady_clock;
+  CredentialCache cache;
+  const auto now = steady::now();
+  auto who = std::make_shared<AuthIdentity>(AuthIdentity{"alice", {}});
+  cache.put("alice", "secret", AuthGeneration{7, 0}, who, now + std::chrono::minutes(5));
+  CHECK(cache.find("alice", "secret", AuthGeneration{7, 0}, now));
+  CHECK_FALSE(cache.find("alice", "secret", AuthGeneration{8, 0}, now));  // a changed config
+  CHECK(cache.size() == 0);  // and the stale entry is gone
+  cache.put("alice", "secret", AuthGeneration{7, 0}, who, now + std::chrono::minutes(5));
+  CHECK_FALSE(cache.find("alice", "secret", AuthGeneration{7, 1}, now));  // forgotten (SIGHUP)
+}
+
+TEST_CASE("held secret: equal bytes only, moved not copied", "[auth][cache]") {
+  HeldSecret a("Basic YWxpY2U6c2VjcmV0");
+  CHECK(a.equals("Basic YWxpY2U6c2VjcmV0"));
+  CHECK_FALSE(a.equals("Basic YWxpY2U6c2VjcmV1"));
+  CHECK_FALSE(a.equals("Basic YWxpY2U6c2VjcmV0 "));  // longer
+  CHECK_FALSE(a.equals("Basic YWxpY2U6c2Vjcm"));     // a prefix
+  CHECK_FALSE(a.equals(""));
+  HeldSecret b(std::move(a));
+  CHECK(b.equals("Basic YWxpY2U6c2VjcmV0"));
+  CHECK_FALSE(a.equals("Basic YWxpY2U6c2VjcmV0"));  // NOLINT: moved from holds nothing
+  CHECK_FALSE(a.equals(""));
+  b = HeldSecret("Basic Ym9iOnNlY3JldA==");
+  CHECK(b.equals("Basic Ym9iOnNlY3JldA=="));
+  CHECK_FALSE(HeldSecret().equals(""));
 }
 
 TEST_CASE("throttle: more than 10 failures in 60 s, then 60 s of 429", "[auth][throttle]") {

@@ -26,6 +26,18 @@ const char* kHtpasswd =
     "bob:$6$saltsalt$qFmFH.bQmmtXzyBY0s9v7Oicd2z4XSIecDzlB5KiA2/"
     "jctKu9YterLp8wwnSq.qc.eoxqOmSuNp2xS0ktL3nh/\n";
 
+// The base tree with Basic against kHtpasswd and a groups file of `groups`.
+void write_basic_auth(const TempTree& t, const std::string& groups) {
+  write_base(t);
+  t.write("users.htpasswd", kHtpasswd);
+  t.write("groups.yaml", groups);
+  t.write("gatehouse.yaml", std::string(kMain) +
+                                "auth:\n"
+                                "  schemes: [basic]\n"
+                                "  basic: { htpasswd: users.htpasswd }\n"
+                                "  groups: { file: groups.yaml }\n");
+}
+
 }  // namespace
 
 TEST_CASE("auth block: a full LDAP configuration loads", "[config][auth]") {
@@ -99,14 +111,7 @@ TEST_CASE("auth block: errors at file:line:col", "[config][auth]") {
 
 TEST_CASE("auth block: htpasswd and groups file load", "[config][auth]") {
   TempTree t;
-  write_base(t);
-  t.write("users.htpasswd", kHtpasswd);
-  t.write("groups.yaml", "alice: [imm-staff, readers]\nbob: []\n");
-  t.write("gatehouse.yaml", std::string(kMain) +
-                                "auth:\n"
-                                "  schemes: [basic]\n"
-                                "  basic: { htpasswd: users.htpasswd }\n"
-                                "  groups: { file: groups.yaml }\n");
+  write_basic_auth(t, "alice: [imm-staff, readers]\nbob: []\n");
   LoadResult r = load_config(t.path("gatehouse.yaml"), base_now());
   INFO(formatted(r));
   REQUIRE(r.ok());
@@ -117,6 +122,28 @@ TEST_CASE("auth block: htpasswd and groups file load", "[config][auth]") {
   CHECK(a.groups_file.at("bob").empty());
   CHECK(a.realm == "gatehouse");
   CHECK(a.on_backend_failure == OnBackendFailure::block);
+}
+
+TEST_CASE("auth fingerprint: changes with who is who, not with a reload alone", "[config][auth]") {
+  TempTree t;
+  write_basic_auth(t, "alice: [imm-staff]\n");
+  auto fingerprint = [&] {
+    LoadResult r = load_config(t.path("gatehouse.yaml"), base_now());
+    INFO(formatted(r));
+    REQUIRE(r.ok());
+    return r.settings->auth->fingerprint;
+  };
+  const std::uint64_t first = fingerprint();
+  CHECK(first != 0);
+  CHECK(fingerprint() == first);  // the same files: the same value
+  // bob's password changed (another hash).
+  t.write("users.htpasswd",
+          std::string(kHtpasswd).replace(std::string(kHtpasswd).find("qFmFH"), 5, "qFmFX"));
+  const std::uint64_t changed = fingerprint();
+  CHECK(changed != first);
+  // alice left a group.
+  t.write("groups.yaml", "alice: []\n");
+  CHECK(fingerprint() != changed);
 }
 
 TEST_CASE("departments and approvals gain users and groups", "[config][auth]") {
