@@ -12,6 +12,13 @@
 #   bench/compare.sh [--build DIR] [--gatehouse BIN] [--rounds N] [--seconds S]
 #                    [--domains N] [--idle N] [--out DIR] [--keep] [--perf]
 #                    [--gh-threads N] [--before BIN]
+#                    [--intercept | --intercept-only] [--intercept-idle N]
+#
+# --intercept adds the HTTPS interception rows (bench/compare_intercept.sh:
+# block pages over TLS and inspected keep-alive GETs, gatehouse with
+# tls_intercept against Squid with ssl_bump, memory per idle intercepted
+# connection, and with --perf a profile of the handshake path);
+# --intercept-only runs those alone.
 #
 # --before BIN runs a second gatehouse binary (an earlier build) beside the
 # current one on every workload, alternating with it, and adds a table of
@@ -34,6 +41,9 @@ out=/tmp/gh-bench-results
 keep=0
 perf=0
 before_bin=""
+intercept=0         # --intercept: bench/compare_intercept.sh
+intercept_only=0
+intercept_idle_n=800
 while [ $# -gt 0 ]; do
   case $1 in
     --build) build=$2; shift 2 ;;
@@ -47,7 +57,10 @@ while [ $# -gt 0 ]; do
     --keep) keep=1; shift ;;
     --perf) perf=1; shift ;;
     --before) before_bin=$2; shift 2 ;;
-    -h|--help) sed -n 2,18p "$0"; exit 0 ;;
+    --intercept) intercept=1; shift ;;
+    --intercept-only) intercept=1; intercept_only=1; shift ;;
+    --intercept-idle) intercept_idle_n=$2; shift 2 ;;
+    -h|--help) sed -n 2,25p "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -322,6 +335,15 @@ if [ -n "$before_bin" ]; then
     --config "$tmp/gatehouse/before.yaml"
 fi
 
+# --- interception rows: set-up (bench/compare_intercept.sh) --------------------------
+if [ "$intercept" = 1 ]; then
+  budget_end=$((budget_end + 240))  # two proxies more, their rows and idle run
+  # shellcheck source=bench/compare_intercept.sh
+  . "$src/bench/compare_intercept.sh"
+  intercept_setup
+fi
+# --- end of interception set-up ----------------------------------------------------------
+
 # --- workloads ------------------------------------------------------------------------
 # name | generator arguments (target appended per run)
 small=http://127.0.0.1:$p_http/small
@@ -334,6 +356,7 @@ workloads=(
   "connect-blocked-newconn|--mode connect --target $blocked:443 -c 32 --new-connection --expect-status 403"
   "tunnel-https-100MB|--mode tunnel --url https://127.0.0.1:$p_https/big -c 1"
 )
+[ "$intercept_only" = 1 ] && workloads=()
 
 one_run() {  # WORKLOAD ROUND TARGET PID ARGS...
   local w=$1 r=$2 target=$3 pid=$4; shift 4
@@ -371,10 +394,18 @@ for r in $(seq "$rounds"); do
   order=("${order[@]:1}" "${order[0]}")  # rotate who goes first
 done
 
+# --- interception rows (bench/compare_intercept.sh) ---------------------------------
+if [ "$intercept" = 1 ]; then
+  intercept_idle "$intercept_idle_n"  # first: on processes whose heap has not grown for the load
+  intercept_rounds
+  intercept_perf
+fi
+
 # --- idle tunnels: memory per tunnel from the proxy's RSS --------------------------
 for name in gatehouse squid; do
   pid=${proxy_pid[$name]:-}
   [ -n "$pid" ] || continue
+  [ "$intercept_only" = 1 ] && continue
   if [ $((SECONDS + 70)) -ge "$budget_end" ]; then log "time budget used up: no idle run for $name"; continue; fi
   rm -f "$tmp/idle.ready"
   before=$(proc_stat "$pid" | cut -d' ' -f2)
@@ -397,7 +428,7 @@ for name in gatehouse squid; do
 done
 
 # --- optional profile of gatehouse on the blocked GET ----------------------------
-if [ "$perf" = 1 ] && [ -n "${proxy_pid[gatehouse]:-}" ] && command -v perf >/dev/null; then
+if [ "$perf" = 1 ] && [ "$intercept_only" = 0 ] && [ -n "${proxy_pid[gatehouse]:-}" ] && command -v perf >/dev/null; then
   "$load" --mode get --url "http://$blocked/" -c 32 -d 6 --proxy "127.0.0.1:$p_gh" >/dev/null 2>&1 &
   gen=$!
   perf record -F 999 -g -p "${proxy_pid[gatehouse]}" -o "$out/perf.data" -- sleep 5 >/dev/null 2>&1 || true
@@ -413,6 +444,7 @@ done
 gh_built=$(date -u -r "$gatehouse" +%Y-%m-%dT%H:%MZ 2>/dev/null || echo '?')
 versions="gatehouse binary built $gh_built (source tree HEAD $(cd "$src" && git rev-parse --short HEAD 2>/dev/null || echo '?')), $(squid -v | head -1), $(nginx -v 2>&1), $(openssl version | cut -d' ' -f1-2)"
 versions="$versions; gatehouse event-loop threads $gh_threads (GATEHOUSE_THREADS), Squid workers 1"
+[ "$intercept" = 1 ] && versions="$versions, interception: $("$isq_bin" -v | head -1) (squid-openssl)"
 versions="$versions; load average before $loadavg_start, after $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$runs" "$versions" <<'EOF' | tee "$out/table.md"
 import json, statistics, sys
@@ -505,4 +537,5 @@ if any(r.get("target") == "before" for r in runs if "run" in r):
         print(f"| {w} | {cs(b,'cpu')} | {cs(a,'cpu')} | {ratio(med(a.get('cpu', [])), med(b.get('cpu', [])))} | "
               f"{cs(b,'rate')} | {cs(a,'rate')} |")
 EOF
+[ "$intercept" = 1 ] && intercept_table  # --- interception rows (bench/compare_intercept.sh) ---
 log "runs in $runs, table in $out/table.md"

@@ -52,6 +52,10 @@ asio::awaitable<std::unique_ptr<TlsStream>> accept_client_tls(tcp::socket& clien
     asio::ssl::context ctx(f.interceptor.client_facing());
     tls = std::make_unique<TlsStream>(PrefixedSocket(client, std::move(prefix)), ctx);
   }
+  // A block page is one request on a connection that then closes: TLS 1.3
+  // session tickets (two by default, each sealed and sent after the
+  // handshake) would cost CPU on every page and resume nothing we want kept.
+  if (f.decision.action != Action::allow) SSL_set_num_tickets(tls->native_handle(), 0);
   if (!use_leaf(tls->native_handle(), *leaf)) {
     m.handshake(HandshakeOutcome::no_leaf);
     record_handshake_failure(f, ex);
@@ -78,7 +82,8 @@ asio::awaitable<InnerHead> read_inner_head(TlsStream& tls, beast::flat_buffer& b
                                            Millis timeout) {
   // At most 64 KiB here: Beast throws (inside the read, out of the event
   // loop) for a field longer than 65,535 bytes.
-  parser.header_limit(static_cast<std::uint32_t>(std::min<std::uint64_t>(max_header_bytes, 0xffff)));
+  parser.header_limit(
+      static_cast<std::uint32_t>(std::min<std::uint64_t>(max_header_bytes, 0xffff)));
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   PrefixedSocket& lowest = tls.next_layer();
   lowest.expires_after(timeout);
