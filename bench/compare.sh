@@ -341,6 +341,7 @@ if [ "$intercept" = 1 ]; then
   # shellcheck source=bench/compare_intercept.sh
   . "$src/bench/compare_intercept.sh"
   intercept_setup
+  intercept_idle "$intercept_idle_n"  # first: on processes whose heap the load has not grown
 fi
 # --- end of interception set-up ----------------------------------------------------------
 
@@ -356,7 +357,9 @@ workloads=(
   "connect-blocked-newconn|--mode connect --target $blocked:443 -c 32 --new-connection --expect-status 403"
   "tunnel-https-100MB|--mode tunnel --url https://127.0.0.1:$p_https/big -c 1"
 )
-[ "$intercept_only" = 1 ] && workloads=()
+# https-* rows (bench/compare_intercept.sh) go to the gatehouse-tls and squid-tls proxies.
+[ "$intercept" = 1 ] && workloads+=("${intercept_workloads[@]}")
+[ "$intercept_only" = 1 ] && workloads=("${intercept_workloads[@]}")
 
 one_run() {  # WORKLOAD ROUND TARGET PID ARGS...
   local w=$1 r=$2 target=$3 pid=$4; shift 4
@@ -377,11 +380,14 @@ for r in $(seq "$rounds"); do
     w=${entry%%|*}
     args=${entry#*|}
     for name in "${order[@]}"; do
-      [ -n "${proxy_pid[$name]:-}" ] || continue
+      pn=$name
+      [[ $w == https-* ]] && pn=$name-tls  # the intercepting instances
+      [ -n "${proxy_pid[$pn]:-}" ] || continue
       # shellcheck disable=SC2086
-      one_run "$w" "$r" "$name" "${proxy_pid[$name]}" $args --proxy "127.0.0.1:${proxy_port[$name]}"
+      one_run "$w" "$r" "$name" "${proxy_pid[$pn]}" $args --proxy "127.0.0.1:${proxy_port[$pn]}"
     done
     case $w in
+      https-*) ;;  # no reference: nothing but a proxy answers inside the CONNECT
       tunnel-*)  # reference: the same download straight from the origin
         # shellcheck disable=SC2086
         one_run "$w" "$r" direct "$$" $args ;;
@@ -394,12 +400,7 @@ for r in $(seq "$rounds"); do
   order=("${order[@]:1}" "${order[0]}")  # rotate who goes first
 done
 
-# --- interception rows (bench/compare_intercept.sh) ---------------------------------
-if [ "$intercept" = 1 ]; then
-  intercept_idle "$intercept_idle_n"  # first: on processes whose heap has not grown for the load
-  intercept_rounds
-  intercept_perf
-fi
+[ "$intercept" = 1 ] && intercept_perf  # --- interception profile (bench/compare_intercept.sh) ---
 
 # --- idle tunnels: memory per tunnel from the proxy's RSS --------------------------
 for name in gatehouse squid; do

@@ -10,8 +10,9 @@
 #   https-inspect-keepalive  CONNECT to a local nginx over HTTPS whose
 #                            certificate is signed by a CA made for the run;
 #                            decrypted on both sides, keep-alive GETs inside
-# then memory per idle intercepted connection and, with --perf, a profile of
-# gatehouse on the block-page workload.
+# The rows run in compare.sh's rounds, alternating with the part-one rows;
+# memory per idle intercepted connection is measured before them and, with
+# --perf, a profile of gatehouse on the block-page workload after them.
 #
 # squid-openssl conflicts with the squid package compare.sh installs: unless it
 # is installed already, its .deb is fetched with `apt-get download` and
@@ -19,6 +20,7 @@
 # squid-common error pages).
 
 intercept_host=origin.bench.test  # mapped to 127.0.0.1 for both proxies
+intercept_workloads=()            # set by intercept_setup: name|load arguments
 
 intercept_squid_binaries() {  # -> isq_bin, isq_certgen
   if dpkg-query -W -f='${Status}' squid-openssl 2>/dev/null | grep -q "install ok installed"; then
@@ -186,6 +188,10 @@ EOF
   fi
   intercept_squid_config
   start_proxy squid-tls "$isq_bin" -N -f "$tmp/intercept/squid/squid.conf"
+  intercept_workloads=(
+    "https-blockpage-newconn|--mode https --url https://$blocked/ -c 32 --new-connection --expect-status 403"
+    "https-inspect-keepalive|--mode https --url https://$intercept_host:$p_iorigin/small -c 32 --expect-status 200"
+  )
   local name
   for name in gatehouse-tls squid-tls; do  # one of each, so leaves are cached before timing
     [ -n "${proxy_pid[$name]:-}" ] || continue
@@ -199,29 +205,6 @@ intercept_check() {  # NAME URL STATUS: one request through the proxy, its CA tr
   code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 --cacert "$tmp/intercept/ca/ca.pem" \
     --resolve "$intercept_host:$p_iorigin:127.0.0.1" -x "http://127.0.0.1:${proxy_port[$1]}" "$2" || true)
   log "$1: $2 -> $code (want $3)"
-}
-
-intercept_workloads=()
-intercept_rounds() {
-  intercept_workloads=(
-    "https-blockpage-newconn|--mode https --url https://$blocked/ -c 32 --new-connection --expect-status 403"
-    "https-inspect-keepalive|--mode https --url https://$intercept_host:$p_iorigin/small -c 32 --expect-status 200"
-  )
-  local r entry w args name order=(gatehouse-tls squid-tls)
-  for r in $(seq "$rounds"); do
-    log "interception round $r of $rounds"
-    for entry in "${intercept_workloads[@]}"; do
-      w=${entry%%|*}
-      args=${entry#*|}
-      for name in "${order[@]}"; do
-        [ -n "${proxy_pid[$name]:-}" ] || continue
-        # The rows sit in the main table: gatehouse-tls/squid-tls are its gatehouse/Squid columns.
-        # shellcheck disable=SC2086
-        one_run "$w" "$r" "${name%-tls}" "${proxy_pid[$name]}" $args --proxy "127.0.0.1:${proxy_port[$name]}"
-      done
-    done
-    order=("${order[@]:1}" "${order[0]}")
-  done
 }
 
 # Memory per idle intercepted connection: N inspected connections that each
@@ -255,28 +238,29 @@ intercept_idle() {  # N
 intercept_perf() {  # a profile of gatehouse on the block-page workload
   local pid=${proxy_pid[gatehouse-tls]:-} gen data=$out/perf-intercept.data
   [ "$perf" = 1 ] && [ -n "$pid" ] && command -v perf >/dev/null || return 0
-  "$load" --mode https --url "https://$blocked/" -c 32 --new-connection -d 6 \
+  "$load" --mode https --url "https://$blocked/" -c 32 --new-connection -d 7 \
     --proxy "127.0.0.1:$p_ighouse" >/dev/null 2>&1 &
   gen=$!
   # DWARF call graphs: libcrypto has no frame pointers, and its internal
   # functions no symbols, so the handshake's steps are read off the exported
   # entry points that call them (inclusive time).
-  perf record -F 499 --call-graph dwarf,32768 -p "$pid" -o "$data" -- sleep 4 >/dev/null 2>&1 || true
+  perf record -F 999 --call-graph dwarf,32768 -p "$pid" -o "$data" -- sleep 5 >/dev/null 2>&1 || true
   wait "$gen" || true
   local rows='^ +[0-9]'
-  {
+  (
+    set +e +o pipefail  # a report cut short by head is not a failure of the run
     echo "## self time by shared object"
     perf report -i "$data" --no-children --sort dso -g none --stdio 2>/dev/null | grep -E "$rows" | head -10
     echo "## inclusive time (children, self) of the handshake's entry points"
     perf report -i "$data" --children --sort symbol -g none --stdio 2>/dev/null | grep -E "$rows" |
-      grep -E ' (SSL_do_handshake|EVP_DigestSign|EVP_PKEY_derive|EVP_PKEY_keygen|EVP_PKEY_generate|SSL_new|SSL_free|SSL_check_private_key|SSL_use_certificate|tls_construct_new_session_ticket|SSL_read|SSL_write|SSL_shutdown|ERR_[a-z_]*|gh::[A-Za-z_:]*)' |
-      cut -c1-140 | head -40
+      sed -E 's/ +- +- *$//; s/ *$//' | grep -E '\] (engine::handshake|boost::asio::ssl::detail::engine::handshake|EVP_PKEY_generate|EVP_PKEY_derive|EVP_DigestSign|SSL_[a-z_]+$|ERR_|EVP_[A-Z]+_fetch|gh::[A-Za-z_]+[A-Za-z_:]*$|gh::\(anonymous namespace\)::[a-z_]+$|.*malloc|.*free$)' |
+      cut -c1-130 | head -40
     echo "## the asymmetric crypto of one handshake on this machine (openssl speed)"
     openssl speed -seconds 1 ecdsap256 ecdhx25519 2>/dev/null | grep -E '^ *(256|253) bits'
     echo "## top self symbols"
     perf report -i "$data" --no-children --sort dso,symbol -g none --stdio 2>/dev/null | grep -E "$rows" |
-      sed 's/  */ /g' | cut -c1-140 | head -30
-  } >"$out/perf-intercept.txt"
+      sed -E 's/ +- +- *$//; s/  +/ /g' | cut -c1-140 | head -30
+  ) >"$out/perf-intercept.txt"
   log "perf profile of gatehouse (HTTPS block pages) in $out/perf-intercept.txt"
 }
 
