@@ -4,9 +4,8 @@
 // and a 1.5 KB answer written, in memory (a BIO pair, no sockets, no kernel).
 // Only the server's calls are timed (thread CPU time), the client's are not.
 // Argument: TLS 1.3 session tickets the server sends (0: what block pages send).
-//   build/bench/handshake_bench --benchmark_repetitions=12 --benchmark_report_aggregates_only=true
-//   \
-//     --benchmark_enable_random_interleaving=true
+//   build/bench/handshake_bench --benchmark_repetitions=12
+//     --benchmark_report_aggregates_only=true --benchmark_enable_random_interleaving=true
 #include <benchmark/benchmark.h>
 #include <openssl/ssl.h>
 
