@@ -91,38 +91,22 @@ EOF
   log "the interception origin did not start"; cat "$d/error.log" >&2; return 1
 }
 
-intercept_gatehouse_config() {
+intercept_gatehouse_config() {  # the part-one config, its own ports and audit, interception on
   local d=$tmp/intercept
   "$gatehouse" ca init --out "$d/ca" --name "gatehouse bench CA" --days 2 >/dev/null
   # header_timeout also bounds the wait for the next request of a kept
   # connection: the idle measurement holds them for up to a minute.
-  cat >"$d/gatehouse.yaml" <<EOF
-listen:
-  - { address: "127.0.0.1:$p_ighouse", mode: forward }
-admin: { address: "127.0.0.1:$p_ighouse_admin" }
-clients: { allow: ["127.0.0.0/8"] }
-connect: { ports: [443, $p_iorigin] }
-include:
-  domain_lists:
-    - { file: "$tmp/domains.txt", category: public-cloud-storage, match: suffix }
-policy:
-  uncategorized: allow
-  categories: { public-cloud-storage: block }
-  no_sni: allow
-  block_private_destinations: false   # the origin is on loopback
+  sed -e "s/127.0.0.1:$p_gh\"/127.0.0.1:$p_ighouse\"/; s/127.0.0.1:$p_admin\"/127.0.0.1:$p_ighouse_admin\"/" \
+    -e "s/ports: \[443, /ports: [443, $p_iorigin, /; s#\"../domains.txt\"#\"$tmp/domains.txt\"#" \
+    -e "s#path: \"audit.jsonl\"#path: \"$d/audit.jsonl\"#; s/^limits:$/limits:\n  header_timeout: 120s/" \
+    "$tmp/gatehouse/gatehouse.yaml" >"$d/gatehouse.yaml"
+  cat >>"$d/gatehouse.yaml" <<EOF
 resolver: { hosts_file: "$d/hosts" }
 tls_intercept:
   ca_cert: "$d/ca/ca.pem"
   ca_key: "$d/ca/ca.key"
   upstream_ca: "$d/origin/ca.pem"
   inspect: ["$intercept_host"]
-audit:
-  path: "$d/audit.jsonl"
-  fsync: "1s"
-limits:
-  header_timeout: 120s
-  max_connections: 100000
-  max_connections_per_client: 100000
 EOF
 }
 
