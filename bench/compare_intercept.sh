@@ -110,44 +110,30 @@ tls_intercept:
 EOF
 }
 
-# Squid with ssl_bump: peek at step 1, bump the blocked list (http_access then
-# denies it: the error page over TLS) and the inspected host, splice the rest.
+# Squid with ssl_bump, on the part-one Squid config (its own port and files):
+# peek at step 1, bump the blocked list (http_access then denies it: the error
+# page over TLS) and the inspected host, splice the rest.
 intercept_squid_config() {
   local d=$tmp/intercept/squid
   mkdir -p "$d"
   cp "$tmp/intercept/ca/ca.pem" "$tmp/intercept/ca/ca.key" "$d/"  # the same CA as gatehouse
   "$isq_certgen" -c -s "$d/ssl_db" -M 4MB >/dev/null
   chown -R proxy:proxy "$d" 2>/dev/null || chmod -R a+rwX "$d"
-  cat >"$d/squid.conf" <<EOF
-http_port 127.0.0.1:$p_isquid ssl-bump tls-cert=$d/ca.pem tls-key=$d/ca.key generate-host-certificates=on dynamic_cert_mem_cache_size=4MB
+  local port="http_port 127.0.0.1:$p_isquid ssl-bump tls-cert=$d/ca.pem tls-key=$d/ca.key"
+  port="$port generate-host-certificates=on dynamic_cert_mem_cache_size=4MB"
+  sed -e "s#^http_port 127.0.0.1:$p_squid\$#$port#; s#$tmp/squid#$d#g" "$tmp/squid/squid.conf" >"$d/squid.conf"
+  cat >>"$d/squid.conf" <<EOF
 sslcrtd_program $isq_certgen -s $d/ssl_db -M 4MB
 sslcrtd_children 4 startup=1 idle=1
 tls_outgoing_options cafile=$tmp/intercept/origin/ca.pem
 hosts_file $tmp/intercept/hosts
+client_idle_pconn_timeout 5 minutes
 acl step1 at_step SslBump1
-acl benchclients src 127.0.0.0/8
-acl blocked dstdomain "$tmp/domains.squid"
 acl inspected dstdomain $intercept_host
-acl SSL_ports port 443 $p_iorigin
 ssl_bump peek step1
 ssl_bump bump blocked
 ssl_bump bump inspected
 ssl_bump splice all
-http_access deny blocked
-http_access allow benchclients
-http_access deny all
-cache deny all
-workers 1
-access_log none
-cache_store_log none
-cache_log $d/cache.log
-pid_filename $d/squid.pid
-coredump_dir $d
-max_filedescriptors 100000
-shutdown_lifetime 1 seconds
-pinger_enable off
-netdb_filename none
-client_idle_pconn_timeout 5 minutes
 EOF
 }
 
