@@ -12,7 +12,7 @@
 #   bench/compare.sh [--build DIR] [--gatehouse BIN] [--rounds N] [--seconds S]
 #                    [--domains N] [--idle N] [--out DIR] [--keep] [--perf]
 #                    [--gh-threads N] [--before BIN] [--no-e2guardian] [--tunnel-only]
-#                    [--auth | --auth-only]
+#                    [--auth | --auth-only] [--intercept | --intercept-only] [--intercept-idle N]
 #
 # e2guardian (Debian package) is a peer row for the tunnel download and the idle
 # tunnels: --no-e2guardian leaves it out; --tunnel-only runs only the tunnel rows
@@ -21,6 +21,12 @@
 # --auth adds the authentication rows (bench/compare_auth.sh: Basic keep-alive
 # beside the anonymous rows, Negotiate against a KDC made for the run, Squid
 # with basic_ncsa_auth); --auth-only runs those rows alone.
+#
+# --intercept adds the HTTPS interception rows (bench/compare_intercept.sh:
+# block pages over TLS and inspected keep-alive GETs, gatehouse with
+# tls_intercept against Squid with ssl_bump, memory per idle intercepted
+# connection, and with --perf a profile of the handshake path);
+# --intercept-only runs those alone.
 #
 # --before BIN runs a second gatehouse binary (an earlier build) beside the
 # current one on every workload, alternating with it, and adds a table of
@@ -46,6 +52,9 @@ before_bin=""
 e2g_wanted=1 tunnel_only=0 domains_given=0 idle_given=0  # e2guardian peer (endure2 block below)
 auth=0       # --auth: bench/compare_auth.sh
 auth_only=0
+intercept=0         # --intercept: bench/compare_intercept.sh
+intercept_only=0
+intercept_idle_n=800
 while [ $# -gt 0 ]; do
   case $1 in
     --build) build=$2; shift 2 ;;
@@ -63,7 +72,10 @@ while [ $# -gt 0 ]; do
     --tunnel-only) tunnel_only=1; shift ;;
     --auth) auth=1; shift ;;
     --auth-only) auth=1; auth_only=1; shift ;;
-    -h|--help) sed -n 2,28p "$0"; exit 0 ;;
+    --intercept) intercept=1; shift ;;
+    --intercept-only) intercept=1; intercept_only=1; shift ;;
+    --intercept-idle) intercept_idle_n=$2; shift 2 ;;
+    -h|--help) sed -n 2,$(( $(grep -n "^set -euo" "$0" | cut -d: -f1) - 1 ))p "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -486,6 +498,15 @@ if [ "$auth" = 1 ]; then
   auth_setup
 fi
 # --- end of authentication set-up ------------------------------------------------------
+# --- interception rows: set-up (bench/compare_intercept.sh) --------------------------
+if [ "$intercept" = 1 ]; then
+  budget_end=$((budget_end + 240))  # two proxies more, their rows and idle run
+  # shellcheck source=bench/compare_intercept.sh
+  . "$src/bench/compare_intercept.sh"
+  intercept_setup
+  intercept_idle "$intercept_idle_n"  # first: on processes whose heap the load has not grown
+fi
+# --- end of interception set-up ----------------------------------------------------------
 
 # --- workloads ------------------------------------------------------------------------
 # name | generator arguments (target appended per run)
@@ -504,6 +525,9 @@ if [ "$tunnel_only" = 1 ]; then  # bench/tunnel_peers.sh: the tunnel rows only
 fi
 
 [ "$auth_only" = 1 ] && workloads=()
+# https-* rows (bench/compare_intercept.sh) go to the gatehouse-tls and squid-tls proxies.
+[ "$intercept" = 1 ] && workloads+=("${intercept_workloads[@]}")
+[ "$intercept_only" = 1 ] && workloads=("${intercept_workloads[@]}")
 
 one_run() {  # WORKLOAD ROUND TARGET PID ARGS...
   local w=$1 r=$2 target=$3 pid=$4; shift 4
@@ -527,10 +551,14 @@ for r in $(seq "$rounds"); do
     for name in "${order[@]}"; do
       [ -n "${proxy_pid[$name]:-}" ] || continue
       e2g_skips "$name" "$w" && continue
+      pn=$name
+      [[ $w == https-* ]] && pn=$name-tls  # the intercepting instances
+      [ -n "${proxy_pid[$pn]:-}" ] || continue
       # shellcheck disable=SC2086
-      one_run "$w" "$r" "$name" "${proxy_pid[$name]}" $args --proxy "127.0.0.1:${proxy_port[$name]}"
+      one_run "$w" "$r" "$name" "${proxy_pid[$pn]}" $args --proxy "127.0.0.1:${proxy_port[$pn]}"
     done
     case $w in
+      https-*) ;;  # no reference: nothing but a proxy answers inside the CONNECT
       tunnel-*)  # reference: the same download straight from the origin
         # shellcheck disable=SC2086
         one_run "$w" "$r" direct "$$" $args ;;
@@ -543,13 +571,17 @@ for r in $(seq "$rounds"); do
   order=("${order[@]:1}" "${order[0]}")  # rotate who goes first
 done
 
-[ "$auth" = 1 ] && auth_rounds  # --- authentication rows (bench/compare_auth.sh) ---
+      pn=$name
+      [[ $w == https-* ]] && pn=$name-tls  # the intercepting instances
+      [ -n "${proxy_pid[$pn]:-}" ] || continue
+      e2g_skips "$name" "$w" && continue
 
 # --- idle tunnels: memory per tunnel from the proxy's RSS --------------------------
 for name in gatehouse squid e2guardian; do
   pid=${proxy_pid[$name]:-}
   [ -n "$pid" ] && [ "$idle" -gt 0 ] || continue
   [ "$auth_only" = 1 ] && continue
+[ "$intercept" = 1 ] && intercept_perf  # --- interception profile (bench/compare_intercept.sh) ---
   if [ $((SECONDS + 70)) -ge "$budget_end" ]; then log "time budget used up: no idle run for $name"; continue; fi
   rm -f "$tmp/idle.ready"
   before=$(proc_stat "$pid" | cut -d' ' -f2)
@@ -572,7 +604,7 @@ for name in gatehouse squid e2guardian; do
 done
 
 # --- optional profile of gatehouse on the blocked GET ----------------------------
-if [ "$perf" = 1 ] && [ -n "${proxy_pid[gatehouse]:-}" ] && command -v perf >/dev/null; then
+if [ "$perf" = 1 ] && [ "$intercept_only" = 0 ] && [ -n "${proxy_pid[gatehouse]:-}" ] && command -v perf >/dev/null; then
   "$load" --mode get --url "http://$blocked/" -c 32 -d 6 --proxy "127.0.0.1:$p_gh" >/dev/null 2>&1 &
   gen=$!
   perf record -F 999 -g -p "${proxy_pid[gatehouse]}" -o "$out/perf.data" -- sleep 5 >/dev/null 2>&1 || true
@@ -588,6 +620,7 @@ done
 gh_built=$(date -u -r "$gatehouse" +%Y-%m-%dT%H:%MZ 2>/dev/null || echo '?')
 versions="gatehouse binary built $gh_built (source tree HEAD $(cd "$src" && git rev-parse --short HEAD 2>/dev/null || echo '?')), $(squid -v | head -1), $(nginx -v 2>&1), $(openssl version | cut -d' ' -f1-2)"
 versions="$versions; gatehouse event-loop threads $gh_threads (GATEHOUSE_THREADS), Squid workers 1"
+[ "$intercept" = 1 ] && versions="$versions, interception: $("$isq_bin" -v | head -1) (squid-openssl)"
 versions="$versions; load average before $loadavg_start, after $(cut -d' ' -f1-3 /proc/loadavg)"
 [ -z "${proxy_pid[e2guardian]:-}" ] || versions="$versions, $(e2guardian -v 2>&1 | sed -n 1p) (httpworkers $e2g_workers)"
 python3 - "$runs" "$versions" <<'EOF' | tee "$out/table.md"
@@ -683,4 +716,5 @@ if any(r.get("target") == "before" for r in runs if "run" in r):
 EOF
 e2g_tunnel_table "$runs" | tee -a "$out/table.md"
 [ "$auth" = 1 ] && auth_table  # --- authentication rows (bench/compare_auth.sh) ---
+  [ "$intercept_only" = 1 ] && continue
 log "runs in $runs, table in $out/table.md"

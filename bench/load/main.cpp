@@ -52,6 +52,9 @@ int main(int argc, char** argv) {
       case Mode::idle:
         run_idle_workload(*opts, stats);
         break;
+      case Mode::https:
+        run_https_workload(*opts, stats);
+        break;
     }
     std::cout << to_json_line(*opts, stats) << std::endl;
     return stats.requests > 0 ? 0 : 1;

@@ -53,6 +53,8 @@ const char* mode_name(Mode m) {
       return "tunnel";
     case Mode::idle:
       return "idle";
+    case Mode::https:
+      return "https";
   }
   return "?";
 }
@@ -66,12 +68,15 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
       "  connect  CONNECT --target through --proxy, read the answer\n"
       "  tunnel   download --url in a loop, through a CONNECT tunnel (or direct)\n"
       "  idle     open --connections CONNECT tunnels to --target and hold them\n"
+      "  https    GET https --url through a CONNECT to --proxy, TLS with SNI inside\n"
+      "           (--new-connection: one CONNECT per GET; --ready-file: one GET, then hold)\n"
       "Prints one JSON line per run."};
   const std::map<std::string, Mode> modes{{"get", Mode::get},
                                           {"connect", Mode::connect},
                                           {"tunnel", Mode::tunnel},
-                                          {"idle", Mode::idle}};
-  app.add_option("--mode", o.mode, "get | connect | tunnel | idle")
+                                          {"idle", Mode::idle},
+                                          {"https", Mode::https}};
+  app.add_option("--mode", o.mode, "get | connect | tunnel | idle | https")
       ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case));
   app.add_option("--proxy", proxy, "proxy host:port (omit to go direct)");
   app.add_option("--url", o.url, "get/tunnel: http(s)://host:port/path");
@@ -111,7 +116,8 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
     if (!o.proxy) return usage("bad --proxy " + proxy);
   }
   if (o.serve_403_port != 0) return o;
-  if ((o.mode == Mode::get || o.mode == Mode::tunnel) && !parse_url(o.url)) {
+  if ((o.mode == Mode::get || o.mode == Mode::tunnel || o.mode == Mode::https) &&
+      !parse_url(o.url)) {
     return usage("--url http(s)://host:port/path is required for this mode");
   }
   if (o.mode == Mode::get && parse_url(o.url)->https) {
@@ -124,6 +130,9 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
     return usage("--proxy-user and --negotiate need --proxy and mode get or connect");
   if (!o.proxy_user.empty() && o.proxy_user.find(':') == std::string::npos)
     return usage("--proxy-user USER:PASSWORD");
+  if (o.mode == Mode::https && (!parse_url(o.url)->https || !o.proxy)) {
+    return usage("https mode needs --url https://host:port/path and --proxy");
+  }
   if (o.mode == Mode::connect || o.mode == Mode::idle) {
     if (!parse_endpoint(o.target)) return usage("--target host:port is required for this mode");
     if (!o.proxy) return usage("this mode needs --proxy");

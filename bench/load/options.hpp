@@ -8,7 +8,7 @@
 
 namespace gh::load {
 
-enum class Mode : unsigned char { get, connect, tunnel, idle };
+enum class Mode : unsigned char { get, connect, tunnel, idle, https };
 
 struct Endpoint {
   std::string host;

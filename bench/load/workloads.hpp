@@ -34,6 +34,7 @@ void run_bounded(asio::io_context& ioc, double duration_s, RunStats& s);
 void run_request_workload(const Options& o, RunStats& s);  // get, connect
 void run_tunnel_workload(const Options& o, RunStats& s);   // tunnel
 void run_idle_workload(const Options& o, RunStats& s);     // idle
+void run_https_workload(const Options& o, RunStats& s);    // https
 int serve_403(const Options& o);
 
 }  // namespace gh::load

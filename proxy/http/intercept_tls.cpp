@@ -52,6 +52,10 @@ asio::awaitable<std::unique_ptr<TlsStream>> accept_client_tls(tcp::socket& clien
     asio::ssl::context ctx(f.interceptor.client_facing());
     tls = std::make_unique<TlsStream>(PrefixedSocket(client, std::move(prefix)), ctx);
   }
+  // A block page is one request on a connection that then closes: TLS 1.3
+  // session tickets (two by default, each sealed and sent after the
+  // handshake) would cost CPU on every page and resume nothing we want kept.
+  if (f.decision.action != Action::allow) SSL_set_num_tickets(tls->native_handle(), 0);
   if (!use_leaf(tls->native_handle(), *leaf)) {
     m.handshake(HandshakeOutcome::no_leaf);
     record_handshake_failure(f, ex);

@@ -169,6 +169,9 @@ while True:
     if not chunk:
         break
     got += chunk
+# One request, then the connection closes: no TLS 1.3 session ticket is sent
+# (it would cost a sealed ticket per page and resume nothing).
+check(t.session is not None and not t.session.has_ticket, "a block page sends no session ticket")
 t.close()
 check(got.startswith(b"HTTP/1.1 403"), "python ssl client gets the 403 page")
 
