@@ -93,8 +93,9 @@ class Result:
         p("")
         p("Intercepted flows: %d HTTPS requests to a blocked host decrypted for its page "
           "(`intercept-block-page`), %d answered by the block page over TLS and matched to their record by "
-          "reference; inspected allowed flows: not in the soak yet (HOOK(inspection) in "
-          "tests/soak/traffic.py)." % (len(self.pages), sum(1 for a in self.pages if a.ref and a.ref in self.index.ids)))
+          "reference; %d inspected allowed requests (`inspected`: TLS on both sides, matched to their "
+          "record by nonce)." % (len(self.pages), sum(1 for a in self.pages if a.ref and a.ref in self.index.ids),
+                                 sum(1 for a in answers if a.kind == "inspected")))
         p("")
 
     def _faults(self, p):

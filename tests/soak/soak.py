@@ -30,6 +30,7 @@ sys.path.insert(0, HERE)
 import audit_check  # noqa: E402
 import origins  # noqa: E402
 import report  # noqa: E402
+import traffic  # noqa: E402
 from traffic import Ledger, Traffic  # noqa: E402
 
 VALID_TOGGLE = """category: soak-toggle
@@ -116,10 +117,19 @@ class Soak:
         self.gh = gh
         _, http_port = harness.start_origin()
         _, tls_port, _ = harness.start_tls_origin(self.dir)
+        # The inspected origin: its own certificate is gatehouse's upstream_ca.
+        inspect_dir = os.path.join(self.dir, "inspect-origin")
+        os.makedirs(inspect_dir)
+        inspect_cert = (os.path.join(inspect_dir, "o.crt"), os.path.join(inspect_dir, "o.key"))
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                        "-nodes", "-keyout", inspect_cert[1], "-out", inspect_cert[0], "-days", "2",
+                        "-subj", "/CN=" + traffic.INSPECT_HOST,
+                        "-addext", "subjectAltName=DNS:" + traffic.INSPECT_HOST], check=True, capture_output=True)
+        _, inspect_port, _ = harness.start_tls_origin(inspect_dir, cert=inspect_cert)
         self.blackhole_port, self._keep = origins.start_blackhole()
         self.ports = {"http": http_port, "tls": tls_port, "reset": origins.start_reset_origin(),
                       "stall": origins.start_stall_origin(), "blackhole": self.blackhole_port,
-                      "sink": origins.start_sink()}
+                      "sink": origins.start_sink(), "inspect": inspect_port}
         # A CA made for this run only (README "Deploying the CA"); never committed.
         subprocess.run([self.args.gatehouse, "ca", "init", "--out", os.path.join(self.dir, "ca"),
                         "--name", "gatehouse soak CA", "--days", "2"], check=True, capture_output=True)
@@ -127,11 +137,16 @@ class Soak:
         self.tree = gh.RuleTree(audit_path=os.path.join(self.audit_dir, "audit.jsonl"),
                                 audit_extra="  rotate: { max_bytes: 4MiB, compress: gzip }\n")
         cfg = yaml.safe_load(open(self.tree.config))
-        cfg["connect"]["ports"] = sorted({443, tls_port, self.ports["sink"], self.blackhole_port})
+        cfg["connect"]["ports"] = sorted({443, tls_port, self.ports["sink"], self.blackhole_port, inspect_port})
+        hosts = os.path.join(self.dir, "hosts")
+        with open(hosts, "w") as f:
+            f.write("127.0.0.1 %s\n" % traffic.INSPECT_HOST)
+        cfg["resolver"] = dict(cfg.get("resolver") or {}, hosts_file=hosts)
         cfg["policy"]["non_tls_tunnel"] = "block"
         cfg["policy"]["categories"]["soak-intercept"] = "block"
         cfg["tls_intercept"] = {"ca_cert": self.ca_pem, "ca_key": os.path.join(self.dir, "ca", "ca.key"),
-                                "never": ["category:instant-messaging-web"]}
+                                "never": ["category:instant-messaging-web"],
+                                "inspect": [traffic.INSPECT_HOST], "upstream_ca": inspect_cert[0]}
         cfg["limits"].update({"header_timeout": "2s", "idle_timeout": "6s", "connect_timeout": "2s",
                               "client_hello_timeout": "3s", "max_header_bytes": "8KiB", "drain_timeout": "2s"})
         with open(self.tree.config, "w") as f:
@@ -188,7 +203,7 @@ class Soak:
             ("origin-stall", lambda: t.origin_fault("stall"), 0.5),
             ("origin-blackhole", lambda: t.origin_fault("blackhole"), 0.5),
             ("intercept-block-page", t.intercepted_block_page, 0.3),
-            ("intercepted", t.intercepted_flows, 1.0),  # HOOK(inspection): a no-op today
+            ("inspected", t.intercepted_flows, 0.3),
         ]
         self.threads = []
         for name, op, pace in plan:

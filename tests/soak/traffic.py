@@ -16,6 +16,7 @@ CLIENT_TIMEOUT = 15  # generous: the machine is shared; a hang is still caught
 REF = re.compile(rb"<(?:code|td)>(gh-[0-9a-f]+-\d+)</")  # "Reference" on every gatehouse page
 BLOCKED_HOST = "web.whatsapp.com"  # category instant-messaging-web: block, never decrypted
 INTERCEPT_HOST = "page.intercept.soak.test"  # category soak-intercept: block, decrypted for its page
+INSPECT_HOST = "inspect.soak.test"  # allowed, named by tls_intercept.inspect: every request decrypted
 
 
 @dataclass
@@ -333,14 +334,37 @@ class Traffic:
         c.close()
 
     def intercepted_flows(self):
-        # HOOK(inspection): inspected allowed flows (README "HTTPS interception",
-        # `tls_intercept.inspect`) are not in the soak yet. To add them here:
-        # CONNECT to the TLS origin with an SNI that `inspect` names (add the
-        # selector in Soak.setup), complete TLS against self.intercept_tls, send
-        # a GET with a nonce path and expect 200 with the origin's body; its
-        # decision record carries the inner https:// URL, so the ledger matches
-        # it by nonce as http_allowed does. Until then this workload is a no-op.
-        return
+        """An allowed host that `tls_intercept.inspect` names (README "HTTPS
+        interception"): CONNECT, TLS against a leaf of the soak's CA (host name
+        checked), one GET with a nonce path; gatehouse opens TLS to the origin
+        (verified against the soak origin's own certificate as upstream_ca) and
+        relays it: 200 with the origin's body. The inner request's decision
+        record carries the https:// URL, so the ledger matches it by nonce."""
+        kind, exp = "inspected", ("200",)
+        c, t0 = self._connect(kind, exp, "%s:%d" % (INSPECT_HOST, self.p["inspect"]))
+        if c is None:
+            return
+        n = self.nonce()
+        try:
+            s = self.intercept_tls.wrap_socket(c.sock, server_hostname=INSPECT_HOST)
+            s.sendall(("GET /%s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (
+                n, INSPECT_HOST)).encode())
+            data = _read_tls_to_close(s)
+            s.close()
+        except (OSError, ssl.SSLError) as e:
+            self._answer(kind, exp, t0, c, outcome="no-answer: tls %s" % type(e).__name__)
+            c.close()
+            return
+        m = re.match(rb"HTTP/1\.1 (\d{3})", data)
+        if m is None:
+            self._answer(kind, exp, t0, c, outcome="wrong: %r" % data[:20])
+        elif m.group(1) == b"200" and not data.endswith(b"hello from origin /" + n.encode()):
+            self._answer(kind, exp, t0, c, outcome="wrong: body", nonce=n)
+        elif m.group(1) == b"200":
+            self._answer(kind, exp, t0, c, outcome="200", nonce=n)
+        else:
+            self._page(kind, exp, t0, c, m.group(1).decode(), data, nonce=n)
+        c.close()
 
     # ------------------------------------------------------------- bad input
 
