@@ -306,64 +306,61 @@ class Traffic:
             self._answer(kind, exp, t0, c, outcome=outcome, key="connect-200")
             c.close()
 
+    def _decrypted_get(self, kind, exp, authority, host, nonce):
+        """CONNECT to `authority`, TLS against a leaf of the soak's CA (trusted,
+        host name checked), one GET /nonce with Connection: close. Returns
+        (conn, t0, status, response bytes), or None once the answer is recorded."""
+        c, t0 = self._connect(kind, exp, authority)
+        if c is None:
+            return None
+        try:
+            s = self.intercept_tls.wrap_socket(c.sock, server_hostname=host)
+            s.sendall(("GET /%s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (
+                nonce, host)).encode())
+            data = _read_tls_to_close(s)
+            s.close()
+        except (OSError, ssl.SSLError) as e:
+            self._answer(kind, exp, t0, c, outcome="no-answer: tls %s" % type(e).__name__)
+            c.close()
+            return None
+        m = re.match(rb"HTTP/1\.1 (\d{3})", data)
+        if m is None:
+            self._answer(kind, exp, t0, c, outcome="wrong: %r" % data[:20])
+            c.close()
+            return None
+        return c, t0, m.group(1).decode(), data
+
     def intercepted_block_page(self):
         """A blocked host that tls_intercept decrypts for its page (README "HTTPS
-        interception"): the CONNECT gets 200, TLS completes against a leaf
-        signed by the soak's CA (trusted, host name checked), one GET with a
+        interception"): the CONNECT gets 200, TLS completes, one GET with a
         nonce path, and the 403 block page comes back over TLS naming the
         inner request's record (matched by that reference)."""
         kind, exp = "intercept-block-page", ("403",)
-        c, t0 = self._connect(kind, exp, "%s:443" % INTERCEPT_HOST)
-        if c is None:
-            return
-        n = self.nonce()
-        try:
-            s = self.intercept_tls.wrap_socket(c.sock, server_hostname=INTERCEPT_HOST)
-            s.sendall(("GET /%s HTTP/1.1\r\nHost: %s\r\n\r\n" % (n, INTERCEPT_HOST)).encode())
-            data = _read_tls_to_close(s)
-            s.close()
-        except (OSError, ssl.SSLError) as e:
-            self._answer(kind, exp, t0, c, outcome="no-answer: tls %s" % type(e).__name__)
+        got = self._decrypted_get(kind, exp, "%s:443" % INTERCEPT_HOST, INTERCEPT_HOST, self.nonce())
+        if got:
+            c, t0, status, data = got
+            self._page(kind, exp, t0, c, status, data)
             c.close()
-            return
-        m = re.match(rb"HTTP/1\.1 (\d{3})", data)
-        if m is None:
-            self._answer(kind, exp, t0, c, outcome="wrong: %r" % data[:20])
-        else:
-            self._page(kind, exp, t0, c, m.group(1).decode(), data)
-        c.close()
 
     def intercepted_flows(self):
         """An allowed host that `tls_intercept.inspect` names (README "HTTPS
-        interception"): CONNECT, TLS against a leaf of the soak's CA (host name
-        checked), one GET with a nonce path; gatehouse opens TLS to the origin
-        (verified against the soak origin's own certificate as upstream_ca) and
-        relays it: 200 with the origin's body. The inner request's decision
-        record carries the https:// URL, so the ledger matches it by nonce."""
+        interception"): one GET with a nonce path over TLS; gatehouse opens TLS
+        to the origin (verified against the soak origin's own certificate as
+        upstream_ca) and relays it: 200 with the origin's body. The inner
+        request's decision record carries the https:// URL, so the ledger
+        matches it by nonce."""
         kind, exp = "inspected", ("200",)
-        c, t0 = self._connect(kind, exp, "%s:%d" % (INSPECT_HOST, self.p["inspect"]))
-        if c is None:
-            return
         n = self.nonce()
-        try:
-            s = self.intercept_tls.wrap_socket(c.sock, server_hostname=INSPECT_HOST)
-            s.sendall(("GET /%s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (
-                n, INSPECT_HOST)).encode())
-            data = _read_tls_to_close(s)
-            s.close()
-        except (OSError, ssl.SSLError) as e:
-            self._answer(kind, exp, t0, c, outcome="no-answer: tls %s" % type(e).__name__)
-            c.close()
+        got = self._decrypted_get(kind, exp, "%s:%d" % (INSPECT_HOST, self.p["inspect"]), INSPECT_HOST, n)
+        if not got:
             return
-        m = re.match(rb"HTTP/1\.1 (\d{3})", data)
-        if m is None:
-            self._answer(kind, exp, t0, c, outcome="wrong: %r" % data[:20])
-        elif m.group(1) == b"200" and not data.endswith(b"hello from origin /" + n.encode()):
+        c, t0, status, data = got
+        if status == "200" and not data.endswith(b"hello from origin /" + n.encode()):
             self._answer(kind, exp, t0, c, outcome="wrong: body", nonce=n)
-        elif m.group(1) == b"200":
+        elif status == "200":
             self._answer(kind, exp, t0, c, outcome="200", nonce=n)
         else:
-            self._page(kind, exp, t0, c, m.group(1).decode(), data, nonce=n)
+            self._page(kind, exp, t0, c, status, data, nonce=n)
         c.close()
 
     # ------------------------------------------------------------- bad input
