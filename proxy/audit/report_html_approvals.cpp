@@ -31,6 +31,32 @@ std::string uses_text(std::int64_t uses) {
   return group_digits(uses) + (uses == 1 ? " use" : " uses");
 }
 
+// Approvals named by records but not (or no longer) in the rules.
+void add_unknown_rows(const ReportOverview& o, const Names& names, Table& t) {
+  const RuleSet* rules = names.rules();
+  for (const auto& [id, u] : o.approvals()) {
+    if (u.uses <= 0) continue;
+    bool known = rules && std::any_of(rules->approvals.begin(), rules->approvals.end(),
+                                      [&](const Approval& a) { return a.id == id; });
+    if (known) continue;
+    t.rows.push_back({id, "-", "-", "-", "-", rules ? "not in the rules" : "no config",
+                      group_digits(u.uses), u.last ? o.zone().format_minute(*u.last) : "-"});
+  }
+}
+
+// One callout line: what, then the ids (escaped), comma-separated; nothing if none.
+void append_callout(std::string& out, const char* what, const std::vector<std::string>& ids) {
+  if (ids.empty()) return;
+  out += "<li><strong>";
+  out += what;
+  out += "</strong> ";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i) out += ", ";
+    append_html_escaped(out, ids[i]);
+  }
+  out += "</li>";
+}
+
 }  // namespace
 
 std::string section_approvals(const ReportOverview& o, const Names& names, TimePoint now) {
@@ -77,16 +103,7 @@ std::string section_approvals(const ReportOverview& o, const Names& names, TimeP
       if (state == ApprovalState::expiring) expiring.push_back(a->id + " (" + a->expires + ")");
     }
   }
-  // Named by records but not (or no longer) in the rules.
-  for (const auto& [id, u] : used) {
-    if (u.uses <= 0) continue;
-    const RuleSet* rules = names.rules();
-    bool known = rules && std::any_of(rules->approvals.begin(), rules->approvals.end(),
-                                      [&](const Approval& a) { return a.id == id; });
-    if (known) continue;
-    t.rows.push_back({id, "-", "-", "-", "-", rules ? "not in the rules" : "no config",
-                      group_digits(u.uses), u.last ? zone.format_minute(*u.last) : "-"});
-  }
+  add_unknown_rows(o, names, t);
 
   if (t.rows.empty()) {
     return out +
@@ -95,19 +112,8 @@ std::string section_approvals(const ReportOverview& o, const Names& names, TimeP
   }
   if (!expiring.empty() || !unused.empty()) {
     out += "<ul class=\"callouts\">";
-    auto list = [&](const char* what, const std::vector<std::string>& ids) {
-      if (ids.empty()) return;
-      out += "<li><strong>";
-      out += what;
-      out += "</strong> ";
-      for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (i) out += ", ";
-        append_html_escaped(out, ids[i]);
-      }
-      out += "</li>";
-    };
-    list("Expiring within 14 days:", expiring);
-    list("Not used in this period (candidates to retire):", unused);
+    append_callout(out, "Expiring within 14 days:", expiring);
+    append_callout(out, "Not used in this period (candidates to retire):", unused);
     out += "</ul>";
   }
   if (!chart.rows.empty()) {
