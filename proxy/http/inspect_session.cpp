@@ -19,23 +19,24 @@
 namespace gh {
 namespace {
 
-using OriginTls = asio::ssl::stream<beast::tcp_stream>;
 using steady = std::chrono::steady_clock;
 
 // One decrypted flow: both TLS streams and what its requests share.
 struct Flow {
-  Flow(InterceptFlow& fl, TlsStream& c, beast::tcp_stream o, asio::ssl::context& ctx,
+  Flow(InterceptFlow& fl, TlsStream& c, beast::tcp_stream o, SSL* origin_ssl,
        std::vector<const HeaderRule*> h)
       : f(fl),
         client(c),
         sink(c, fl.settings->limits.idle_timeout),
-        origin(std::move(o), ctx),
+        origin_tcp(std::move(o)),
+        origin(origin_tcp.socket(), origin_ssl),
         headers(std::move(h)) {}
 
   InterceptFlow& f;
   TlsStream& client;
   TlsSink sink;
-  OriginTls origin;
+  beast::tcp_stream origin_tcp;  // connected by the caller; I/O only through `origin`
+  TlsSocket origin;
   bool origin_open = false;      // handshake done, chain and name verified
   beast::flat_buffer in;         // client bytes read, not parsed yet
   beast::flat_buffer origin_in;  // origin bytes read, not parsed yet
@@ -77,6 +78,7 @@ asio::awaitable<Reason> open_origin(Flow& x) {
   boost::system::error_code ec;
   co_await x.origin.async_handshake(asio::ssl::stream_base::client,
                                     asio::redirect_error(asio::use_awaitable, ec));
+  const bool expired = lowest.expired();
   lowest.expires_never();
   if (!ec) {
     x.origin_open = true;
@@ -91,7 +93,7 @@ asio::awaitable<Reason> open_origin(Flow& x) {
   }
   log(LogLevel::warning, "origin %s: TLS handshake failed: %s", x.f.host.c_str(),
       ec.message().c_str());
-  co_return ec == beast::error::timeout ? Reason::upstream_timeout : Reason::upstream_refused;
+  co_return expired ? Reason::upstream_timeout : Reason::upstream_refused;
 }
 
 // A request refused before it reached the origin: on record, answered, and
@@ -257,18 +259,21 @@ asio::awaitable<InspectedBytes> serve_inspected(tcp::socket& client, std::string
                                                 std::vector<const HeaderRule*> headers) {
   auto tls = co_await accept_client_tls(client, std::move(prefix), f);
   if (!tls) co_return InspectedBytes{};
-  // The stream takes its own reference to the context; the wrapper gives its one back.
-  SSL_CTX_up_ref(f.interceptor.origin());
-  std::unique_ptr<Flow> x;
-  {
-    asio::ssl::context ctx(f.interceptor.origin());
-    x = std::make_unique<Flow>(f, *tls, std::move(origin), ctx, std::move(headers));
+  SSL* origin_ssl = SSL_new(f.interceptor.origin());
+  if (!origin_ssl) {
+    log(LogLevel::error, "origin %s: cannot make a TLS connection", f.host.c_str());
+    co_return InspectedBytes{};
   }
+  auto x = std::make_unique<Flow>(f, *tls, std::move(origin), origin_ssl, std::move(headers));
   if (!prepare_origin_ssl(x->origin.native_handle(), f.host)) {
     log(LogLevel::error, "origin %s: cannot set the name to verify", f.host.c_str());
     co_return InspectedBytes{};
   }
   while (co_await one_request(*x)) {
+    // An idle flow holds no buffer it does not use: a browser keeps many
+    // open (bench/RESULTS.md, memory per idle intercepted connection).
+    if (x->in.size() == 0) x->in.shrink_to_fit();
+    if (x->origin_in.size() == 0) x->origin_in.shrink_to_fit();
   }
   // The last response is out: close TLS politely, within the idle timeout.
   boost::system::error_code ec;

@@ -45,13 +45,13 @@ asio::awaitable<std::unique_ptr<TlsStream>> accept_client_tls(tcp::socket& clien
     record_handshake_failure(f, ex);
     co_return nullptr;
   }
-  // The stream takes its own reference to the context; the wrapper gives its one back.
-  SSL_CTX_up_ref(f.interceptor.client_facing());
-  std::unique_ptr<TlsStream> tls;
-  {
-    asio::ssl::context ctx(f.interceptor.client_facing());
-    tls = std::make_unique<TlsStream>(PrefixedSocket(client, std::move(prefix)), ctx);
+  SSL* ssl = SSL_new(f.interceptor.client_facing());
+  if (!ssl) {
+    m.handshake(HandshakeOutcome::failed);
+    record_handshake_failure(f, ex);
+    co_return nullptr;
   }
+  auto tls = std::make_unique<TlsStream>(client, ssl, std::move(prefix));
   // A block page is one request on a connection that then closes: TLS 1.3
   // session tickets (two by default, each sealed and sent after the
   // handshake) would cost CPU on every page and resume nothing we want kept.
@@ -61,7 +61,7 @@ asio::awaitable<std::unique_ptr<TlsStream>> accept_client_tls(tcp::socket& clien
     record_handshake_failure(f, ex);
     co_return nullptr;
   }
-  PrefixedSocket& lowest = tls->next_layer();
+  SocketDeadline& lowest = tls->next_layer();
   lowest.expires_after(f.settings->limits.header_timeout);
   boost::system::error_code ec;
   co_await tls->async_handshake(asio::ssl::stream_base::server,
@@ -85,7 +85,7 @@ asio::awaitable<InnerHead> read_inner_head(TlsStream& tls, beast::flat_buffer& b
   parser.header_limit(
       static_cast<std::uint32_t>(std::min<std::uint64_t>(max_header_bytes, 0xffff)));
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-  PrefixedSocket& lowest = tls.next_layer();
+  SocketDeadline& lowest = tls.next_layer();
   lowest.expires_after(timeout);
   boost::system::error_code ec;
   co_await http::async_read_header(tls, buffer, parser,

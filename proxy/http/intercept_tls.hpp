@@ -7,16 +7,14 @@
 #include <memory>
 #include <string>
 
-#include <boost/asio/ssl.hpp>
-
 #include "http/intercept_flow.hpp"
 #include "http/local_reply.hpp"
-#include "http/prefixed_stream.hpp"
 #include "http/session.hpp"
+#include "net/tls_socket.hpp"
 
 namespace gh {
 
-using TlsStream = asio::ssl::stream<PrefixedSocket>;
+using TlsStream = TlsSocket;
 
 // Local replies inside a decrypted flow (http/local_reply.hpp): the page
 // goes out over TLS, then TLS is closed politely.

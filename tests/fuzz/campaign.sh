@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A fuzzing campaign measured in CPU time, not wall time (tests/fuzz/README.md
-# "Runs"): each target runs under `nice -n 19` until its process has used
+# "Runs"): each target runs under `nice -n 19` (FUZZ_NICE sets another) until its process has used
 # CPU_MINUTES of user+sys CPU (read from /proc/PID/stat), then gets SIGINT,
 # on which libFuzzer prints its final stats and exits cleanly. On a shared
 # machine the wall time is longer; the CPU time is what the table reports.
@@ -40,7 +40,7 @@ run_one() {  # TARGET
   rm -f "$dir"/timeout-* "$dir"/slow-unit-*
   # -timeout is wall time per input: a niced process on a busy machine can
   # wait seconds for a core, so a short one reports starvation as a hang.
-  (cd "$dir" && exec nice -n 19 "$bin" -timeout=300 -rss_limit_mb=2048 -print_final_stats=1 \
+  (cd "$dir" && exec nice -n "${FUZZ_NICE:-19}" "$bin" -timeout=300 -rss_limit_mb=2048 -print_final_stats=1 \
       -artifact_prefix="$dir/" new "$root/tests/fuzz/corpus/$t") >"$dir/log" 2>&1 &
   pid=$!
   # Bounded: CPU_MINUTES of CPU, and never more than 12 times that in wall time.
