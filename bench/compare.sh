@@ -571,17 +571,15 @@ for r in $(seq "$rounds"); do
   order=("${order[@]:1}" "${order[0]}")  # rotate who goes first
 done
 
-      pn=$name
-      [[ $w == https-* ]] && pn=$name-tls  # the intercepting instances
-      [ -n "${proxy_pid[$pn]:-}" ] || continue
-      e2g_skips "$name" "$w" && continue
+[ "$auth" = 1 ] && auth_rounds  # --- authentication rows (bench/compare_auth.sh) ---
+[ "$intercept" = 1 ] && intercept_perf  # --- interception profile (bench/compare_intercept.sh) ---
 
 # --- idle tunnels: memory per tunnel from the proxy's RSS --------------------------
 for name in gatehouse squid e2guardian; do
   pid=${proxy_pid[$name]:-}
   [ -n "$pid" ] && [ "$idle" -gt 0 ] || continue
   [ "$auth_only" = 1 ] && continue
-[ "$intercept" = 1 ] && intercept_perf  # --- interception profile (bench/compare_intercept.sh) ---
+  [ "$intercept_only" = 1 ] && continue
   if [ $((SECONDS + 70)) -ge "$budget_end" ]; then log "time budget used up: no idle run for $name"; continue; fi
   rm -f "$tmp/idle.ready"
   before=$(proc_stat "$pid" | cut -d' ' -f2)
@@ -716,5 +714,5 @@ if any(r.get("target") == "before" for r in runs if "run" in r):
 EOF
 e2g_tunnel_table "$runs" | tee -a "$out/table.md"
 [ "$auth" = 1 ] && auth_table  # --- authentication rows (bench/compare_auth.sh) ---
-  [ "$intercept_only" = 1 ] && continue
+[ "$intercept" = 1 ] && intercept_table  # --- interception rows (bench/compare_intercept.sh) ---
 log "runs in $runs, table in $out/table.md"

@@ -53,12 +53,24 @@ TlsSocket::TlsSocket(tcp::socket& socket, SSL* ssl, std::string prefix)
     : socket_(socket), ssl_(ssl), deadline_(socket) {
   error_code ignored;
   socket_.non_blocking(true, ignored);
+  // Without a BIO every call fails: no I/O at all.
+  attach_socket(ssl_, socket_.native_handle(), std::move(prefix));
+}
+
+void release_buffers(SSL* ssl) {
+  // OpenSSL refuses when a record is partly read or written.
+  if (SSL_is_init_finished(ssl)) SSL_free_buffers(ssl);
+}
+
+bool attach_socket(SSL* ssl, int fd, std::string prefix) {
   // Record buffers only while a record is in flight; whatever the socket
   // has in one recv(2), not a header and a body apiece.
-  SSL_set_mode(ssl_, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-  SSL_set_read_ahead(ssl_, 1);
-  BIO* bio = make_socket_bio(socket_.native_handle(), std::move(prefix));
-  if (bio) SSL_set_bio(ssl_, bio, bio);  // without one every call fails: no I/O at all
+  SSL_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  SSL_set_read_ahead(ssl, 1);
+  BIO* bio = make_socket_bio(fd, std::move(prefix));
+  if (!bio) return false;
+  SSL_set_bio(ssl, bio, bio);
+  return true;
 }
 
 TlsSocket::~TlsSocket() { SSL_free(ssl_); }
@@ -68,7 +80,10 @@ TlsWant TlsSocket::try_read(void* data, std::size_t size, std::size_t& n, error_
   if (size == 0) return TlsWant::done;
   clear();
   const int r = SSL_read_ex(ssl_, data, capped(size), &n);
-  return r == 1 ? TlsWant::done : classify(ssl_, r, errno, ec);
+  if (r == 1) return TlsWant::done;
+  const TlsWant w = classify(ssl_, r, errno, ec);
+  if (w == TlsWant::read) gh::release_buffers(ssl_);  // waiting for the peer: idle
+  return w;
 }
 
 TlsWant TlsSocket::try_write(const void* data, std::size_t size, std::size_t& n, error_code& ec) {

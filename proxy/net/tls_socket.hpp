@@ -26,6 +26,20 @@
 
 namespace gh {
 
+// The BIO that reads `prefix` first, then the socket `fd` (net/tls_bio.cpp).
+BIO* make_socket_bio(int fd, std::string prefix);
+
+// Puts `ssl` on the non-blocking socket `fd` as TlsSocket does: the BIO
+// above, record buffers released while idle, read-ahead. False: no BIO.
+bool attach_socket(SSL* ssl, int fd, std::string prefix);
+
+// Frees the record buffers of an idle connection (nothing partly read or
+// written). SSL_MODE_RELEASE_BUFFERS misses the read buffer after a
+// post-handshake message: a TLS 1.3 client that was sent session tickets
+// keeps 16 KiB per connection (bench/tls_memory_bench.cpp measures it).
+// TlsSocket does this before each wait for the peer's bytes.
+void release_buffers(SSL* ssl);
+
 // Where one non-blocking attempt at an OpenSSL call left the connection.
 enum class TlsWant : unsigned char { done, read, write, failed };
 
@@ -57,6 +71,8 @@ class TlsSocket {
   TlsWant try_handshake(error_code& ec);
   // Sends our close_notify (does not wait for the peer's).
   TlsWant try_shutdown(error_code& ec);
+  // Between messages: release_buffers() below.
+  void release_buffers() { gh::release_buffers(ssl_); }
 
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
@@ -182,8 +198,5 @@ class TlsSocket {
   SSL* ssl_;
   SocketDeadline deadline_;
 };
-
-// The BIO that reads `prefix` first, then the socket `fd` (net/tls_bio.cpp).
-BIO* make_socket_bio(int fd, std::string prefix);
 
 }  // namespace gh
