@@ -205,7 +205,7 @@ intercept_idle() {  # N
   done
 }
 
-intercept_perf() {  # a profile of gatehouse on the block-page workload
+intercept_perf() {  # profiles of gatehouse on the block-page and the inspected workloads
   local pid=${proxy_pid[gatehouse-tls]:-} gen data=$out/perf-intercept.data
   [ "$perf" = 1 ] && [ -n "$pid" ] && command -v perf >/dev/null || return 0
   "$load" --mode https --url "https://$blocked/" -c 32 --new-connection -d 7 \
@@ -223,7 +223,7 @@ intercept_perf() {  # a profile of gatehouse on the block-page workload
     perf report -i "$data" --no-children --sort dso -g none --stdio 2>/dev/null | grep -E "$rows" | head -10
     echo "## inclusive time (children, self) of the handshake's entry points"
     perf report -i "$data" --children --sort symbol -g none --stdio 2>/dev/null | grep -E "$rows" |
-      sed -E 's/ +- +- *$//; s/ *$//' | grep -E '\] (engine::handshake|boost::asio::ssl::detail::engine::handshake|EVP_PKEY_generate|EVP_PKEY_derive|EVP_DigestSign|SSL_[a-z_]+$|ERR_|EVP_[A-Z]+_fetch|gh::[A-Za-z_]+[A-Za-z_:]*$|gh::\(anonymous namespace\)::[a-z_]+$|.*malloc|.*free$)' |
+      sed -E 's/ +- +- *$//; s/ *$//' | grep -E '\] (gh::TlsSocket::try_handshake|SSL_do_handshake|EVP_PKEY_generate|EVP_PKEY_derive|EVP_DigestSign|SSL_[a-z_]+$|ERR_|EVP_[A-Z]+_fetch|gh::[A-Za-z_]+[A-Za-z_:]*$|gh::\(anonymous namespace\)::[a-z_]+$|.*malloc|.*free$)' |
       cut -c1-130 | head -40
     echo "## the asymmetric crypto of one handshake on this machine (openssl speed)"
     openssl speed -seconds 1 ecdsap256 ecdhx25519 2>/dev/null | grep -E '^ *(256|253) bits'
@@ -232,6 +232,26 @@ intercept_perf() {  # a profile of gatehouse on the block-page workload
       sed -E 's/ +- +- *$//; s/  +/ /g' | cut -c1-140 | head -30
   ) >"$out/perf-intercept.txt"
   log "perf profile of gatehouse (HTTPS block pages) in $out/perf-intercept.txt"
+  # The inspected keep-alive GETs: where the CPU per request goes.
+  data=$out/perf-inspect.data
+  "$load" --mode https --url "https://$intercept_host:$p_iorigin/small" -c 32 -d 7 \
+    --proxy "127.0.0.1:$p_ighouse" >/dev/null 2>&1 &
+  gen=$!
+  perf record -F 999 --call-graph dwarf,32768 -p "$pid" -o "$data" -- sleep 5 >/dev/null 2>&1 || true
+  wait "$gen" || true
+  (
+    set +e +o pipefail
+    echo "## self time by shared object"
+    perf report -i "$data" --no-children --sort dso -g none --stdio 2>/dev/null | grep -E "$rows" | head -10
+    echo "## top self symbols"
+    perf report -i "$data" --no-children --sort dso,symbol -g none --stdio 2>/dev/null | grep -E "$rows" |
+      sed -E 's/ +- +- *$//; s/  +/ /g' | cut -c1-140 | head -40
+    echo "## inclusive time of gatehouse's steps"
+    perf report -i "$data" --children --sort symbol -g none --stdio 2>/dev/null | grep -E "$rows" |
+      sed -E 's/ +- +- *$//; s/ *$//' | grep -E '\] (gh::|SSL_|.*malloc|.*free$|__libc_sendmsg|__libc_recv|__send|__recv)' |
+      cut -c1-130 | head -40
+  ) >"$out/perf-inspect.txt"
+  log "perf profile of gatehouse (inspected keep-alive) in $out/perf-inspect.txt"
 }
 
 intercept_table() {

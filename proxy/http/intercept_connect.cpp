@@ -42,14 +42,18 @@ asio::awaitable<void> tunnel_block_page(Session& s, const HelloRead& hello, cons
   co_await serve_block_page(s.client.socket(), take_prefix(s, hello), f);
 }
 
-asio::awaitable<InspectedBytes> tunnel_inspect(Session& s, const HelloRead& hello,
+asio::awaitable<InspectedBytes> tunnel_inspect(Session& s, std::unique_ptr<HelloRead> hello,
                                                const Request& r2, const Decision& final_d,
                                                const std::string& ref,
                                                std::optional<std::string> dest,
                                                beast::tcp_stream origin,
                                                std::vector<const HeaderRule*> headers) {
   InterceptFlow f = tunnel_flow(s, r2, final_d, ref, std::move(dest));
-  std::string prefix = take_prefix(s, hello);
+  std::string prefix = take_prefix(s, *hello);
+  // A decrypted flow may stay open for hours: it keeps neither the 16 KiB
+  // hello buffer nor the session's read buffer.
+  hello.reset();
+  s.buffer.shrink_to_fit();
   co_return co_await serve_inspected(s.client.socket(), std::move(prefix), f, std::move(origin),
                                      std::move(headers));
 }

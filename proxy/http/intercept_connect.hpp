@@ -3,6 +3,7 @@
 // tunnel's own code keeps part one's shape for every other flow.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -35,7 +36,7 @@ asio::awaitable<void> tunnel_block_page(Session& s, const HelloRead& hello, cons
 // whose hello was read and recorded: TLS on both sides over `origin`, every
 // request decided and audited (http/inspect_session.hpp). Returns the
 // decrypted bytes relayed each way, for the tunnel's close record.
-asio::awaitable<InspectedBytes> tunnel_inspect(Session& s, const HelloRead& hello,
+asio::awaitable<InspectedBytes> tunnel_inspect(Session& s, std::unique_ptr<HelloRead> hello,
                                                const Request& r2, const Decision& final_d,
                                                const std::string& ref,
                                                std::optional<std::string> dest,

@@ -170,8 +170,8 @@ asio::awaitable<Opening> open_tunnel(Session& s, ClientParser& p, Tunnel& t) {
     // The origin connection belongs to the decrypted flow from here on.
     beast::tcp_stream origin = std::move(*t.origin);
     t.origin.reset();
-    const InspectedBytes b = co_await tunnel_inspect(s, *hello, r2, t.final_d, t.id, t.dest,
-                                                     std::move(origin), std::move(t.headers));
+    const InspectedBytes b = co_await tunnel_inspect(
+        s, std::move(hello), r2, t.final_d, t.id, t.dest, std::move(origin), std::move(t.headers));
     t.up += b.up;
     t.down += b.down;
     co_return Opening::ended;
