@@ -139,9 +139,9 @@ EOF
 
 intercept_setup() {
   mkdir -p "$tmp/intercept"
-  read -r p_ighouse p_ighouse_admin p_isquid p_iorigin < <(python3 - <<'EOF'
+  read -r p_ighouse p_ighouse_admin p_isquid p_iorigin p_ibefore p_ibefore_admin < <(python3 - <<'EOF'
 import socket
-socks = [socket.socket() for _ in range(4)]
+socks = [socket.socket() for _ in range(6)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in socks])
 EOF
@@ -156,6 +156,7 @@ EOF
     start_proxy gatehouse-tls env GATEHOUSE_THREADS="$gh_threads" "$gatehouse" serve \
       --config "$tmp/intercept/gatehouse.yaml"
   fi
+  intercept_before
   intercept_squid_config
   start_proxy squid-tls "$isq_bin" -N -f "$tmp/intercept/squid/squid.conf"
   intercept_workloads=(
@@ -163,11 +164,26 @@ EOF
     "https-inspect-keepalive|--mode https --url https://$intercept_host:$p_iorigin/small -c 32 --expect-status 200"
   )
   local name
-  for name in gatehouse-tls squid-tls; do  # one of each, so leaves are cached before timing
+  for name in gatehouse-tls before-tls squid-tls; do  # one of each, so leaves are cached before timing
     [ -n "${proxy_pid[$name]:-}" ] || continue
     intercept_check "$name" "https://$blocked/" 403
     intercept_check "$name" "https://$intercept_host:$p_iorigin/small" 200
   done
+}
+
+# --before BIN: the earlier binary with the same interception config (its own
+# ports and audit), when it accepts it; its https-* rows go in the before/after table.
+intercept_before() {
+  [ -n "$before_bin" ] && [ -x "$gatehouse" ] || return 0
+  local d=$tmp/intercept
+  sed -e "s/127.0.0.1:$p_ighouse\"/127.0.0.1:$p_ibefore\"/; s/127.0.0.1:$p_ighouse_admin\"/127.0.0.1:$p_ibefore_admin\"/" \
+    -e "s#$d/audit.jsonl#$d/audit-before.jsonl#" "$d/gatehouse.yaml" >"$d/before.yaml"
+  if ! "$before_bin" check --config "$d/before.yaml" >/dev/null 2>&1; then
+    log "before-tls: the --before binary refuses the interception config; no before row for https-*"
+    return 0
+  fi
+  proxy_port[before-tls]=$p_ibefore
+  start_proxy before-tls env GATEHOUSE_THREADS="$gh_threads" "$before_bin" serve --config "$d/before.yaml"
 }
 
 intercept_check() {  # NAME URL STATUS: one request through the proxy, its CA trusted

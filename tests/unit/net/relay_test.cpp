@@ -12,19 +12,12 @@
 #include <vector>
 
 #include "net/relay.hpp"
+#include "socket_pair.hpp"
 
 using namespace gh;
+using gh::test::socket_pair;
 
 namespace {
-
-// A connected pair of loopback sockets.
-std::pair<tcp::socket, tcp::socket> socket_pair(asio::io_context& ioc) {
-  tcp::acceptor acc(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  tcp::socket a(ioc), b(ioc);
-  a.connect(acc.local_endpoint());
-  acc.accept(b);
-  return {std::move(a), std::move(b)};
-}
 
 void run_relay(RelayMethod method) {
   asio::io_context ioc;

@@ -8,8 +8,10 @@
 #include <string>
 
 #include "../tls/test_ca.hpp"
+#include "socket_pair.hpp"
 
 using namespace gh;
+using gh::test::socket_pair;
 
 namespace {
 
@@ -30,14 +32,6 @@ struct Contexts {
     REQUIRE(SSL_CTX_use_PrivateKey(server.get(), key.get()) == 1);
   }
 };
-
-std::pair<tcp::socket, tcp::socket> socket_pair(asio::io_context& ioc) {
-  tcp::acceptor acc(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  tcp::socket a(ioc), b(ioc);
-  a.connect(acc.local_endpoint());
-  acc.accept(b);
-  return {std::move(a), std::move(b)};
-}
 
 using ec_t = boost::system::error_code;
 
