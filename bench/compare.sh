@@ -13,6 +13,7 @@
 #                    [--domains N] [--idle N] [--out DIR] [--keep] [--perf]
 #                    [--gh-threads N] [--before BIN] [--no-e2guardian] [--tunnel-only]
 #                    [--auth | --auth-only] [--intercept | --intercept-only] [--intercept-idle N]
+#                    [--only REGEX]
 #
 # e2guardian (Debian package) is a peer row for the tunnel download and the idle
 # tunnels: --no-e2guardian leaves it out; --tunnel-only runs only the tunnel rows
@@ -27,6 +28,9 @@
 # tls_intercept against Squid with ssl_bump, memory per idle intercepted
 # connection, and with --perf a profile of the handshake path);
 # --intercept-only runs those alone.
+#
+# --only REGEX keeps the rows whose workload name matches (e.g. 'get-allowed'):
+# more rounds of a few rows in the same time budget.
 #
 # --before BIN runs a second gatehouse binary (an earlier build) beside the
 # current one on every workload, alternating with it, and adds a table of
@@ -50,6 +54,7 @@ keep=0
 perf=0
 before_bin=""
 e2g_wanted=1 tunnel_only=0 domains_given=0 idle_given=0  # e2guardian peer (endure2 block below)
+only=""  # --only REGEX: the rows whose workload name matches, no others
 auth=0       # --auth: bench/compare_auth.sh
 auth_only=0
 intercept=0         # --intercept: bench/compare_intercept.sh
@@ -70,6 +75,7 @@ while [ $# -gt 0 ]; do
     --before) before_bin=$2; shift 2 ;;
     --no-e2guardian) e2g_wanted=0; shift ;;
     --tunnel-only) tunnel_only=1; shift ;;
+    --only) only=$2; shift 2 ;;
     --auth) auth=1; shift ;;
     --auth-only) auth=1; auth_only=1; shift ;;
     --intercept) intercept=1; shift ;;
@@ -528,6 +534,11 @@ fi
 # https-* rows (bench/compare_intercept.sh) go to the gatehouse-tls and squid-tls proxies.
 [ "$intercept" = 1 ] && workloads+=("${intercept_workloads[@]}")
 [ "$intercept_only" = 1 ] && workloads=("${intercept_workloads[@]}")
+if [ -n "$only" ]; then  # --only: a closer look at a few rows (more rounds in the same time)
+  kept=()
+  for entry in "${workloads[@]}"; do [[ ${entry%%|*} =~ $only ]] && kept+=("$entry"); done
+  workloads=("${kept[@]}")
+fi
 
 one_run() {  # WORKLOAD ROUND TARGET PID ARGS...
   local w=$1 r=$2 target=$3 pid=$4; shift 4
