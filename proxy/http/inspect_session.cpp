@@ -274,7 +274,7 @@ asio::awaitable<InspectedBytes> serve_inspected(tcp::socket& client, std::string
     // open (bench/RESULTS.md, memory per idle intercepted connection).
     if (x->in.size() == 0) x->in.shrink_to_fit();
     if (x->origin_in.size() == 0) x->origin_in.shrink_to_fit();
-    x->origin.release_buffers();
+    x->origin.rest();  // the client side rests in its next read
   }
   // The last response is out: close TLS politely, within the idle timeout.
   boost::system::error_code ec;

@@ -50,7 +50,11 @@ std::size_t capped(std::size_t size) { return std::min<std::size_t>(size, INT_MA
 }  // namespace
 
 TlsSocket::TlsSocket(tcp::socket& socket, SSL* ssl, std::string prefix)
-    : socket_(socket), ssl_(ssl), deadline_(socket) {
+    : socket_(socket),
+      ssl_(ssl),
+      deadline_(socket),
+      idle_(&asio::use_service<TlsIdleService>(
+          asio::query(socket.get_executor(), asio::execution::context))) {
   error_code ignored;
   socket_.non_blocking(true, ignored);
   // Without a BIO every call fails: no I/O at all.
@@ -63,9 +67,12 @@ void release_buffers(SSL* ssl) {
 }
 
 bool attach_socket(SSL* ssl, int fd, std::string prefix) {
-  // Record buffers only while a record is in flight; whatever the socket
-  // has in one recv(2), not a header and a body apiece.
-  SSL_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // Buffers kept while busy: freeing them after every record (the
+  // contexts' SSL_MODE_RELEASE_BUFFERS) churns malloc on every request;
+  // TlsSocket frees them when it rests. Whatever the socket has in one
+  // recv(2), not a header and a body apiece.
+  SSL_clear_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
+  SSL_set_mode(ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   SSL_set_read_ahead(ssl, 1);
   BIO* bio = make_socket_bio(fd, std::move(prefix));
   if (!bio) return false;
@@ -73,20 +80,23 @@ bool attach_socket(SSL* ssl, int fd, std::string prefix) {
   return true;
 }
 
-TlsSocket::~TlsSocket() { SSL_free(ssl_); }
+TlsSocket::~TlsSocket() {
+  idle_->woke(*this);
+  SSL_free(ssl_);
+}
 
 TlsWant TlsSocket::try_read(void* data, std::size_t size, std::size_t& n, error_code& ec) {
+  idle_->woke(*this);
   n = 0;
   if (size == 0) return TlsWant::done;
   clear();
   const int r = SSL_read_ex(ssl_, data, capped(size), &n);
   if (r == 1) return TlsWant::done;
-  const TlsWant w = classify(ssl_, r, errno, ec);
-  if (w == TlsWant::read) gh::release_buffers(ssl_);  // waiting for the peer: idle
-  return w;
+  return classify(ssl_, r, errno, ec);
 }
 
 TlsWant TlsSocket::try_write(const void* data, std::size_t size, std::size_t& n, error_code& ec) {
+  idle_->woke(*this);
   n = 0;
   if (size == 0) return TlsWant::done;
   clear();
@@ -95,12 +105,14 @@ TlsWant TlsSocket::try_write(const void* data, std::size_t size, std::size_t& n,
 }
 
 TlsWant TlsSocket::try_handshake(error_code& ec) {
+  idle_->woke(*this);
   clear();
   const int r = SSL_do_handshake(ssl_);
   return r == 1 ? TlsWant::done : classify(ssl_, r, errno, ec);
 }
 
 TlsWant TlsSocket::try_shutdown(error_code& ec) {
+  idle_->woke(*this);
   clear();
   const int r = SSL_shutdown(ssl_);  // 0: ours is sent, the peer's not read
   return r >= 0 ? TlsWant::done : classify(ssl_, r, errno, ec);

@@ -23,6 +23,7 @@
 
 #include "net/asio.hpp"
 #include "net/socket_deadline.hpp"
+#include "net/tls_idle.hpp"
 
 namespace gh {
 
@@ -30,14 +31,15 @@ namespace gh {
 BIO* make_socket_bio(int fd, std::string prefix);
 
 // Puts `ssl` on the non-blocking socket `fd` as TlsSocket does: the BIO
-// above, record buffers released while idle, read-ahead. False: no BIO.
+// above, read-ahead, record buffers kept while busy (TlsSocket frees them
+// when it rests, net/tls_idle.hpp). False: no BIO.
 bool attach_socket(SSL* ssl, int fd, std::string prefix);
 
 // Frees the record buffers of an idle connection (nothing partly read or
 // written). SSL_MODE_RELEASE_BUFFERS misses the read buffer after a
 // post-handshake message: a TLS 1.3 client that was sent session tickets
 // keeps 16 KiB per connection (bench/tls_memory_bench.cpp measures it).
-// TlsSocket does this before each wait for the peer's bytes.
+// TlsSocket's idle list does this for connections that rest.
 void release_buffers(SSL* ssl);
 
 // Where one non-blocking attempt at an OpenSSL call left the connection.
@@ -71,8 +73,11 @@ class TlsSocket {
   TlsWant try_handshake(error_code& ec);
   // Sends our close_notify (does not wait for the peer's).
   TlsWant try_shutdown(error_code& ec);
-  // Between messages: release_buffers() below.
+  // Frees the record buffers now (release_buffers() below).
   void release_buffers() { gh::release_buffers(ssl_); }
+  // Idle from now until the next call: the buffers go if it lasts
+  // (net/tls_idle.hpp). Read waits do this themselves.
+  void rest() { idle_->waiting(*this); }
 
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
@@ -132,6 +137,7 @@ class TlsSocket {
           const TlsWant w = attempt(n, ec);
           if (w == TlsWant::read || w == TlsWant::write) {
             stage = Stage::again;
+            if (w == TlsWant::read) s->rest();  // waiting for the peer
             s->socket_.async_wait(
                 w == TlsWant::read ? tcp::socket::wait_read : tcp::socket::wait_write,
                 std::move(self));
@@ -194,9 +200,17 @@ class TlsSocket {
 
   static constexpr std::size_t kRecord = 16 * 1024;  // TLS's largest record payload
 
+  friend class TlsIdleService;
+
   tcp::socket& socket_;
   SSL* ssl_;
   SocketDeadline deadline_;
+  TlsIdleService* idle_;
+  // Membership of idle_'s list (net/tls_idle.hpp).
+  TlsSocket* idle_prev_ = nullptr;
+  TlsSocket* idle_next_ = nullptr;
+  bool idle_listed_ = false;
+  std::chrono::steady_clock::time_point idle_since_{};
 };
 
 }  // namespace gh

@@ -4,6 +4,7 @@
 // with the ClientHello it decided on.
 #include "net/tls_socket.hpp"
 
+#include <array>
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -156,4 +157,27 @@ TEST_CASE("tls socket: garbage instead of a handshake fails cleanly") {
   REQUIRE(done);
   CHECK(ec);
   CHECK(ec.category() == asio::error::get_ssl_category());
+}
+
+TEST_CASE("tls socket: a wait joins the idle list, the sweep frees its buffers, reads go on") {
+  with_pair(10, [](asio::io_context& ioc, TlsSocket& client, TlsSocket& server, tcp::socket&) {
+    auto& idle = asio::use_service<TlsIdleService>(ioc);
+    std::array<char, 64> buf{};
+    std::size_t got = 0;
+    ec_t ec;
+    server.async_read_some(asio::buffer(buf), [&](ec_t e, std::size_t n) {
+      ec = e;
+      got = n;
+    });
+    ioc.poll();  // the read finds nothing and waits
+    CHECK(idle.members() >= 1);
+    // Two sweeps later the waiting socket has been released and left the list.
+    ioc.run_for(TlsIdleService::kSweep * 3);
+    CHECK(idle.members() == 0);
+    const std::string ping = "ping";
+    asio::async_write(client, asio::buffer(ping), [](ec_t, std::size_t) {});
+    ioc.run_for(std::chrono::seconds(5));
+    CHECK_FALSE(ec);
+    CHECK(std::string(buf.data(), got) == "ping");
+  });
 }
