@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <random>
@@ -13,6 +14,7 @@
 
 #include "matcher_reference.hpp"
 #include "policy/domain_matcher.hpp"
+#include "policy/domain_matcher_coding.hpp"
 
 using gh::DomainMatcher;
 using gh::testing::ReferenceHit;
@@ -237,4 +239,86 @@ TEST_CASE("DomainMatcher: names of many lines each, homes crowded past their lin
       CHECK(exact_lookup(m, h, true) == ref.lookup(h, true));
     }
   }
+}
+
+namespace {
+
+// Names of 240 random bytes (no dot but one), whose hash's high 32 bits,
+// the ones home_of() scales by the home count, are in [from, below): chosen
+// by brute force with the builder's own hash (domain_matcher_coding.hpp).
+// Near-random bytes code to about 8 bits each, so a record is about 1,950 bits.
+std::vector<std::string> names_homed_in(std::uint64_t from, std::uint64_t below, std::size_t count,
+                                        std::mt19937_64& rng) {
+  std::vector<std::string> out;
+  unsigned char rev[240 + 8] = {};
+  while (out.size() < count) {
+    for (std::size_t i = 0; i < 240; i += 8) {
+      std::uint64_t r = rng();
+      for (std::size_t j = 0; j < 8; ++j, r >>= 8)
+        rev[i + j] = static_cast<unsigned char>((r & 0xff) == '.' || !(r & 0xff) ? 'x' : r & 0xff);
+    }
+    rev[100] = '.';
+    std::size_t labels;
+    const std::uint64_t high = gh::matcher_coding::name_hash(rev, 240, labels) >> 32;
+    if (high >= from && high < below) out.emplace_back(std::rbegin(rev) + 8, std::rend(rev));
+  }
+  return out;
+}
+
+std::size_t first_homes_at_most(const std::vector<std::string>& names) {
+  // Every record's bits, over-counted: the bytes above are near uniform, so
+  // their Huffman codes are 8 bits, some 9.
+  std::size_t bits = 0;
+  for (const std::string& n : names) bits += 3 + 20 + 2 * 32 + 9 * n.size();
+  return static_cast<std::size_t>(
+      std::ceil(static_cast<double>(bits) / (DomainMatcher::kLineBits * 0.92)));
+}
+
+}  // namespace
+
+TEST_CASE("DomainMatcher::Builder lays the stream out again when a home is crowded too far",
+          "[matcher][differential]") {
+  // 40 names in home 0 for any home count up to 1,024 (about 78,000 bits of
+  // records), and 2 in the home at about 1/16 of the count: at the fill
+  // build() starts with, that home's line is some 12 lines into home 0's
+  // records, more than the 16 bits of heads_ can say, so build() must add
+  // homes (docs/matcher.md, "Homes") until the line is far enough down.
+  std::mt19937_64 rng(17);
+  std::vector<std::string> names = names_homed_in(0, std::uint64_t{1} << 22, 40, rng);
+  for (std::string& n :
+       names_homed_in(std::uint64_t{1} << 28, (std::uint64_t{1} << 28) + (1u << 26), 2, rng))
+    names.push_back(std::move(n));
+  ReferenceMatcher ref;
+  DomainMatcher::Builder b;
+  for (std::uint32_t i = 0; i < names.size(); ++i)
+    REQUIRE(b.add(names[i], i % 2 == 0, i) == ref.add(names[i], i % 2 == 0, i));
+  const DomainMatcher m = std::move(b).build();
+  CHECK(m.homes() > first_homes_at_most(names));
+  for (const std::string& n : names) {
+    for (const std::string& h : {n, "q." + n, n.substr(n.find('.') + 1), n.substr(1)}) {
+      INFO(h);
+      CHECK(exact_lookup(m, h, false) == ref.lookup(h));
+      CHECK(exact_lookup(m, h, true) == ref.lookup(h, true));
+    }
+  }
+}
+
+TEST_CASE("DomainMatcher::Builder gives up when colliding hashes crowd a home at every size",
+          "[matcher]") {
+  // 48 names in home 0 for any home count below 4,096, and 2 in home
+  // count / 100 (1 to 24 for counts of 100 to 2,499): that home's line
+  // stays inside home 0's 93,000 bits of records, over 2^16 bits before
+  // their end, at every count build() tries, as a list crafted against the
+  // unkeyed hash would. build() must fail with a clear error, not grow the
+  // table until memory runs out (docs/matcher.md, "Limits").
+  std::mt19937_64 rng(23);
+  std::vector<std::string> names = names_homed_in(0, (std::uint64_t{1} << 32) / 4096, 48, rng);
+  const std::uint64_t at = (std::uint64_t{1} << 32) / 100 + 1;
+  for (std::string& n : names_homed_in(at, at + (std::uint64_t{1} << 32) / 100000, 2, rng))
+    names.push_back(std::move(n));
+  DomainMatcher::Builder b;
+  for (std::uint32_t i = 0; i < names.size(); ++i) REQUIRE_FALSE(b.add(names[i], true, i));
+  // The first layout has about 210 homes; six times that is within 100 to 2,499.
+  REQUIRE(first_homes_at_most(names) * 6 < 2400);
+  CHECK_THROWS_AS(std::move(b).build(), std::length_error);
 }
