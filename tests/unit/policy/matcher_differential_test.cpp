@@ -12,11 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "homed_names.hpp"
 #include "matcher_reference.hpp"
 #include "policy/domain_matcher.hpp"
-#include "policy/domain_matcher_coding.hpp"
 
 using gh::DomainMatcher;
+using gh::testing::names_homed_in;
 using gh::testing::ReferenceHit;
 using gh::testing::ReferenceMatcher;
 
@@ -243,31 +244,9 @@ TEST_CASE("DomainMatcher: names of many lines each, homes crowded past their lin
 
 namespace {
 
-// Names of 240 random bytes (no dot but one), whose hash's high 32 bits,
-// the ones home_of() scales by the home count, are in [from, below): chosen
-// by brute force with the builder's own hash (domain_matcher_coding.hpp).
-// Near-random bytes code to about 8 bits each, so a record is about 1,950 bits.
-std::vector<std::string> names_homed_in(std::uint64_t from, std::uint64_t below, std::size_t count,
-                                        std::mt19937_64& rng) {
-  std::vector<std::string> out;
-  unsigned char rev[240 + 8] = {};
-  while (out.size() < count) {
-    for (std::size_t i = 0; i < 240; i += 8) {
-      std::uint64_t r = rng();
-      for (std::size_t j = 0; j < 8; ++j, r >>= 8)
-        rev[i + j] = static_cast<unsigned char>((r & 0xff) == '.' || !(r & 0xff) ? 'x' : r & 0xff);
-    }
-    rev[100] = '.';
-    std::size_t labels;
-    const std::uint64_t high = gh::matcher_coding::name_hash(rev, 240, labels) >> 32;
-    if (high >= from && high < below) out.emplace_back(std::rbegin(rev) + 8, std::rend(rev));
-  }
-  return out;
-}
-
 std::size_t first_homes_at_most(const std::vector<std::string>& names) {
-  // Every record's bits, over-counted: the bytes above are near uniform, so
-  // their Huffman codes are 8 bits, some 9.
+  // Every record's bits, over-counted: names_homed_in's raw bytes are near
+  // uniform, so their Huffman codes are 8 bits, some 9.
   std::size_t bits = 0;
   for (const std::string& n : names) bits += 3 + 20 + 2 * 32 + 9 * n.size();
   return static_cast<std::size_t>(
