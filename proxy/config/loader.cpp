@@ -4,6 +4,8 @@
 
 #include <sys/stat.h>
 
+#include <stdexcept>
+#include <string>
 #include <unordered_map>
 
 #include "config/load_context.hpp"
@@ -51,7 +53,11 @@ LoadResult load_config(const std::string& path, TimePoint now) {
   if (!r.urls.compile()) ctx.error(ctx.main_where, "the urls: patterns exceed re2's memory limit");
   if (!r.host_patterns.compile())
     ctx.error(ctx.main_where, "the feeds' regexp:/keyword: lines exceed re2's memory limit");
-  r.domains = std::move(ctx.domains).build();
+  try {
+    r.domains = std::move(ctx.domains).build();
+  } catch (const std::length_error& e) {  // docs/matcher.md, "Limits"
+    ctx.error(ctx.main_where, std::string("the domain lists: ") + e.what());
+  }
   check_shadowed_rules(ctx);
   load_intercept_selectors(ctx);
   ctx.sort_diagnostics();

@@ -45,7 +45,8 @@ class DomainMatcher {
     // identical rule (same domain, same kind) already added, which is kept.
     // An empty domain or one over 253 octets is ignored.
     std::optional<std::uint32_t> add(std::string_view domain, bool suffix, std::uint32_t value);
-    // Throws std::length_error if the names need 2^32 lines (256 GiB) or more.
+    // Throws std::length_error if the names need 2^32 lines (256 GiB) or more,
+    // or if their hashes crowd one line too far (docs/matcher.md, "Limits").
     DomainMatcher build() &&;
 
    private:
@@ -78,6 +79,9 @@ class DomainMatcher {
   std::optional<Hit> lookup_parent(std::string_view domain) const noexcept;
   std::size_t size() const noexcept { return rules_; }  // rules (exact + suffix)
   std::size_t memory_bytes() const noexcept;
+  // Home lines of the stream (docs/matcher.md, "Homes"): more than the
+  // names' bits need when build() had to lay the stream out again.
+  std::size_t homes() const noexcept { return homes_; }
 
   static constexpr std::uint32_t kNone = 0xffffffffu;
   static constexpr std::size_t kLineBits = 512;        // one 64-byte cache line

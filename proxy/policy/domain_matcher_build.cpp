@@ -203,15 +203,8 @@ std::optional<std::uint32_t> DomainMatcher::Builder::add(std::string_view domain
   unsigned char rev[kMaxName + 8];
   for (std::size_t i = 0; i < n; ++i) rev[i] = static_cast<unsigned char>(domain[n - 1 - i]);
   std::memset(rev + n, 0, 8);
-  std::uint64_t h = kSeed;
-  std::size_t labels = 0;
-  for (std::size_t start = 0, i = 0; i <= n; ++i) {
-    if (i < n && rev[i] != '.') continue;
-    h = absorb_label(h, rev + start, i - start);
-    ++labels;
-    start = i + 1;
-  }
-  h = finish_hash(h);
+  std::size_t labels;
+  const std::uint64_t h = name_hash(rev, n, labels);
 
   if (filter_.empty()) grow_index(16);
   const std::uint64_t g = dedup_hash(h);
@@ -350,11 +343,19 @@ DomainMatcher DomainMatcher::Builder::build() && {
 
   // Homes for a fill of kFill (docs/matcher.md: most homes' records start in
   // their own line and end in it or the next); if some home's records would
-  // start too far past its line, again with more homes.
+  // start too far past its line, again with more homes. Chance alone needs
+  // one or two more layouts at most; names whose hashes collide on purpose
+  // (the hash is not keyed) would need more homes every time, so after
+  // kMaxRelayouts the build fails instead (docs/matcher.md, "Limits").
   constexpr double kFill = 0.92;
+  constexpr int kMaxRelayouts = 8;  // up to 1.25^8 = 6 times the homes
   double want = std::ceil(static_cast<double>(total) / (kLineBits * kFill));
-  for (;; want *= 1.25) {
+  for (int relayouts = 0;; ++relayouts, want *= 1.25) {
     if (want >= 4294967295.0) throw std::length_error("domain matcher: too many names");
+    if (relayouts > kMaxRelayouts)
+      throw std::length_error(
+          "domain matcher: the rule names crowd one home line even with 6 times the lines "
+          "(names chosen so that their hashes collide?)");
     m.homes_ = static_cast<std::uint32_t>(std::max(1.0, want));
     if (write_stream(m, m.homes_)) break;
   }

@@ -65,6 +65,22 @@ inline std::uint64_t finish_hash(std::uint64_t x) noexcept {
   return x ^ (x >> 32);
 }
 
+// The hash of a whole rule name, given reversed in rev[0, n) (readable 8
+// bytes past n), as a lookup computes it for the candidate equal to it; its
+// label count in `labels`. (Shared with the tests that home names on purpose.)
+inline std::uint64_t name_hash(const unsigned char* rev, std::size_t n,
+                               std::size_t& labels) noexcept {
+  std::uint64_t h = kSeed;
+  labels = 0;
+  for (std::size_t start = 0, i = 0; i <= n; ++i) {
+    if (i < n && rev[i] != '.') continue;
+    h = absorb_label(h, rev + start, i - start);
+    ++labels;
+    start = i + 1;
+  }
+  return finish_hash(h);
+}
+
 inline std::uint32_t home_of(std::uint64_t hash, std::uint32_t homes) noexcept {
   return static_cast<std::uint32_t>(((hash >> 32) * homes) >> 32);
 }

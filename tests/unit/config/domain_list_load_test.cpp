@@ -2,8 +2,12 @@
 // diagnostics with the list file's line and column.
 #include <catch2/catch.hpp>
 
+#include <random>
+#include <string>
+
 #include "base_tree.hpp"
 #include "policy/decide.hpp"
+#include "unit/policy/homed_names.hpp"
 
 using namespace gh;
 using namespace gh::test;
@@ -17,8 +21,8 @@ const char* kListMain =
     "  domain_lists:\n"
     "    - { file: \"lists/plain.txt\", category: feed, match: exact, on_error: reject }\n"  // 5
     "    - { file: \"lists/hosts.txt\", category: feed, match: exact, on_error: reject }\n"  // 6
-    "    - { file: \"lists/squid.txt\", category: feed, match: exact }\n"    // 7
-    "    - { file: \"lists/suffix.txt\", category: feed, match: suffix }\n"  // 8
+    "    - { file: \"lists/squid.txt\", category: feed, match: exact }\n"                    // 7
+    "    - { file: \"lists/suffix.txt\", category: feed, match: suffix }\n"                  // 8
     "policy:\n"
     "  categories: { feed: block }\n";
 
@@ -144,4 +148,32 @@ TEST_CASE("on_error: skip (the default) drops bad lines with warnings and loads 
   CHECK(res.diagnostics[2].format() ==
         f + ":2:1: warning: 'com.fr' is a public suffix; a rule must name a registrable domain "
             "or a host below one; line skipped (on_error: skip)");
+}
+
+TEST_CASE("a list whose names' hashes collide on purpose is a load error, not a crash",
+          "[config][lists]") {
+  // 64 names of 253 bytes in the matcher's home 0 for any home count below
+  // 4,096, 2 in home count / 100: the builder's re-layouts cannot separate
+  // them (docs/matcher.md, "Limits"), and its std::length_error must come
+  // back as a diagnostic (a reload that threw would end the process).
+  std::mt19937_64 rng(29);
+  auto names = gh::testing::names_homed_in(0, (std::uint64_t{1} << 32) / 4096, 64, rng, true);
+  const std::uint64_t at = (std::uint64_t{1} << 32) / 100 + 1;
+  for (std::string& n :
+       gh::testing::names_homed_in(at, at + (std::uint64_t{1} << 32) / 100000, 2, rng, true))
+    names.push_back(std::move(n));
+  std::string list;
+  for (const std::string& n : names) list += n + "\n";
+  TempTree t;
+  t.write("gatehouse.yaml", kListMain);
+  t.write("lists/plain.txt", "\n");
+  t.write("lists/hosts.txt", "\n");
+  t.write("lists/squid.txt", "\n");
+  t.write("lists/suffix.txt", list);
+  LoadResult res = load_config(t.path("gatehouse.yaml"), base_now());
+  const std::string d = formatted(res);
+  INFO(d);
+  CHECK_FALSE(res.ok());
+  CHECK(d.find("error: the domain lists: domain matcher: the rule names crowd one home line") !=
+        std::string::npos);
 }

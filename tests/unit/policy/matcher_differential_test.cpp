@@ -5,16 +5,19 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "homed_names.hpp"
 #include "matcher_reference.hpp"
 #include "policy/domain_matcher.hpp"
 
 using gh::DomainMatcher;
+using gh::testing::names_homed_in;
 using gh::testing::ReferenceHit;
 using gh::testing::ReferenceMatcher;
 
@@ -237,4 +240,64 @@ TEST_CASE("DomainMatcher: names of many lines each, homes crowded past their lin
       CHECK(exact_lookup(m, h, true) == ref.lookup(h, true));
     }
   }
+}
+
+namespace {
+
+std::size_t first_homes_at_most(const std::vector<std::string>& names) {
+  // Every record's bits, over-counted: names_homed_in's raw bytes are near
+  // uniform, so their Huffman codes are 8 bits, some 9.
+  std::size_t bits = 0;
+  for (const std::string& n : names) bits += 3 + 20 + 2 * 32 + 9 * n.size();
+  return static_cast<std::size_t>(
+      std::ceil(static_cast<double>(bits) / (DomainMatcher::kLineBits * 0.92)));
+}
+
+}  // namespace
+
+TEST_CASE("DomainMatcher::Builder lays the stream out again when a home is crowded too far",
+          "[matcher][differential]") {
+  // 40 names in home 0 for any home count up to 1,024 (about 78,000 bits of
+  // records), and 2 in the home at about 1/16 of the count: at the fill
+  // build() starts with, that home's line is some 12 lines into home 0's
+  // records, more than the 16 bits of heads_ can say, so build() must add
+  // homes (docs/matcher.md, "Homes") until the line is far enough down.
+  std::mt19937_64 rng(17);
+  std::vector<std::string> names = names_homed_in(0, std::uint64_t{1} << 22, 40, rng);
+  for (std::string& n :
+       names_homed_in(std::uint64_t{1} << 28, (std::uint64_t{1} << 28) + (1u << 26), 2, rng))
+    names.push_back(std::move(n));
+  ReferenceMatcher ref;
+  DomainMatcher::Builder b;
+  for (std::uint32_t i = 0; i < names.size(); ++i)
+    REQUIRE(b.add(names[i], i % 2 == 0, i) == ref.add(names[i], i % 2 == 0, i));
+  const DomainMatcher m = std::move(b).build();
+  CHECK(m.homes() > first_homes_at_most(names));
+  for (const std::string& n : names) {
+    for (const std::string& h : {n, "q." + n, n.substr(n.find('.') + 1), n.substr(1)}) {
+      INFO(h);
+      CHECK(exact_lookup(m, h, false) == ref.lookup(h));
+      CHECK(exact_lookup(m, h, true) == ref.lookup(h, true));
+    }
+  }
+}
+
+TEST_CASE("DomainMatcher::Builder gives up when colliding hashes crowd a home at every size",
+          "[matcher]") {
+  // 48 names in home 0 for any home count below 4,096, and 2 in home
+  // count / 100 (1 to 24 for counts of 100 to 2,499): that home's line
+  // stays inside home 0's 93,000 bits of records, over 2^16 bits before
+  // their end, at every count build() tries, as a list crafted against the
+  // unkeyed hash would. build() must fail with a clear error, not grow the
+  // table until memory runs out (docs/matcher.md, "Limits").
+  std::mt19937_64 rng(23);
+  std::vector<std::string> names = names_homed_in(0, (std::uint64_t{1} << 32) / 4096, 48, rng);
+  const std::uint64_t at = (std::uint64_t{1} << 32) / 100 + 1;
+  for (std::string& n : names_homed_in(at, at + (std::uint64_t{1} << 32) / 100000, 2, rng))
+    names.push_back(std::move(n));
+  DomainMatcher::Builder b;
+  for (std::uint32_t i = 0; i < names.size(); ++i) REQUIRE_FALSE(b.add(names[i], true, i));
+  // The first layout has about 210 homes; six times that is within 100 to 2,499.
+  REQUIRE(first_homes_at_most(names) * 6 < 2400);
+  CHECK_THROWS_AS(std::move(b).build(), std::length_error);
 }

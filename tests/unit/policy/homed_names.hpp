@@ -1,0 +1,51 @@
+// Rule names whose matcher hash puts them in a chosen range of homes, found
+// by brute force with the builder's own hash (white box:
+// policy/domain_matcher_coding.hpp; docs/matcher.md, "Homes" and "Limits").
+// For the tests of the builder's re-layout path and of its bound.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "policy/domain_matcher_coding.hpp"
+
+namespace gh::testing {
+
+// `count` names whose hash's high 32 bits (the ones home_of() scales by the
+// home count) are in [from, below). Raw: 240 near-random bytes with one
+// dot, about 8 bits each once coded (a record of about 1,950 bits).
+// Canonical: 253 bytes of [a-z0-9] in labels of 63, as a rule list may hold
+// (about 5.2 bits each coded, a record of about 1,350 bits).
+inline std::vector<std::string> names_homed_in(std::uint64_t from, std::uint64_t below,
+                                               std::size_t count, std::mt19937_64& rng,
+                                               bool canonical = false) {
+  static const char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  const std::size_t n = canonical ? 253 : 240;
+  std::vector<std::string> out;
+  unsigned char rev[253 + 8] = {};  // the name reversed, as the builder hashes it
+  while (out.size() < count) {
+    for (std::size_t i = 0; i < n; i += 8) {
+      std::uint64_t r = rng();
+      for (std::size_t j = 0; j < 8 && i + j < n; ++j, r >>= 8) {
+        const auto b = static_cast<unsigned char>(r & 0xff);
+        rev[i + j] = canonical        ? static_cast<unsigned char>(kChars[b % 36])
+                     : b == '.' || !b ? static_cast<unsigned char>('x')
+                                      : b;
+      }
+    }
+    if (canonical) {
+      rev[63] = rev[127] = rev[191] = '.';
+    } else {
+      rev[100] = '.';
+    }
+    std::size_t labels;
+    const std::uint64_t high = gh::matcher_coding::name_hash(rev, n, labels) >> 32;
+    if (high >= from && high < below)
+      out.emplace_back(std::make_reverse_iterator(rev + n), std::make_reverse_iterator(rev));
+  }
+  return out;
+}
+
+}  // namespace gh::testing
