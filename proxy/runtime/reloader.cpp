@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -107,7 +108,19 @@ struct Reloader::Impl {
     systemd::notify_reloading();
     log(LogLevel::info, "reload: %s: loading %s", why.c_str(), config_path.c_str());
     auto t0 = Steady::now();
-    LoadResult result = load_config(config_path, Clock::now());
+    LoadResult result;
+    try {
+      result = load_config(config_path, Clock::now());
+    } catch (const std::exception& e) {
+      // A loader that throws (memory, a limit it did not turn into a
+      // diagnostic) must not end a serving process: the reload is refused.
+      result = LoadResult{};
+      Diagnostic d;
+      d.file = config_path;
+      d.severity = Severity::error;
+      d.message = std::string("loading the rules failed: ") + e.what();
+      result.diagnostics.push_back(std::move(d));
+    }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - t0).count();
     std::size_t errors = 0;
     for (const auto& d : result.diagnostics) {
