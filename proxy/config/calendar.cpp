@@ -78,6 +78,22 @@ long gmtoff_at(std::time_t t) noexcept {
   return ::localtime_r(&t, &tm) ? tm.tm_gmtoff : 0;
 }
 
+// Clock::duration counts nanoseconds in 64 bits: about 292 years either side
+// of 1970. A date past that (an approval "until 9999-12-31", found by the
+// rule_file fuzzer) is clamped to the clock's end instead of overflowing.
+constexpr long long kClockMaxSeconds =
+    std::chrono::duration_cast<std::chrono::seconds>(Clock::duration::max()).count() - 1;
+
+bool in_clock_range(long long secs) noexcept {
+  return secs < kClockMaxSeconds && secs > -kClockMaxSeconds;
+}
+
+TimePoint clamped_time(long long secs) noexcept {
+  if (secs >= kClockMaxSeconds) return TimePoint::max();
+  if (secs <= -kClockMaxSeconds) return TimePoint::min();
+  return TimePoint(std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(secs)));
+}
+
 }  // namespace
 
 std::optional<CalendarDate> parse_date(std::string_view t) noexcept {
@@ -107,8 +123,7 @@ std::optional<TimePoint> local_midnight(const std::string& zone, CalendarDate da
   if (is_utc(zone)) {
     // days_from_civil is linear in the day, so day 32 of March is April 1st.
     const long long days = days_from_civil(date.year, date.month, date.day);
-    return TimePoint(
-        std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(days * 86400LL)));
+    return clamped_time(days * 86400LL);
   }
   std::time_t t = 0;
   {
@@ -121,7 +136,7 @@ std::optional<TimePoint> local_midnight(const std::string& zone, CalendarDate da
     t = std::mktime(&tm);
   }
   if (t == static_cast<std::time_t>(-1)) return std::nullopt;
-  return Clock::from_time_t(t);
+  return clamped_time(static_cast<long long>(t));
 }
 
 std::optional<TimePoint> parse_rfc3339(std::string_view s) noexcept {
@@ -164,6 +179,7 @@ std::optional<TimePoint> parse_rfc3339(std::string_view s) noexcept {
   if (i != s.size()) return std::nullopt;
   const long long secs = days_from_civil(date->year, date->month, date->day) * 86400LL +
                          hh * 3600LL + mm * 60LL + ss - offset_s;
+  if (!in_clock_range(secs)) return std::nullopt;  // not a time this clock can hold
   return TimePoint(std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(secs) +
                                                                std::chrono::microseconds(frac_us)));
 }

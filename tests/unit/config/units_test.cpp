@@ -87,3 +87,22 @@ TEST_CASE("local midnight in a time zone", "[config][calendar]") {
   REQUIRE(ny_summer);
   CHECK(format_utc(*ny_summer) == "2027-07-15T04:00:00Z");
 }
+
+TEST_CASE("dates past the clock's range clamp (midnight) or fail (RFC 3339), never overflow",
+          "[config][calendar]") {
+  // Nanosecond ticks in 64 bits end in 2262; the rule_file fuzzer found an
+  // approval expiring in the 45th century overflowing the conversion.
+  auto far = local_midnight("UTC", CalendarDate{4422, 1, 1});
+  REQUIRE(far);
+  CHECK(*far == TimePoint::max());
+  auto forever = local_midnight("UTC", CalendarDate{9999, 12, 31});
+  REQUIRE(forever);
+  CHECK(*forever == TimePoint::max());
+  auto zoned = local_midnight("Europe/London", CalendarDate{9999, 12, 31});
+  if (zoned) CHECK(*zoned == TimePoint::max());  // mktime may refuse it instead
+  auto near = local_midnight("UTC", CalendarDate{2200, 1, 1});
+  REQUIRE(near);
+  CHECK(*near < TimePoint::max());
+  CHECK_FALSE(parse_rfc3339("4422-01-01T00:00:00Z"));
+  CHECK(parse_rfc3339("2200-01-01T00:00:00Z"));
+}
