@@ -191,7 +191,7 @@ std::vector<OffsetChange> zone_offsets(const std::string& zone) {
   // Offsets change at most a few times a year and never twice within a day,
   // so a daily sample finds every change; bisection then finds its second.
   constexpr std::time_t kDay = 86400;
-  const std::time_t first = 0;                                             // 1970-01-01
+  const std::time_t first = 0;  // 1970-01-01
   const std::time_t last = static_cast<std::time_t>(days_from_civil(2100, 1, 1)) * kDay;
   long prev = gmtoff_at(first);
   out.push_back(OffsetChange{first, static_cast<std::int32_t>(prev)});
