@@ -91,6 +91,19 @@ if [ "$tunnel_only" = 1 ]; then  # the 403 check at start-up needs a list, not a
 fi
 mkdir -p "$out"
 log() { printf '[%5ss] %s\n' "$SECONDS" "$*" >&2; }
+# Asks through a proxy until it answers WANT, its process exits or TRIES run
+# out, PAUSE seconds apart; prints the last status.  PID WANT TRIES PAUSE CURL_ARGS...
+await_status() {
+  local pid=$1 want=$2 tries=$3 pause=$4 code=""
+  shift 4
+  for _ in $(seq "$tries"); do
+    kill -0 "$pid" 2>/dev/null || break
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$@" || true)
+    [ "$code" = "$want" ] && break
+    sleep "$pause"
+  done
+  echo "$code"
+}
 
 # --- install what the bench needs (not part of tests/run.sh) -------------------
 need=()
@@ -180,13 +193,7 @@ PY
   e2guardian -c "$conf" >"$tmp/e2guardian.out" 2>&1 &
   pid=$!
   pids+=("$pid")
-  for _ in $(seq 300); do  # <= 30 s
-    kill -0 "$pid" 2>/dev/null || break
-    code=$(curl -sk -o /dev/null -w '%{http_code}' --max-time 2 -x "http://127.0.0.1:$p_e2g" \
-      "https://127.0.0.1:443/small" || true)
-    [ "$code" = 200 ] && break
-    sleep 0.1
-  done
+  code=$(await_status "$pid" 200 300 0.1 -k -x "http://127.0.0.1:$p_e2g" "https://127.0.0.1:443/small")  # <= 30 s
   if [ "$code" != 200 ]; then
     log "e2guardian did not start (last answer '$code'); its rows are n/a. Its output:"
     tail -20 "$tmp/e2guardian.out" >&2
@@ -457,13 +464,8 @@ start_proxy() {  # NAME CMD... -> proxy_pid[NAME], startup[NAME] (s), or n/a
   "$@" >"$tmp/$name.out" 2>&1 &
   local pid=$!
   pids+=("$pid")
-  for _ in $(seq 2400); do  # <= 120 s (Squid takes ~6 s with 1M rules on a quiet machine)
-    kill -0 "$pid" 2>/dev/null || break
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -x "http://127.0.0.1:${proxy_port[$name]}" \
-      "http://$blocked/" || true)
-    [ "$code" = 403 ] && break
-    sleep 0.05
-  done
+  # <= 120 s (Squid takes ~6 s with 1M rules on a quiet machine)
+  code=$(await_status "$pid" 403 2400 0.05 -x "http://127.0.0.1:${proxy_port[$name]}" "http://$blocked/")
   if [ "$code" != 403 ]; then
     log "$name did not start (last answer '${code}'); its columns are n/a. Its output:"
     tail -20 "$tmp/$name.out" >&2

@@ -221,17 +221,24 @@ intercept_idle() {  # N
   done
 }
 
-intercept_perf() {  # profiles of gatehouse on the block-page and the inspected workloads
-  local pid=${proxy_pid[gatehouse-tls]:-} gen data=$out/perf-intercept.data
-  [ "$perf" = 1 ] && [ -n "$pid" ] && command -v perf >/dev/null || return 0
-  "$load" --mode https --url "https://$blocked/" -c 32 --new-connection -d 7 \
-    --proxy "127.0.0.1:$p_ighouse" >/dev/null 2>&1 &
+# 5 s of `perf record` of PID into DATA while the generator runs an HTTPS
+# workload through gatehouse-tls.  PID DATA URL [LOAD_ARGS...]
+intercept_record() {
+  local pid=$1 data=$2 url=$3 gen
+  shift 3
+  "$load" --mode https --url "$url" -c 32 -d 7 --proxy "127.0.0.1:$p_ighouse" "$@" >/dev/null 2>&1 &
   gen=$!
   # DWARF call graphs: libcrypto has no frame pointers, and its internal
   # functions no symbols, so the handshake's steps are read off the exported
   # entry points that call them (inclusive time).
   perf record -F 999 --call-graph dwarf,32768 -p "$pid" -o "$data" -- sleep 5 >/dev/null 2>&1 || true
   wait "$gen" || true
+}
+
+intercept_perf() {  # profiles of gatehouse on the block-page and the inspected workloads
+  local pid=${proxy_pid[gatehouse-tls]:-} data=$out/perf-intercept.data
+  [ "$perf" = 1 ] && [ -n "$pid" ] && command -v perf >/dev/null || return 0
+  intercept_record "$pid" "$data" "https://$blocked/" --new-connection
   local rows='^ +[0-9]'
   (
     set +e +o pipefail  # a report cut short by head is not a failure of the run
@@ -250,11 +257,7 @@ intercept_perf() {  # profiles of gatehouse on the block-page and the inspected 
   log "perf profile of gatehouse (HTTPS block pages) in $out/perf-intercept.txt"
   # The inspected keep-alive GETs: where the CPU per request goes.
   data=$out/perf-inspect.data
-  "$load" --mode https --url "https://$intercept_host:$p_iorigin/small" -c 32 -d 7 \
-    --proxy "127.0.0.1:$p_ighouse" >/dev/null 2>&1 &
-  gen=$!
-  perf record -F 999 --call-graph dwarf,32768 -p "$pid" -o "$data" -- sleep 5 >/dev/null 2>&1 || true
-  wait "$gen" || true
+  intercept_record "$pid" "$data" "https://$intercept_host:$p_iorigin/small"
   (
     set +e +o pipefail
     echo "## self time by shared object"

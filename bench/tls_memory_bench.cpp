@@ -8,7 +8,7 @@
 // freed and glibc's count of bytes in use (mallinfo2) gives gatehouse's
 // share per flow; then the origin sides are freed to split the two.
 //   build/bench/tls_memory_bench [flows=500]
-// GH_KEEP_BUFFERS=1: without release_buffers() between requests.
+// GH_KEEP_BUFFERS=1: without release_buffers(), what a busy flow holds.
 #include <malloc.h>
 #include <openssl/pem.h>
 #include <sys/socket.h>

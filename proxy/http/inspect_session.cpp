@@ -28,14 +28,14 @@ struct Flow {
       : f(fl),
         client(c),
         sink(c, fl.settings->limits.idle_timeout),
-        origin_tcp(std::move(o)),
-        origin(origin_tcp.socket(), origin_ssl),
+        origin_socket(o.release_socket()),
+        origin(origin_socket, origin_ssl),
         headers(std::move(h)) {}
 
   InterceptFlow& f;
   TlsStream& client;
   TlsSink sink;
-  beast::tcp_stream origin_tcp;  // connected by the caller; I/O only through `origin`
+  tcp::socket origin_socket;  // connected by the caller; I/O only through `origin`
   TlsSocket origin;
   bool origin_open = false;      // handshake done, chain and name verified
   beast::flat_buffer in;         // client bytes read, not parsed yet

@@ -67,11 +67,10 @@ void release_buffers(SSL* ssl) {
 }
 
 bool attach_socket(SSL* ssl, int fd, std::string prefix) {
-  // Buffers kept while busy: freeing them after every record (the
-  // contexts' SSL_MODE_RELEASE_BUFFERS) churns malloc on every request;
-  // TlsSocket frees them when it rests. Whatever the socket has in one
-  // recv(2), not a header and a body apiece.
-  SSL_clear_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
+  // Buffers kept while busy: freeing them after every record
+  // (SSL_MODE_RELEASE_BUFFERS) churns malloc on every request; TlsSocket
+  // frees them when it rests. Whatever the socket has in one recv(2), not a
+  // header and a body apiece.
   SSL_set_mode(ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   SSL_set_read_ahead(ssl, 1);
   BIO* bio = make_socket_bio(fd, std::move(prefix));
@@ -86,7 +85,6 @@ TlsSocket::~TlsSocket() {
 }
 
 TlsWant TlsSocket::try_read(void* data, std::size_t size, std::size_t& n, error_code& ec) {
-  idle_->woke(*this);
   n = 0;
   if (size == 0) return TlsWant::done;
   clear();
@@ -96,7 +94,6 @@ TlsWant TlsSocket::try_read(void* data, std::size_t size, std::size_t& n, error_
 }
 
 TlsWant TlsSocket::try_write(const void* data, std::size_t size, std::size_t& n, error_code& ec) {
-  idle_->woke(*this);
   n = 0;
   if (size == 0) return TlsWant::done;
   clear();
@@ -105,14 +102,12 @@ TlsWant TlsSocket::try_write(const void* data, std::size_t size, std::size_t& n,
 }
 
 TlsWant TlsSocket::try_handshake(error_code& ec) {
-  idle_->woke(*this);
   clear();
   const int r = SSL_do_handshake(ssl_);
   return r == 1 ? TlsWant::done : classify(ssl_, r, errno, ec);
 }
 
 TlsWant TlsSocket::try_shutdown(error_code& ec) {
-  idle_->woke(*this);
   clear();
   const int r = SSL_shutdown(ssl_);  // 0: ours is sent, the peer's not read
   return r >= 0 ? TlsWant::done : classify(ssl_, r, errno, ec);

@@ -5,8 +5,8 @@
 // byte (two engine buffers and a BIO pair of 17 KiB each) and copies every
 // record through them. Here OpenSSL reads and writes the socket itself
 // through a small BIO (net/tls_bio.cpp): its record buffers are released
-// while a connection is idle (SSL_MODE_RELEASE_BUFFERS), and a connection
-// waits for readiness with the socket's async_wait. The stream meets Asio's
+// once a connection rests (net/tls_idle.hpp), and a connection waits for
+// readiness with the socket's async_wait. The stream meets Asio's
 // AsyncReadStream and AsyncWriteStream, so Beast's readers and the relay
 // templates (http/body_relay.hpp, http/send.hpp) work on it unchanged.
 #pragma once
@@ -35,11 +35,10 @@ BIO* make_socket_bio(int fd, std::string prefix);
 // when it rests, net/tls_idle.hpp). False: no BIO.
 bool attach_socket(SSL* ssl, int fd, std::string prefix);
 
-// Frees the record buffers of an idle connection (nothing partly read or
-// written). SSL_MODE_RELEASE_BUFFERS misses the read buffer after a
-// post-handshake message: a TLS 1.3 client that was sent session tickets
-// keeps 16 KiB per connection (bench/tls_memory_bench.cpp measures it).
-// TlsSocket's idle list does this for connections that rest.
+// Frees both record buffers of an idle connection (nothing partly read or
+// written): 16 KiB or more each; bench/tls_memory_bench.cpp measures what an
+// idle flow keeps with and without it. TlsSocket's idle list does this for
+// connections that rest.
 void release_buffers(SSL* ssl);
 
 // Where one non-blocking attempt at an OpenSSL call left the connection.
@@ -130,26 +129,30 @@ class TlsSocket {
 
     template <class Self>
     void operator()(Self& self, error_code waited = {}) {
-      if (stage != Stage::finish) {
-        if (waited) {
-          ec = waited;
-        } else {
-          const TlsWant w = attempt(n, ec);
-          if (w == TlsWant::read || w == TlsWant::write) {
-            stage = Stage::again;
-            if (w == TlsWant::read) s->rest();  // waiting for the peer
-            s->socket_.async_wait(
-                w == TlsWant::read ? tcp::socket::wait_read : tcp::socket::wait_write,
-                std::move(self));
-            return;
-          }
-          if (stage == Stage::first) {
-            stage = Stage::finish;
-            asio::post(std::move(self));
-            return;
-          }
-        }
+      if (stage == Stage::finish) return complete(self);
+      if (waited) {  // the wait was cancelled (a deadline, a close)
+        ec = waited;
+        return complete(self);
       }
+      s->idle_->woke(*s);  // busy again: it keeps its buffers
+      const TlsWant w = attempt(n, ec);
+      if (w == TlsWant::read || w == TlsWant::write) {
+        stage = Stage::again;
+        if (w == TlsWant::read) s->rest();  // waiting for the peer
+        s->socket_.async_wait(w == TlsWant::read ? tcp::socket::wait_read : tcp::socket::wait_write,
+                              std::move(self));
+        return;
+      }
+      if (stage == Stage::first) {
+        stage = Stage::finish;
+        asio::post(std::move(self));
+        return;
+      }
+      complete(self);
+    }
+
+    template <class Self>
+    void complete(Self& self) {
       if constexpr (WithSize) {
         self.complete(ec, n);
       } else {

@@ -38,11 +38,8 @@ ContextResult make_client_facing_context(EVP_PKEY* leaf_key) {
     return r;
   }
   SSL_CTX_set_options(r.ctx.get(), SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-  SSL_CTX_set_mode(r.ctx.get(), SSL_MODE_RELEASE_BUFFERS);  // idle connections hold no buffers
-  // No server-side session cache: resumption is by stateless TLS 1.3
-  // tickets (inspected flows), and block pages resume nothing. The cache
-  // would lock, insert and every 255 handshakes sweep itself per connection.
-  SSL_CTX_set_session_cache_mode(r.ctx.get(), SSL_SESS_CACHE_OFF);
+  // Record buffers are the stream's business (net/tls_socket.hpp frees them
+  // once a connection rests).
   SSL_CTX_set_alpn_select_cb(r.ctx.get(), select_http11, nullptr);
   return r;
 }
@@ -71,7 +68,6 @@ ContextResult make_origin_context(const std::string& upstream_ca) {
     return r;
   }
   SSL_CTX_set_verify(r.ctx.get(), SSL_VERIFY_PEER, nullptr);
-  SSL_CTX_set_mode(r.ctx.get(), SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_set_alpn_protos(r.ctx.get(), kAlpnHttp11, sizeof kAlpnHttp11) != 0) {
     r.error = "origin TLS context: ALPN";
     r.ctx.reset();
