@@ -226,19 +226,26 @@ def sp(xs): return " ±%.0f%%" % (100.0 * (max(xs) - min(xs)) / med(xs)) if len(
 cells = {}
 for r in runs:
     if r.get("workload") != "tunnel-https-100MB" or not r["run"].get("bytes"): continue
-    c = cells.setdefault(r["target"], {"rate": [], "cpu": [], "sys": []})
+    c = cells.setdefault(r["target"], {"rate": [], "cpu": [], "sys": [], "machine": [], "busy": []})
     mib = r["run"]["bytes"] / 2**20
     c["rate"].append(r["run"]["bytes_per_s"] / 2**20)
     c["cpu"].append(r["cpu_ticks"] * 1e6 / r["hz"] / mib)
     c["sys"].append(r.get("sys_ticks", 0) * 1e6 / r["hz"] / mib)
+    if "machine_ticks" in r:  # every process on the machine, the generator and the origin too
+        c["machine"].append(r["machine_ticks"] * 1e6 / r["hz"] / mib)
+        c["busy"].append(r["machine_ticks"] / r["hz"] / r["run"]["elapsed_s"])
 idle = {r["target"]: r for r in runs if r.get("workload") == "idle-tunnels"}
 direct = med(cells.get("direct", {}).get("rate", []))
+d_machine = med(cells.get("direct", {}).get("machine", []))
 print()
 print("Tunnels: 100 MiB over HTTPS through CONNECT, one download at a time, all targets in turn each round "
-      "(MiB/s and CPU per MiB: medians, ± = (max-min)/median); idle tunnels held at once:")
+      "(MiB/s and CPU per MiB: medians, ± = (max-min)/median); idle tunnels held at once. "
+      "Machine: CPU of every process per MiB and busy cores (/proc/stat); bound: the share of "
+      "direct's rate left if the proxy's own CPU per MiB is added to direct's machine CPU per MiB "
+      "on a machine direct already keeps busy:")
 print()
-print("| target | MiB/s | of direct | CPU µs per MiB | user / sys µs per MiB | idle tunnels held | KiB per idle tunnel |")
-print("|---|---|---|---|---|---|---|")
+print("| target | MiB/s | of direct | CPU µs per MiB | user / sys µs per MiB | machine µs per MiB (busy cores) | bound | idle tunnels held | KiB per idle tunnel |")
+print("|---|---|---|---|---|---|---|---|---|")
 for t in ("gatehouse", "before", "e2guardian", "squid", "direct"):
     c = cells.get(t)
     if not c: continue
@@ -246,10 +253,13 @@ for t in ("gatehouse", "before", "e2guardian", "squid", "direct"):
     of = "%.0f%%" % (100 * med(c["rate"]) / direct) if direct else "n/a"
     cpu = "%.0f%s" % (med(c["cpu"]), sp(c["cpu"])) if t != "direct" else "—"
     split = "%.0f / %.0f" % (med([a - b for a, b in zip(c["cpu"], c["sys"])]), med(c["sys"])) if t != "direct" else "—"
+    machine = "%.0f (%.2f)" % (med(c["machine"]), med(c["busy"])) if c["machine"] else "—"
+    bound = ("%.0f%%" % (100 * d_machine / (d_machine + med(c["cpu"])))
+             if d_machine and t != "direct" else "—")
     i = idle.get(t)
     held = "%d" % i["held"] if i else "—"
     kib = "%.1f" % ((i["rss_after_kib"] - i["rss_before_kib"]) / i["held"]) if i and i["held"] else "—"
-    print("| %s | %s | %s | %s | %s | %s | %s |" % (t, rate, of, cpu, split, held, kib))
+    print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (t, rate, of, cpu, split, machine, bound, held, kib))
 PY
 }
 # === end of the e2guardian peer ======================================================
@@ -542,15 +552,20 @@ if [ -n "$only" ]; then  # --only: a closer look at a few rows (more rounds in t
   workloads=("${kept[@]}")
 fi
 
+machine_busy() {  # -> ticks the whole machine spent busy (user nice system irq softirq; /proc/stat)
+  awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat
+}
 one_run() {  # WORKLOAD ROUND TARGET PID ARGS...
   local w=$1 r=$2 target=$3 pid=$4; shift 4
   if [ "$SECONDS" -ge "$budget_end" ]; then log "time budget used up: skipping $w/$target"; return; fi
-  local before after sys_before sys_after line _rss
+  local before after sys_before sys_after line _rss m_before m_after
   read -r before _rss sys_before < <(proc_stat "$pid")
+  m_before=$(machine_busy)
   line=$("$load" "$@" -d "$seconds" --label "$w" 2>>"$tmp/load.err" || true)
+  m_after=$(machine_busy)
   read -r after _rss sys_after < <(proc_stat "$pid")
   [ -n "$line" ] || line='{"requests":0,"errors":1}'
-  echo "{\"workload\":\"$w\",\"round\":$r,\"target\":\"$target\",\"cpu_ticks\":$((after - before)),\"sys_ticks\":$((sys_after - sys_before)),\"hz\":$(getconf CLK_TCK),\"run\":$line}" >>"$runs"
+  echo "{\"workload\":\"$w\",\"round\":$r,\"target\":\"$target\",\"cpu_ticks\":$((after - before)),\"sys_ticks\":$((sys_after - sys_before)),\"machine_ticks\":$((m_after - m_before)),\"hz\":$(getconf CLK_TCK),\"run\":$line}" >>"$runs"
 }
 
 order=(gatehouse squid)

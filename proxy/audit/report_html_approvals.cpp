@@ -37,7 +37,7 @@ void add_unknown_rows(const ReportOverview& o, const Names& names, Table& t) {
   for (const auto& [id, u] : o.approvals()) {
     if (u.uses <= 0) continue;
     bool known = rules && std::any_of(rules->approvals.begin(), rules->approvals.end(),
-                                      [&](const Approval& a) { return a.id == id; });
+                                      [&id = id](const Approval& a) { return a.id == id; });
     if (known) continue;
     t.rows.push_back({id, "-", "-", "-", "-", rules ? "not in the rules" : "no config",
                       group_digits(u.uses), u.last ? o.zone().format_minute(*u.last) : "-"});
