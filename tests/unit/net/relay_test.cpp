@@ -21,8 +21,12 @@ namespace {
 
 void run_relay(RelayMethod method) {
   asio::io_context ioc;
-  auto [client, proxy_a] = socket_pair(ioc);
-  auto [proxy_b, server] = socket_pair(ioc);
+  auto pair_client = socket_pair(ioc);  // named, not bound: lambdas capture them
+  tcp::socket& client = pair_client.first;
+  tcp::socket& proxy_a = pair_client.second;
+  auto pair_proxy_b = socket_pair(ioc);  // named, not bound: lambdas capture them
+  tcp::socket& proxy_b = pair_proxy_b.first;
+  tcp::socket& server = pair_proxy_b.second;
   const std::string up(300 * 1024, 'u');
   const std::string down(70 * 1024, 'd');
   RelayResult result;
@@ -70,8 +74,12 @@ TEST_CASE("relay with fixed buffers") { run_relay(RelayMethod::copy); }
 
 TEST_CASE("relay ends an idle tunnel") {
   asio::io_context ioc;
-  auto [client, proxy_a] = socket_pair(ioc);
-  auto [proxy_b, server] = socket_pair(ioc);
+  auto pair_client = socket_pair(ioc);  // named, not bound: lambdas capture them
+  tcp::socket& client = pair_client.first;
+  tcp::socket& proxy_a = pair_client.second;
+  auto pair_proxy_b = socket_pair(ioc);  // named, not bound: lambdas capture them
+  tcp::socket& proxy_b = pair_proxy_b.first;
+  tcp::socket& server = pair_proxy_b.second;
   RelayResult result;
   bool done = false;
   asio::co_spawn(
