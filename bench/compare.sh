@@ -365,26 +365,14 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
   -subj /CN=127.0.0.1 -keyout "$tmp/nginx/key.pem" -out "$tmp/nginx/cert.pem" 2>/dev/null
 truncate -s 100M "$tmp/nginx/html/big"
 chmod -R a+rX "$tmp/nginx"
-cat >"$tmp/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-worker_rlimit_nofile 100000;
-events { worker_connections 40000; }
-http {
-  access_log off;
-  client_body_temp_path $tmp/nginx/body;
-  proxy_temp_path $tmp/nginx/proxy;
-  fastcgi_temp_path $tmp/nginx/fastcgi;
-  uwsgi_temp_path $tmp/nginx/uwsgi;
-  scgi_temp_path $tmp/nginx/scgi;
+# shellcheck source=bench/nginx_origin.sh
+. "$src/bench/nginx_origin.sh"
+{
+  nginx_origin_head "$tmp/nginx"
+  cat <<EOF
   keepalive_requests 10000000;
   keepalive_timeout 120s;
   client_header_timeout 600s;  # idle tunnels hold an unfinished request line: the origin must wait
-  sendfile on;
-  default_type application/octet-stream;
-  root $tmp/nginx/html;
   server {
     listen 127.0.0.1:$p_http;
     location = /small { default_type text/plain; return 200 "hello from the origin\n"; }
@@ -398,6 +386,7 @@ http {
   }
 }
 EOF
+} >"$tmp/nginx/nginx.conf"
 nginx -p "$tmp/nginx/" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" &
 pids+=($!)
 

@@ -55,22 +55,11 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
   -subj /CN=127.0.0.1 -keyout "$tmp/nginx/key.pem" -out "$tmp/nginx/cert.pem" 2>/dev/null
 truncate -s 100M "$tmp/nginx/html/big"
 chmod -R a+rX "$tmp"
-cat >"$tmp/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 1000; }
-http {
-  access_log off;
-  client_body_temp_path $tmp/nginx/body;
-  proxy_temp_path $tmp/nginx/proxy;
-  fastcgi_temp_path $tmp/nginx/fastcgi;
-  uwsgi_temp_path $tmp/nginx/uwsgi;
-  scgi_temp_path $tmp/nginx/scgi;
-  sendfile on;
-  default_type application/octet-stream;
-  root $tmp/nginx/html;
+# shellcheck source=bench/nginx_origin.sh
+. "$src/bench/nginx_origin.sh"
+{
+  nginx_origin_head "$tmp/nginx"
+  cat <<EOF
   server {
     listen 127.0.0.1:$p_origin ssl;
     ssl_certificate $tmp/nginx/cert.pem;
@@ -78,6 +67,7 @@ http {
   }
 }
 EOF
+} >"$tmp/nginx/nginx.conf"
 cat >"$tmp/gh/gatehouse.yaml" <<EOF
 listen:
   - { address: "127.0.0.1:$p_gh", mode: forward }

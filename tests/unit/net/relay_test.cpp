@@ -19,14 +19,21 @@ using gh::test::socket_pair;
 
 namespace {
 
+// client <-> proxy_a and proxy_b <-> server; the relay joins proxy_a and
+// proxy_b. Members, not structured bindings: the tests' lambdas capture them,
+// which clang 14 (the fuzz build) cannot do with bindings.
+struct RelayEnds {
+  explicit RelayEnds(asio::io_context& ioc) : left(socket_pair(ioc)), right(socket_pair(ioc)) {}
+  std::pair<tcp::socket, tcp::socket> left, right;
+  tcp::socket& client = left.first;
+  tcp::socket& proxy_a = left.second;
+  tcp::socket& proxy_b = right.first;
+  tcp::socket& server = right.second;
+};
+
 void run_relay(RelayMethod method) {
   asio::io_context ioc;
-  auto pair_client = socket_pair(ioc);  // named, not bound: lambdas capture them
-  tcp::socket& client = pair_client.first;
-  tcp::socket& proxy_a = pair_client.second;
-  auto pair_proxy_b = socket_pair(ioc);  // named, not bound: lambdas capture them
-  tcp::socket& proxy_b = pair_proxy_b.first;
-  tcp::socket& server = pair_proxy_b.second;
+  RelayEnds e(ioc);
   const std::string up(300 * 1024, 'u');
   const std::string down(70 * 1024, 'd');
   RelayResult result;
@@ -35,16 +42,16 @@ void run_relay(RelayMethod method) {
   asio::co_spawn(
       ioc,
       [&]() -> asio::awaitable<void> {
-        result = co_await relay(proxy_a, proxy_b, Millis(30'000), method);
+        result = co_await relay(e.proxy_a, e.proxy_b, Millis(30'000), method);
       },
       asio::detached);
   asio::co_spawn(
       ioc,
       [&]() -> asio::awaitable<void> {
-        co_await asio::async_write(client, asio::buffer(up), asio::use_awaitable);
-        client.shutdown(tcp::socket::shutdown_send);  // half-close: the server must see EOF
+        co_await asio::async_write(e.client, asio::buffer(up), asio::use_awaitable);
+        e.client.shutdown(tcp::socket::shutdown_send);  // half-close: the server must see EOF
         boost::system::error_code ec;
-        co_await asio::async_read(client, asio::dynamic_buffer(client_got),
+        co_await asio::async_read(e.client, asio::dynamic_buffer(client_got),
                                   asio::redirect_error(asio::use_awaitable, ec));
       },
       asio::detached);
@@ -52,11 +59,11 @@ void run_relay(RelayMethod method) {
       ioc,
       [&]() -> asio::awaitable<void> {
         boost::system::error_code ec;
-        co_await asio::async_read(server, asio::dynamic_buffer(server_got),
+        co_await asio::async_read(e.server, asio::dynamic_buffer(server_got),
                                   asio::redirect_error(asio::use_awaitable, ec));
         // Only after EOF does the server answer: half-close worked.
-        co_await asio::async_write(server, asio::buffer(down), asio::use_awaitable);
-        server.shutdown(tcp::socket::shutdown_send);
+        co_await asio::async_write(e.server, asio::buffer(down), asio::use_awaitable);
+        e.server.shutdown(tcp::socket::shutdown_send);
       },
       asio::detached);
   ioc.run_for(std::chrono::seconds(30));
@@ -74,18 +81,13 @@ TEST_CASE("relay with fixed buffers") { run_relay(RelayMethod::copy); }
 
 TEST_CASE("relay ends an idle tunnel") {
   asio::io_context ioc;
-  auto pair_client = socket_pair(ioc);  // named, not bound: lambdas capture them
-  tcp::socket& client = pair_client.first;
-  tcp::socket& proxy_a = pair_client.second;
-  auto pair_proxy_b = socket_pair(ioc);  // named, not bound: lambdas capture them
-  tcp::socket& proxy_b = pair_proxy_b.first;
-  tcp::socket& server = pair_proxy_b.second;
+  RelayEnds e(ioc);
   RelayResult result;
   bool done = false;
   asio::co_spawn(
       ioc,
       [&]() -> asio::awaitable<void> {
-        result = co_await relay(proxy_a, proxy_b, Millis(50));
+        result = co_await relay(e.proxy_a, e.proxy_b, Millis(50));
         done = true;
       },
       asio::detached);

@@ -53,7 +53,7 @@ template <class Body>
 void with_pair(std::size_t peek, Body body) {
   Contexts ctx;
   asio::io_context ioc;
-  auto pair_cs = socket_pair(ioc);  // named, not bound: lambdas capture them
+  auto pair_cs = socket_pair(ioc);  // named, not bound: clang 14 cannot capture bindings
   tcp::socket& cs = pair_cs.first;
   tcp::socket& ss = pair_cs.second;
   TlsSocket client(cs, SSL_new(ctx.client.get()));
@@ -149,9 +149,7 @@ TEST_CASE("tls socket: the deadline cancels a read that waits") {
 TEST_CASE("tls socket: garbage instead of a handshake fails cleanly") {
   Contexts ctx;
   asio::io_context ioc;
-  auto pair_cs = socket_pair(ioc);  // named, not bound: lambdas capture them
-  tcp::socket& cs = pair_cs.first;
-  tcp::socket& ss = pair_cs.second;
+  auto [cs, ss] = socket_pair(ioc);
   asio::write(cs, asio::buffer(std::string("GET / HTTP/1.1\r\n\r\n")));
   TlsSocket server(ss, SSL_new(ctx.server.get()), "\x16\x03");
   ec_t ec;
