@@ -360,16 +360,10 @@ chmod 644 "$tmp"/domains.*
 log "blocked host for the load: $blocked"
 
 e2g_port_443  # sets listen_443 and p_tunnel (e2guardian block below)
-mkdir -p "$tmp/nginx/html"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
-  -subj /CN=127.0.0.1 -keyout "$tmp/nginx/key.pem" -out "$tmp/nginx/cert.pem" 2>/dev/null
-truncate -s 100M "$tmp/nginx/html/big"
-chmod -R a+rX "$tmp/nginx"
 # shellcheck source=bench/nginx_origin.sh
 . "$src/bench/nginx_origin.sh"
-{
-  nginx_origin_head "$tmp/nginx"
-  cat <<EOF
+nginx_origin_files "$tmp/nginx"
+nginx_origin_conf "$tmp/nginx" "$(cat <<EOF
   keepalive_requests 10000000;
   keepalive_timeout 120s;
   client_header_timeout 600s;  # idle tunnels hold an unfinished request line: the origin must wait
@@ -384,9 +378,8 @@ chmod -R a+rX "$tmp/nginx"
     ssl_certificate_key $tmp/nginx/key.pem;
     location = /small { default_type text/plain; return 200 "hello from the origin\n"; }
   }
-}
 EOF
-} >"$tmp/nginx/nginx.conf"
+)" >"$tmp/nginx/nginx.conf"
 nginx -p "$tmp/nginx/" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" &
 pids+=($!)
 

@@ -50,24 +50,19 @@ p_origin=$(free_port)
 p_gh=$(free_port)
 p_admin=$(free_port)
 
-mkdir -p "$tmp/nginx/html" "$tmp/gh"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
-  -subj /CN=127.0.0.1 -keyout "$tmp/nginx/key.pem" -out "$tmp/nginx/cert.pem" 2>/dev/null
-truncate -s 100M "$tmp/nginx/html/big"
-chmod -R a+rX "$tmp"
 # shellcheck source=bench/nginx_origin.sh
 . "$src/bench/nginx_origin.sh"
-{
-  nginx_origin_head "$tmp/nginx"
-  cat <<EOF
+nginx_origin_files "$tmp/nginx"
+mkdir -p "$tmp/gh"
+chmod a+rx "$tmp"  # nginx workers run as nobody
+nginx_origin_conf "$tmp/nginx" "$(cat <<EOF
   server {
     listen 127.0.0.1:$p_origin ssl;
     ssl_certificate $tmp/nginx/cert.pem;
     ssl_certificate_key $tmp/nginx/key.pem;
   }
-}
 EOF
-} >"$tmp/nginx/nginx.conf"
+)" >"$tmp/nginx/nginx.conf"
 cat >"$tmp/gh/gatehouse.yaml" <<EOF
 listen:
   - { address: "127.0.0.1:$p_gh", mode: forward }
