@@ -235,6 +235,8 @@ for r in runs:
         c["machine"].append(r["machine_ticks"] * 1e6 / r["hz"] / mib)
         c["busy"].append(r["machine_ticks"] / r["hz"] / r["run"]["elapsed_s"])
 idle = {r["target"]: r for r in runs if r.get("workload") == "idle-tunnels"}
+if not cells and not idle:
+    sys.exit(0)  # no tunnel rows in this run (--intercept-only, --only)
 direct = med(cells.get("direct", {}).get("rate", []))
 d_machine = med(cells.get("direct", {}).get("machine", []))
 print()

@@ -34,12 +34,14 @@ void close_upstream(Upstream& u) {
   u.buffer.clear();
   u.reusable = false;
   u.key.clear();
+  u.dest.reset();
 }
 
 void park_upstream(Upstream& u) {
   // Only a connection whose last response ended cleanly, nothing unread.
   if (u.stream && u.reusable && u.buffer.size() == 0 && !u.key.empty()) {
-    UpstreamPool::local().put(std::move(u.key), std::move(u.stream), u.opened_under);
+    UpstreamPool::local().put(std::move(u.key), std::move(u.stream), u.opened_under,
+                              std::move(u.dest));
   }
   close_upstream(u);
 }
@@ -140,6 +142,7 @@ asio::awaitable<int> connect_origin(Session& s, Exchange& x, const std::string& 
     co_return ur.status;
   }
   s.upstream.stream = std::make_unique<beast::tcp_stream>(std::move(ur.stream));
+  if (ur.connected) s.upstream.dest = endpoint_dest(*ur.connected);
   s.upstream.key = key;
   s.upstream.opened_under = s.rules;
   co_return 0;
@@ -150,7 +153,7 @@ asio::awaitable<int> open_origin(Session& s, Exchange& x, const std::string& key
   x.reused = s.upstream.stream && s.upstream.reusable && s.upstream.key == key;
   if (x.reused) co_return 0;
   park_upstream(s.upstream);  // another origin: its connection may serve someone else
-  if (auto pooled = UpstreamPool::local().take(key, s.rules)) {
+  if (auto pooled = UpstreamPool::local().take(key, s.rules, s.upstream.dest)) {
     s.upstream.stream = std::move(pooled);
     s.upstream.key = key;
     s.upstream.opened_under = s.rules;
@@ -292,8 +295,9 @@ asio::awaitable<bool> forward_allowed(Session& s, ClientParser& p, Exchange& x) 
   }
   auto rec = decision_record(*s.rules, x.d, s.conn.info, x.r, std::nullopt,
                              s.settings->audit.redact_query);
-  rec.dest =
-      dest_of(s.upstream.stream->socket());  // the origin address chosen (docs/threat-model.md)
+  // the origin address chosen (docs/threat-model.md)
+  if (!s.upstream.dest) s.upstream.dest = dest_of(s.upstream.stream->socket());
+  rec.dest = s.upstream.dest;
   std::string id;
   if (!co_await audit_and_wait(s.rt, std::move(rec), &id) &&
       s.settings->audit.on_failure == OnFailure::block) {

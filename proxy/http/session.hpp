@@ -24,6 +24,9 @@ struct Upstream {
   beast::flat_buffer buffer;
   bool reusable = false;
   std::weak_ptr<const RuleSet> opened_under;  // the rules its connect was checked against
+  // The origin's address for the audit record (dest_of), asked of the kernel
+  // once per connection, not once per request on it.
+  std::optional<std::string> dest;
 };
 
 // Where a session is in its life (docs/architecture.md "Life of a request").

@@ -30,7 +30,8 @@ void UpstreamPool::expire(std::chrono::steady_clock::time_point now) {
 }
 
 std::unique_ptr<beast::tcp_stream> UpstreamPool::take(const std::string& key,
-                                                      const std::shared_ptr<const RuleSet>& rules) {
+                                                      const std::shared_ptr<const RuleSet>& rules,
+                                                      std::optional<std::string>& dest) {
   expire(std::chrono::steady_clock::now());
   for (auto it = idle_.end(); it != idle_.begin();) {  // newest first
     --it;
@@ -40,6 +41,7 @@ std::unique_ptr<beast::tcp_stream> UpstreamPool::take(const std::string& key,
       continue;
     }
     auto s = std::move(it->stream);
+    dest = std::move(it->dest);
     idle_.erase(it);
     return s;
   }
@@ -47,12 +49,12 @@ std::unique_ptr<beast::tcp_stream> UpstreamPool::take(const std::string& key,
 }
 
 void UpstreamPool::put(std::string key, std::unique_ptr<beast::tcp_stream> stream,
-                       std::weak_ptr<const RuleSet> rules) {
+                       std::weak_ptr<const RuleSet> rules, std::optional<std::string> dest) {
   const auto now = std::chrono::steady_clock::now();
   expire(now);
   if (idle_.size() >= kMaxIdle) idle_.pop_front();
   stream->expires_never();
-  idle_.push_back(Entry{std::move(key), std::move(stream), std::move(rules), now});
+  idle_.push_back(Entry{std::move(key), std::move(stream), std::move(rules), now, std::move(dest)});
 }
 
 }  // namespace gh

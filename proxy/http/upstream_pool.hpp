@@ -7,6 +7,7 @@
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "net/asio.hpp"
@@ -24,11 +25,13 @@ class UpstreamPool {
 
   // An idle connection to `key` opened under `rules` (the private-destination
   // check of README "Decisions" step 7 ran against those rules), or null.
+  // Its origin address for the audit record (Upstream::dest) goes to `dest`.
   std::unique_ptr<beast::tcp_stream> take(const std::string& key,
-                                          const std::shared_ptr<const RuleSet>& rules);
+                                          const std::shared_ptr<const RuleSet>& rules,
+                                          std::optional<std::string>& dest);
   // Keeps a connection whose response ended cleanly (nothing unread).
   void put(std::string key, std::unique_ptr<beast::tcp_stream> stream,
-           std::weak_ptr<const RuleSet> rules);
+           std::weak_ptr<const RuleSet> rules, std::optional<std::string> dest);
   std::size_t size() const { return idle_.size(); }
 
  private:
@@ -37,6 +40,7 @@ class UpstreamPool {
     std::unique_ptr<beast::tcp_stream> stream;
     std::weak_ptr<const RuleSet> rules;
     std::chrono::steady_clock::time_point since;
+    std::optional<std::string> dest;
   };
   void expire(std::chrono::steady_clock::time_point now);
   std::deque<Entry> idle_;  // oldest first

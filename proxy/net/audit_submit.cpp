@@ -43,15 +43,19 @@ std::string endpoint_text(const IpAddress& a, std::uint16_t port) {
   return s;
 }
 
-std::optional<std::string> dest_of(const tcp::socket& origin) {
-  boost::system::error_code ec;
-  const tcp::endpoint ep = origin.remote_endpoint(ec);
-  if (ec) return std::nullopt;
+std::string endpoint_dest(const tcp::endpoint& ep) {
   const auto a = ep.address();
   if (a.is_v6() && !a.to_v6().is_v4_mapped())
     return "[" + a.to_string() + "]:" + std::to_string(ep.port());
   const auto v4 = a.is_v6() ? asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()) : a.to_v4();
   return v4.to_string() + ":" + std::to_string(ep.port());
+}
+
+std::optional<std::string> dest_of(const tcp::socket& origin) {
+  boost::system::error_code ec;
+  const tcp::endpoint ep = origin.remote_endpoint(ec);
+  if (ec) return std::nullopt;
+  return endpoint_dest(ep);
 }
 
 AuditRecord decision_record(const RuleSet& rules, const Decision& d, const ConnInfo& c,

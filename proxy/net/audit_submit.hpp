@@ -22,8 +22,10 @@ struct Runtime;
 AuditRecord decision_record(const RuleSet& rules, const Decision& d, const ConnInfo& c,
                             const Request& req, std::optional<int> status, bool redact_query);
 
-// The audit `dest` of a connected origin socket: "ip:port" (docs/threat-model.md), or
-// null when the socket has no peer.
+// The audit `dest` of an origin address: "ip:port", "[v6]:port" (docs/threat-model.md).
+std::string endpoint_dest(const tcp::endpoint& ep);
+// The audit `dest` of a connected origin socket (its peer, asked of the
+// kernel), or null when the socket has no peer.
 std::optional<std::string> dest_of(const tcp::socket& origin);
 
 // A deny for which no rules-based decision exists (bad input, limits):

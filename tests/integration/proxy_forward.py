@@ -79,6 +79,11 @@ check(b"hello from origin /a" in r.stdout and b"hello from origin /b" in r.stdou
 check(b"Re-using existing connection" in r.stderr, "client connection kept alive")
 # (one origin connection for both, or none: an idle pooled one served them)
 check(origin.RequestHandlerClass.connections - before <= 1, "upstream connection reused for the same host:port")
+# the origin address is recorded on every request, the second one on a reused connection too
+want_dest = "127.0.0.1:%d" % oport
+for path in ("/a", "/b"):
+    d = decision(lambda r, path=path: r.get("url", "").endswith(path), "GET " + path)
+    check(d.get("dest") == want_dest, "dest of %s is %s (got %r)" % (path, want_dest, d.get("dest")))
 
 # --- a new client connection per request still reuses idle origin
 # connections (the per-loop pool; at most one new origin connection per
@@ -90,6 +95,9 @@ for i in range(6):
 check(origin.RequestHandlerClass.connections - before <= 2,
       "origin connections reused across client connections (%d new for 6 requests)"
       % (origin.RequestHandlerClass.connections - before))
+for i in range(6):  # a pooled connection keeps its origin address for the record
+    d = decision(lambda r, i=i: r.get("url", "").endswith("/pooled%d" % i), "GET /pooled%d" % i)
+    check(d.get("dest") == want_dest, "dest of /pooled%d is %s (got %r)" % (i, want_dest, d.get("dest")))
 
 # --- a pooled origin connection is reused only under the rules it was opened
 # with: after a reload (SIGHUP) the next request connects anew
