@@ -39,22 +39,14 @@ a=$(realpath "$a")
 b=$(realpath "$b")
 [ "$(nproc)" -ge 2 ] || { echo "needs two cores" >&2; exit 2; }
 
-tmp=$(mktemp -d /tmp/gh-ab-get.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/scratch.sh
+. "$src/bench/scratch.sh"
+scratch_init gh-ab-get
 p_origin=$(free_port)
 
 # shellcheck source=bench/nginx_origin.sh
 . "$src/bench/nginx_origin.sh"
 nginx_origin_files "$tmp/nginx"
-chmod a+rx "$tmp"  # nginx workers run as nobody
 nginx_origin_conf "$tmp/nginx" "$(cat <<EOF
   server {
     listen 127.0.0.1:$p_origin;

@@ -36,16 +36,9 @@ for f in "$gatehouse" "$load"; do
 done
 command -v nginx >/dev/null || { echo "nginx is not installed (bench/compare.sh installs it)" >&2; exit 2; }
 
-tmp=$(mktemp -d /tmp/gh-tunnel-split.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/scratch.sh
+. "$src/bench/scratch.sh"
+scratch_init gh-tunnel-split
 p_origin=$(free_port)
 p_gh=$(free_port)
 p_admin=$(free_port)
@@ -54,7 +47,6 @@ p_admin=$(free_port)
 . "$src/bench/nginx_origin.sh"
 nginx_origin_files "$tmp/nginx"
 mkdir -p "$tmp/gh"
-chmod a+rx "$tmp"  # nginx workers run as nobody
 nginx_origin_conf "$tmp/nginx" "$(cat <<EOF
   server {
     listen 127.0.0.1:$p_origin ssl;
