@@ -88,14 +88,15 @@ for side in a b; do  # <= 10 s to answer through each
   kill -0 "${pid[$side]}" 2>/dev/null || { echo "gatehouse $side did not start:" >&2; cat "$tmp/$side/out.log" >&2; exit 3; }
 done
 
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# shellcheck source=bench/cpu_ticks.sh
+. "$src/bench/cpu_ticks.sh"
 one() {  # SIDE ARGS... -> "cpu_us_per_request requests errors"
   local side=$1; shift
   local t0 t1 out
-  t0=$(ticks "${pid[$side]}")
+  t0=$(proc_ticks "${pid[$side]}")
   out=$(taskset -c 0 "$load" --mode get --url "http://127.0.0.1:$p_origin/small" -c 1 \
     -d "$seconds" --proxy "127.0.0.1:${port[$side]}" "$@")
-  t1=$(ticks "${pid[$side]}")
+  t1=$(proc_ticks "${pid[$side]}")
   python3 -c 'import json, sys
 o = json.loads(sys.argv[1])
 print("%.1f %d %d" % ((int(sys.argv[3]) - int(sys.argv[2])) * 1e6 / int(sys.argv[4]) / max(o["requests"], 1),

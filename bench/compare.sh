@@ -536,9 +536,8 @@ if [ -n "$only" ]; then  # --only: a closer look at a few rows (more rounds in t
   workloads=("${kept[@]}")
 fi
 
-machine_busy() {  # -> ticks the whole machine spent busy (user nice system irq softirq; /proc/stat)
-  awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat
-}
+# shellcheck source=bench/cpu_ticks.sh
+. "$src/bench/cpu_ticks.sh"  # machine_busy
 one_run() {  # WORKLOAD ROUND TARGET PID ARGS...
   local w=$1 r=$2 target=$3 pid=$4; shift 4
   if [ "$SECONDS" -ge "$budget_end" ]; then log "time budget used up: skipping $w/$target"; return; fi

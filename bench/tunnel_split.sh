@@ -87,16 +87,16 @@ for _ in $(seq 100); do  # <= 10 s for both to listen
 done
 [ -n "${worker:-}" ] || { echo "nginx did not start" >&2; cat "$tmp/nginx/error.log" >&2; exit 3; }
 
-busy() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }         # utime + stime
+# shellcheck source=bench/cpu_ticks.sh
+. "$src/bench/cpu_ticks.sh"
 reaped() { awk '{print $16 + $17}' "/proc/$$/stat"; }       # cutime + cstime: the generator, once reaped
 
 one() {  # LABEL [load args...]
   local label=$1; shift
   local b0 g0 n0 c0 out b1 g1 n1 c1
-  b0=$(busy); g0=$(ticks "$gh_pid"); n0=$(ticks "$worker"); c0=$(reaped)
+  b0=$(machine_busy); g0=$(proc_ticks "$gh_pid"); n0=$(proc_ticks "$worker"); c0=$(reaped)
   out=$("$load" --mode tunnel --url "https://127.0.0.1:$p_origin/big" -c 1 -d "$seconds" "$@")
-  b1=$(busy); g1=$(ticks "$gh_pid"); n1=$(ticks "$worker"); c1=$(reaped)
+  b1=$(machine_busy); g1=$(proc_ticks "$gh_pid"); n1=$(proc_ticks "$worker"); c1=$(reaped)
   python3 - "$label" "$out" $((b1 - b0)) $((g1 - g0)) $((n1 - n0)) $((c1 - c0)) "$(getconf CLK_TCK)" <<'PY'
 import json, sys
 label, run = sys.argv[1], json.loads(sys.argv[2])
