@@ -144,7 +144,8 @@ DomainMatcher::Hit DomainMatcher::lookup_impl(std::string_view host) const noexc
   for (std::size_t j = 0; j < k; ++j) {
     if (!maybe_present(probes[j].hash)) continue;
     __builtin_prefetch(&heads_[probes[j].home]);
-    __builtin_prefetch(&stream_[std::size_t{probes[j].home} * (kLineBits / 64)]);
+    const std::uint64_t* line = &stream_[std::size_t{probes[j].home} * (kLineBits / 64)];
+    for (std::uint32_t l = 0; l < reach_; ++l) __builtin_prefetch(line + l * (kLineBits / 64));
     probes[live++] = probes[j];
   }
   if (live == 0) return kNoHit;

@@ -82,6 +82,9 @@ class DomainMatcher {
   // Home lines of the stream (docs/matcher.md, "Homes"): more than the
   // names' bits need when build() had to lay the stream out again.
   std::size_t homes() const noexcept { return homes_; }
+  // Lines a lookup fetches at once from a candidate's home line on
+  // (docs/matcher.md, "Homes").
+  std::size_t reach() const noexcept { return reach_; }
 
   static constexpr std::uint32_t kNone = 0xffffffffu;
   static constexpr std::size_t kLineBits = 512;        // one 64-byte cache line
@@ -107,6 +110,9 @@ class DomainMatcher {
   std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> stream_;
   std::vector<std::uint16_t, HugePageAllocator<std::uint16_t>> heads_;
   std::uint32_t homes_ = 0;
+  // Lines a lookup fetches at once from a candidate's home line on (the
+  // stream has that many lines of zeros after the last home's).
+  std::uint32_t reach_ = 1;
   unsigned value_bits_ = 0;
   // A blocked Bloom filter of every name (3 bits in one 64-bit word, about 8
   // bits a name): a miss is mostly answered from it, without a line of the

@@ -1,6 +1,7 @@
 // DomainMatcher::Builder: collects rules (reporting duplicates as they come),
 // then lays them out as docs/matcher.md describes.
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -262,6 +263,17 @@ std::size_t record_bits(std::size_t name_bits, unsigned kind, unsigned value_bit
   return 3 + length_field_bits(name_bits) + value_bits * (kind == kBothKinds ? 2 : 1) + name_bits;
 }
 
+// How many lines, from the home line on, a lookup fetches at once: enough
+// for kReachShare of the records to end in them (docs/matcher.md, "Homes").
+std::uint32_t reach_for(const std::array<std::size_t, kMaxReach>& ends, std::size_t records) {
+  std::size_t covered = 0;
+  for (std::uint32_t k = 0; k < kMaxReach; ++k) {
+    covered += ends[k];
+    if (static_cast<double>(covered) >= kReachShare * static_cast<double>(records)) return k + 1;
+  }
+  return kMaxReach;
+}
+
 unsigned kind_of(std::uint32_t exact, std::uint32_t suffix) {
   return (exact != DomainMatcher::kNone ? kExactKind : 0) |
          (suffix != DomainMatcher::kNone ? kSuffixKind : 0);
@@ -278,10 +290,12 @@ bool DomainMatcher::Builder::write_stream(DomainMatcher& m, std::uint32_t homes)
   auto& stream_ = m.stream_;
   auto& heads_ = m.heads_;
   stream_.clear();
-  stream_.reserve(std::size_t{homes} * (kLineBits / 64) + 64);
+  stream_.reserve((std::size_t{homes} + kMaxReach) * (kLineBits / 64) + 64);
   heads_.assign(homes, kEmptyHome);
   BitWriter out(stream_);
   std::uint64_t key[kKeyWords];
+  // ends[k]: records that end in line home + k (k < kMaxReach; the rest in the last)
+  std::array<std::size_t, kMaxReach> ends{};
   // The names are read in home order, at random: prefetched ahead so that
   // their cache misses overlap.
   const std::size_t count = l.order.size();
@@ -305,10 +319,14 @@ bool DomainMatcher::Builder::write_stream(DomainMatcher& m, std::uint32_t homes)
       out.put(kind & kExactKind ? p.exact : p.suffix, m.value_bits_);
       if (kind == kBothKinds) out.put(p.suffix, m.value_bits_);
       out.copy(key, 0, n);
+      ++ends[std::min<std::size_t>((out.bit_position() - 1) / kLineBits - h, kMaxReach - 1)];
     }
   }
+  m.reach_ = reach_for(ends, count);
   out.pad_until(std::size_t{homes} * kLineBits);
-  out.finish(2);  // bits_at reads 8 bytes past a position
+  // bits_at reads 8 bytes past a position; a lookup prefetches reach_ lines
+  // from the home line on, so they exist for the last home too.
+  out.finish(2 + m.reach_ * (kLineBits / 64));
   return true;
 }
 

@@ -78,6 +78,20 @@ TEST_CASE("DomainMatcher: survives growth with many rules", "[matcher]") {
     CHECK(static_cast<bool>(m.lookup("a." + h)) == ((i % 2) == 0));
   }
   CHECK_FALSE(m.lookup("host50001.example"));
+  // At the build's fill most homes' records run past the home line, so a
+  // lookup fetches several lines at once (docs/matcher.md, "Homes"); the
+  // last home's lines exist too, for the lookups of every host below.
+  CHECK(m.reach() >= 2);
+  CHECK(m.reach() <= 8);
+  for (int i = 0; i < 2000; ++i) CHECK_FALSE(m.lookup("other" + std::to_string(i) + ".example"));
+}
+
+TEST_CASE("DomainMatcher: a few names fit their home lines", "[matcher]") {
+  DomainMatcher::Builder b;
+  b.add("example.com", true, 1);
+  auto m = std::move(b).build();
+  CHECK(m.reach() == 1);
+  CHECK(m.lookup("www.example.com"));
 }
 
 TEST_CASE("DomainMatcher: only label counts that rules have are probed", "[matcher]") {
