@@ -52,6 +52,8 @@ std::size_t common_bits(const unsigned char* a, std::size_t apos, const unsigned
       le = load64(in + n - i - 8);
     } else if (n >= 8) {
       le = load64(in) << (8 * (8 - (n - i)));
+    } else if (n >= 4) {  // two 4-byte loads that overlap
+      le = load32(in) << (8 * (8 - n)) | load32(in + n - 4) << 32;
     } else {
       for (std::size_t j = 0; j < n; ++j) le |= std::uint64_t{in[j]} << (8 * (8 - n + j));
     }
@@ -84,26 +86,26 @@ bool DomainMatcher::find_record(std::uint32_t home, const unsigned char* key, st
   const std::uint16_t head = heads_[home];
   if (head == kEmptyHome) return false;
   const auto* s = reinterpret_cast<const unsigned char*>(stream_.data());
+  // (Locals: the outputs could alias the members, which the loop would then
+  // load again on every record.)
+  const unsigned value_bits = value_bits_;
   std::size_t pos = std::size_t{home} * kLineBits + head;
   for (;;) {
     const std::uint64_t w = bits_at(s, pos);
-    const bool last = w & 1;
-    kind = static_cast<unsigned>(w >> 1) & 3;
+    const unsigned k = static_cast<unsigned>(w >> 1) & 3;
     pos += 3;
     const std::size_t bits = read_length(s, pos);
-    const std::size_t values = value_bits_ * (kind == kBothKinds ? 2 : 1);
+    const std::size_t values = value_bits * (k == kBothKinds ? 2 : 1);
     if (bits == key_bits && common_bits(s, pos + values, key, 0, bits) == bits) {
-      const std::uint32_t first =
-          static_cast<std::uint32_t>(bits_at(s, pos) & low_bits(value_bits_));
-      exact = kind & kExactKind ? first : kNone;
-      suffix =
-          kind == kSuffixKind ? first
-          : kind == kBothKinds
-              ? static_cast<std::uint32_t>(bits_at(s, pos + value_bits_) & low_bits(value_bits_))
-              : kNone;
+      const auto first = static_cast<std::uint32_t>(bits_at(s, pos) & low_bits(value_bits));
+      const auto second =
+          static_cast<std::uint32_t>(bits_at(s, pos + value_bits) & low_bits(value_bits));
+      kind = k;
+      exact = k & kExactKind ? first : kNone;
+      suffix = k == kSuffixKind ? first : k == kBothKinds ? second : kNone;
       return true;
     }
-    if (last) return false;
+    if (w & 1) return false;  // the home's last record
     pos += values + bits;
   }
 }

@@ -28,6 +28,12 @@ inline std::uint64_t load64(const void* p) noexcept {
   return v;
 }
 
+inline std::uint64_t load32(const void* p) noexcept {
+  std::uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
 inline std::uint64_t low_bits(unsigned n) noexcept {
   return n >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
 }
