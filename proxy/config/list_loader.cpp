@@ -48,8 +48,8 @@ void load_plain_list(LoadContext& ctx, FeedLoad& feed, const DomainListSpec& spe
   const std::string& path = spec.path;
   auto on_item = [&](const ListItem& it) {
     const bool dotted = it.body.data() != text.data() && it.body.data()[-1] == '.';
-    std::string_view written = dotted ? std::string_view(it.body.data() - 1, it.body.size() + 1)
-                                      : it.body;
+    std::string_view written =
+        dotted ? std::string_view(it.body.data() - 1, it.body.size() + 1) : it.body;
     feed.add_domain(source, path, it.line, it.col, it.body, it.suffix, written);
   };
   auto on_problem = [&](std::uint32_t line, std::uint32_t col, std::string msg) {
@@ -101,8 +101,7 @@ void FeedLoad::add_domain(std::uint32_t source, const std::string& file, std::ui
     r_.entries.pop_back();
     if (counts_[file].duplicates++ < kMaxReportsPerFile)
       ctx_.warning(at(file, line, col), "duplicate rule '" + std::string(suffix ? "." : "") +
-                                            canonical_ + "' (first at " + r_.location(*prev) +
-                                            ")");
+                                            canonical_ + "' (first at " + r_.location(*prev) + ")");
   }
 }
 

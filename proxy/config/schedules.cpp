@@ -121,8 +121,9 @@ bool read_category_verdict(LoadContext& ctx, const std::string& file, const Node
   if (!n.IsSequence()) return read_verdict(ctx, file, n, action);
   const RuleSet& r = *ctx.rules;
   if (n.size() == 0) {
-    ctx.error(where(file, n), "empty verdict list (give an action, or entries ending in one "
-                              "without a schedule)");
+    ctx.error(where(file, n),
+              "empty verdict list (give an action, or entries ending in one "
+              "without a schedule)");
     return false;
   }
   bool ok = true, closed = false;
@@ -133,8 +134,9 @@ bool read_category_verdict(LoadContext& ctx, const std::string& file, const Node
       continue;
     }
     if (closed) {
-      ctx.warning(m.at(), "this entry is never used: the entry without a schedule above it "
-                          "always applies");
+      ctx.warning(m.at(),
+                  "this entry is never used: the entry without a schedule above it "
+                  "always applies");
       continue;
     }
     Verdict v = Verdict::allow;
@@ -163,8 +165,9 @@ bool read_category_verdict(LoadContext& ctx, const std::string& file, const Node
     scheduled.push_back(ScheduledVerdict{index, v});
   }
   if (!closed) {
-    ctx.error(where(file, n), "a verdict list must end with an entry without a schedule "
-                              "(what applies outside every schedule)");
+    ctx.error(where(file, n),
+              "a verdict list must end with an entry without a schedule "
+              "(what applies outside every schedule)");
     ok = false;
   }
   return ok;

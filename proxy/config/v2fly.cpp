@@ -66,8 +66,8 @@ void scan_v2fly(std::string_view text, const V2flyLineFn& on_line,
     const char* line_start = p;
     p = nl ? nl + 1 : end;
     // As upstream does: everything from '#' on is a comment, in any position.
-    const char* stop =
-        static_cast<const char*>(std::memchr(line_start, '#', static_cast<std::size_t>(eol - line_start)));
+    const char* stop = static_cast<const char*>(
+        std::memchr(line_start, '#', static_cast<std::size_t>(eol - line_start)));
     if (!stop) stop = eol;
     const char* q = line_start;
     while (q < stop && is_space(*q)) ++q;
@@ -92,8 +92,9 @@ void scan_v2fly(std::string_view text, const V2flyLineFn& on_line,
         }
       }
       if (!known) {
-        on_problem(line, col, "unknown rule type '" + std::string(type) +
-                                  "' (use domain:, full:, keyword:, regexp: or include:)");
+        on_problem(line, col,
+                   "unknown rule type '" + std::string(type) +
+                       "' (use domain:, full:, keyword:, regexp: or include:)");
         continue;
       }
       out.value = first.substr(colon + 1);

@@ -31,8 +31,8 @@ class V2flyLoad {
     // A file reached twice with the same filters (a diamond, not a cycle) adds nothing new.
     if (std::find(done_.begin(), done_.end(), key) != done_.end()) return;
     if (done_.size() >= kMaxFilesPerList) {
-      ctx_.error(ref, "more than " + std::to_string(kMaxFilesPerList) +
-                          " files included by one list");
+      ctx_.error(ref,
+                 "more than " + std::to_string(kMaxFilesPerList) + " files included by one list");
       return;
     }
     done_.push_back(key);

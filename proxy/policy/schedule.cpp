@@ -57,8 +57,7 @@ std::int32_t UtcOffsets::offset_at(TimePoint t) const noexcept {
 
 std::uint32_t UtcOffsets::minute_of_week(TimePoint t) const noexcept {
   const std::int64_t local =
-      std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count() +
-      offset_at(t);
+      std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count() + offset_at(t);
   // 1970-01-01 was a Thursday: shift by three days so Monday 00:00 is zero.
   constexpr std::int64_t kWeek = std::int64_t{kMinutesPerWeek} * 60;
   std::int64_t s = (local + 3 * 86400) % kWeek;

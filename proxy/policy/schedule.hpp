@@ -67,8 +67,8 @@ struct ScheduledVerdict {
 // The UTC offset of one zone over time: a sorted table of changes. Empty =
 // UTC. Built by config/ from the system's zone rules.
 struct OffsetChange {
-  std::int64_t from_utc = 0;    // seconds since the epoch at which `offset` starts
-  std::int32_t offset = 0;      // seconds east of UTC
+  std::int64_t from_utc = 0;  // seconds since the epoch at which `offset` starts
+  std::int32_t offset = 0;    // seconds east of UTC
 };
 
 class UtcOffsets {

@@ -100,9 +100,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const bool verbose = std::getenv("GH_FUZZ_VERBOSE") != nullptr;
   if (verbose)
     std::fprintf(stderr, "openssl: %s; ours: status %d sni '%.*s'\n",
-                 !seen.called ? "no callback" : seen.name ? seen.name->c_str() : "(no name)",
-                 static_cast<int>(ours.status), static_cast<int>(ours.sni.size()),
-                 ours.sni.data());
+                 !seen.called ? "no callback"
+                 : seen.name  ? seen.name->c_str()
+                              : "(no name)",
+                 static_cast<int>(ours.status), static_cast<int>(ours.sni.size()), ours.sni.data());
   if (!seen.called || !seen.name) return 0;  // OpenSSL saw no name: nothing to agree on
 
   switch (ours.status) {

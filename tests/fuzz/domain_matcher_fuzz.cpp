@@ -59,17 +59,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (line.empty()) continue;
     const std::string rest(line.substr(1));
     switch (line[0]) {
-      case 'E': add(rest, false); break;
-      case 'S': add(rest, true); break;
-      case 'H': hosts.emplace_back(rest, false); break;
-      case 'P': hosts.emplace_back(rest, true); break;
+      case 'E':
+        add(rest, false);
+        break;
+      case 'S':
+        add(rest, true);
+        break;
+      case 'H':
+        hosts.emplace_back(rest, false);
+        break;
+      case 'P':
+        hosts.emplace_back(rest, true);
+        break;
       case 'M': {
         const std::string base = names.empty() ? "example" : names.back();
         const std::size_t n = 16 * std::min<std::size_t>(rest.size(), 64);
         for (std::size_t i = 0; i < n; ++i) add(std::to_string(i) + "." + base, true);
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   const gh::DomainMatcher m = std::move(builder).build();

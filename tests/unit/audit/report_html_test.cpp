@@ -81,7 +81,8 @@ std::string kpi(const std::string& page, const std::string& label) {
   if (end == std::string::npos) return "?";
   const std::string head = "<div class=\"kpi-value\">";
   auto start = page.rfind(head, end);
-  return start == std::string::npos ? "?" : page.substr(start + head.size(), end - start - head.size());
+  return start == std::string::npos ? "?"
+                                    : page.substr(start + head.size(), end - start - head.size());
 }
 
 }  // namespace
@@ -194,7 +195,7 @@ TEST_CASE("html: hostile strings from the log stay text", "[audit][report][html]
   CHECK(page.find("<iframe") == std::string::npos);
   CHECK(page.find("<b>") == std::string::npos);
   CHECK(page.find("onload=alert") != std::string::npos);  // there as text ...
-  CHECK(page.find("<svg onload") == std::string::npos);    // ... never as an element
+  CHECK(page.find("<svg onload") == std::string::npos);   // ... never as an element
   CHECK(page.find("&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
   // Self-contained: nothing to fetch, nothing to run.
   CHECK(page.find("http:") == std::string::npos);

@@ -33,7 +33,7 @@ TEST_CASE("html: every string from a log is text, never markup", "[audit][html]"
       {std::string("x\x01y\x7fz", 5), "x\xEF\xBF\xBDy\xEF\xBF\xBDz"},
       {std::string("nul\0", 4), "nul\xEF\xBF\xBD"},
       {"\xff\xfe", "\xEF\xBF\xBD\xEF\xBF\xBD"},
-      {"\xC0\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD"},          // overlong '/'
+      {"\xC0\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD"},                  // overlong '/'
       {"\xED\xA0\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},  // a surrogate
       {"caf\xC3\xA9 \xE4\xB8\xAD", "caf\xC3\xA9 \xE4\xB8\xAD"},  // valid UTF-8 stays
       {"tab\tand\nline", "tab\tand\nline"},
@@ -44,7 +44,8 @@ TEST_CASE("html: every string from a log is text, never markup", "[audit][html]"
   }
   CHECK(html::shorten("abcdef", 4) == "abc\xE2\x80\xA6");
   CHECK(html::shorten("abcd", 4) == "abcd");
-  CHECK(html::shorten("\xC3\xA9\xC3\xA9\xC3\xA9", 2) == "\xC3\xA9\xE2\x80\xA6");  // never mid-sequence
+  CHECK(html::shorten("\xC3\xA9\xC3\xA9\xC3\xA9", 2) ==
+        "\xC3\xA9\xE2\x80\xA6");  // never mid-sequence
   CHECK(html::group_digits(0) == "0");
   CHECK(html::group_digits(999) == "999");
   CHECK(html::group_digits(1000) == "1,000");

@@ -136,8 +136,8 @@ TEST_CASE("report: time window and grouping by client", "[audit][report]") {
 // A tunnel refused on its first bytes has a second record without an SNI
 // (bad-client-hello, client-hello-timeout, non-tls-tunnel): still one attempt.
 TEST_CASE("report: a tunnel refused on its first bytes counts once", "[audit][report]") {
-  for (Reason why : {Reason::bad_client_hello, Reason::client_hello_timeout,
-                     Reason::non_tls_tunnel}) {
+  for (Reason why :
+       {Reason::bad_client_hello, Reason::client_hello_timeout, Reason::non_tls_tunnel}) {
     TempDir dir;
     std::string path = dir / "audit.jsonl";
     {

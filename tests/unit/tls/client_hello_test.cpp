@@ -176,8 +176,9 @@ TEST_CASE("built hellos: SNI, ALPN, ECH", "[tls]") {
           HelloStatus::malformed);
     CHECK(parse(records(hello_message({sni_extension({std::string(255, 'a')})}))).status ==
           HelloStatus::ok);
-    CHECK(parse(records(hello_message({sni_extension({std::string("a.com\0.b.com", 11)})})))
-              .status == HelloStatus::malformed);
+    CHECK(
+        parse(records(hello_message({sni_extension({std::string("a.com\0.b.com", 11)})}))).status ==
+        HelloStatus::malformed);
   }
   SECTION("a host_name that is no host name is still returned raw (the caller refuses it)") {
     ClientHello h = parse(records(hello_message({sni_extension({"web.whatsapp.com:443"})})));
