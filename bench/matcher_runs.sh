@@ -10,35 +10,44 @@
 # script reports, per measure, the median and range over the processes of
 # old ns, new ns and old / new.
 #
-#   bench/matcher_runs.sh [-n PROCESSES] [-b MATCHER_BENCH] [-- extra matcher_bench flags]
+# -b more than once compares builds (an A/B of a change): each round runs
+# every binary once, in turn, so a change of load touches them alike, and
+# each binary gets its own table.
+#
+#   bench/matcher_runs.sh [-n PROCESSES] [-b MATCHER_BENCH]... [-- extra matcher_bench flags]
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-bin="$here/../build/bench/matcher_bench"
+bins=()
 runs=5
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -n) runs="$2"; shift 2 ;;
-    -b) bin="$2"; shift 2 ;;
+    -b) bins+=("$2"); shift 2 ;;
     --) shift; break ;;
-    *) echo "usage: $0 [-n PROCESSES] [-b MATCHER_BENCH] [-- flags]" >&2; exit 2 ;;
+    *) echo "usage: $0 [-n PROCESSES] [-b MATCHER_BENCH]... [-- flags]" >&2; exit 2 ;;
   esac
 done
-[[ -x "$bin" ]] || { echo "no matcher_bench at $bin (ninja -C build matcher_bench)" >&2; exit 1; }
+[[ ${#bins[@]} -gt 0 ]] || bins=("$here/../build/bench/matcher_bench")
+for bin in "${bins[@]}"; do
+  [[ -x "$bin" ]] || { echo "no matcher_bench at $bin (ninja -C build matcher_bench)" >&2; exit 1; }
+done
 [[ "$runs" =~ ^[1-9][0-9]?$ ]] || { echo "-n: 1 to 99 processes" >&2; exit 2; }
 
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 for i in $(seq "$runs"); do
-  echo "process $i of $runs: $(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg)" >&2
-  "$bin" --benchmark_out="$out/run$i.json" --benchmark_out_format=json \
-    --benchmark_min_time=0.2 "$@" >"$out/run$i.txt" 2>&1
+  for b in "${!bins[@]}"; do
+    echo "process $i of $runs, ${bins[$b]}: $(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg)" >&2
+    "${bins[$b]}" --benchmark_out="$out/b$b-run$i.json" --benchmark_out_format=json \
+      --benchmark_min_time=0.2 "$@" >"$out/b$b-run$i.txt" 2>&1
+  done
 done
 
-python3 - "$out" "$runs" <<'PY'
+python3 - "$out" "$runs" "${bins[@]}" <<'PY'
 import json, statistics, sys
 
-out, runs = sys.argv[1], int(sys.argv[2])
+out, runs, bins = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 rows = [
     ("BM_Compile1M", "compile 1M rules", 1e-6, "ms"),
     ("BM_LookupHit", "lookup, hit", 1, "ns"),
@@ -51,35 +60,44 @@ rows = [
     ("BM_CanonicalizeAndLookup", "canonicalise + lookup", 1, "ns"),
 ]
 UNIT = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}
-per = []  # one dict per process: name -> CPU ns (median of its repetitions)
-for i in range(1, runs + 1):
+def process_times(path):
+    """name -> CPU ns (median of its repetitions) in one process's JSON."""
     times = {}
-    for b in json.load(open(f"{out}/run{i}.json"))["benchmarks"]:
+    for b in json.load(open(path))["benchmarks"]:
         if b.get("run_type") == "aggregate" or b.get("error_occurred"):
             continue
         name = b["run_name"].split("/iterations:")[0]
         times.setdefault(name, []).append(b["cpu_time"] * UNIT[b["time_unit"]])
-    per.append({k: statistics.median(v) for k, v in times.items()})
+    return {k: statistics.median(v) for k, v in times.items()}
+
 
 def spread(values, fmt):
     return f"{fmt(statistics.median(values))} [{fmt(min(values))}–{fmt(max(values))}]"
 
-print(f"\n{runs} processes; each cell: median [min–max] over the processes\n")
-print("| measure | old | new | old / new |\n|---|---|---|---|")
-for name, label, scale, unit in rows:
-    pairs = [(p[f"old/{name}"], p[f"new/{name}"]) for p in per
-             if f"old/{name}" in p and f"new/{name}" in p]
-    if not pairs:
-        continue
-    num = lambda v: f"{v * scale:.0f}" if v * scale >= 100 else f"{v * scale:.1f}"
-    print(f"| {label} ({unit}) | {spread([o for o, _ in pairs], num)} "
-          f"| {spread([n for _, n in pairs], num)} "
-          f"| {spread([o / n for o, n in pairs], lambda r: f'{r:.2f}')} |")
-chase = [(k.split("/")[-1], [p[k] for p in per if k in p])
-         for k in sorted({k for p in per for k in p if k.startswith("mem/")},
-                         key=lambda k: int(k.split("/")[-1].rstrip("MiB")))]
-if chase:
-    print("\nPointer chase (ns, median [min–max]): " +
-          "; ".join(f"{size} {spread(v, lambda x: f'{x:.0f}')}" for size, v in chase))
+
+def report(per):
+    print("| measure | old | new | old / new |\n|---|---|---|---|")
+    for name, label, scale, unit in rows:
+        pairs = [(p[f"old/{name}"], p[f"new/{name}"]) for p in per
+                 if f"old/{name}" in p and f"new/{name}" in p]
+        if not pairs:
+            continue
+        num = lambda v: f"{v * scale:.0f}" if v * scale >= 100 else f"{v * scale:.1f}"
+        print(f"| {label} ({unit}) | {spread([o for o, _ in pairs], num)} "
+              f"| {spread([n for _, n in pairs], num)} "
+              f"| {spread([o / n for o, n in pairs], lambda r: f'{r:.2f}')} |")
+    chase = [(k.split("/")[-1], [p[k] for p in per if k in p])
+             for k in sorted({k for p in per for k in p if k.startswith("mem/")},
+                             key=lambda k: int(k.split("/")[-1].rstrip("MiB")))]
+    if chase:
+        print("\nPointer chase (ns, median [min–max]): " +
+              "; ".join(f"{size} {spread(v, lambda x: f'{x:.0f}')}" for size, v in chase))
+
+
+for b, path in enumerate(bins):
+    print(f"\n{path}: {runs} processes; each cell: median [min–max] over the processes\n")
+    report([process_times(f"{out}/b{b}-run{i}.json") for i in range(1, runs + 1)])
 PY
-grep -a "^| bytes per rule" "$out/run1.txt"
+for b in "${!bins[@]}"; do
+  echo "${bins[$b]}: $(grep -a "^| bytes per rule" "$out/b$b-run1.txt")"
+done

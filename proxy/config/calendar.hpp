@@ -41,9 +41,10 @@ std::string format_utc(TimePoint t);
 // Every change of `zone`'s UTC offset from 1970 to 2100, for schedules
 // (policy/schedule.hpp). Empty for UTC and its aliases.
 // Examples:
-//   zone_offsets("Asia/Hong_Kong")  -> ..., {1979-10-20T18:30Z, +8h} (its last DST), no later
-//   change zone_offsets("Europe/London")   -> ..., {2026-03-29T01:00Z, +1h}, {2026-10-25T01:00Z,
-//   0}, ...
+//   zone_offsets("Asia/Hong_Kong") -> ..., {1979-10-20T18:30Z, +8h}
+//                                     (its last DST), no later change
+//   zone_offsets("Europe/London")  -> ..., {2026-03-29T01:00Z, +1h},
+//                                     {2026-10-25T01:00Z, 0}, ...
 std::vector<OffsetChange> zone_offsets(const std::string& zone);
 
 }  // namespace gh

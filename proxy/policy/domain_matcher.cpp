@@ -86,8 +86,7 @@ bool DomainMatcher::find_record(std::uint32_t home, const unsigned char* key, st
   const std::uint16_t head = heads_[home];
   if (head == kEmptyHome) return false;
   const auto* s = reinterpret_cast<const unsigned char*>(stream_.data());
-  // (Locals: the outputs could alias the members, which the loop would then
-  // load again on every record.)
+  // The outputs are written only on a match.
   const unsigned value_bits = value_bits_;
   std::size_t pos = std::size_t{home} * kLineBits + head;
   for (;;) {
