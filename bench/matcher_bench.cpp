@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
@@ -219,16 +220,35 @@ Fixture<Matcher>& fixture() {
   return f;
 }
 
-// Host sets shared by both matchers, 65,536 each (a power of two).
+// Hosts in each of the hit, miss and six-label sets: 65,536, or
+// GH_MATCHER_HOSTS (a power of two, 1,024 to 4,194,304). At 65,536 a loop's
+// lines (a few MiB) are about what this machine's last-level cache keeps, so
+// part of them stay cached; at 1,048,576 almost none do, and every lookup
+// goes to memory (bench/README.md, "Matcher").
+std::size_t host_count() {
+  const char* v = std::getenv("GH_MATCHER_HOSTS");
+  if (!v) return 65536;
+  char* end = nullptr;
+  const unsigned long long n = std::strtoull(v, &end, 10);
+  if (*v == '\0' || *end != '\0' || n < 1024 || n > (1u << 22) || (n & (n - 1)) != 0) {
+    std::fprintf(stderr,
+                 "matcher_bench: GH_MATCHER_HOSTS must be a power of two, 1024 to 4194304\n");
+    std::exit(2);
+  }
+  return static_cast<std::size_t>(n);
+}
+
+// Host sets shared by both matchers (sizes: powers of two).
 struct Hosts {
   std::vector<std::string> hit, miss, deep, real, shouting;
   Hosts() {
     const auto& d = rules().domains;
-    for (std::size_t i = 0; i < 65536; ++i) hit.push_back(d[(i * 7919) % kDomains]);
-    miss = make_domains(65536, 7);  // other seed: not in the list
+    const std::size_t count = host_count();
+    for (std::size_t i = 0; i < count; ++i) hit.push_back(d[(i * 7919) % kDomains]);
+    miss = make_domains(count, 7);  // other seed: not in the list
     for (auto& m : miss) m = "www." + m;
     std::uint64_t s = 3;
-    for (std::size_t i = 0; i < 65536; ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
       // 6 labels: 3 or 4 random ones in front of a listed name (hit when its rule is a suffix)
       std::string h = d[(i * 104729) % kDomains];
       while (std::count(h.begin(), h.end(), '.') < 5) h = label(s, 3, 8) + "." + h;
@@ -482,6 +502,7 @@ int main(int argc, char** argv) {
                 static_cast<double>(bytes) / static_cast<double>(rules));
   std::printf("new matcher: %zu homes, a lookup fetches %zu lines from a home on\n",
               n.matcher.homes(), n.matcher.reach());
+  std::printf("hosts: %zu in each of the hit, miss and six-label sets\n", hosts().hit.size());
   register_all();
   RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
