@@ -118,7 +118,11 @@ blocked_hello = record(blocked_msg)
 
 def tunnel(first_bytes, pause_before=0.0, hold=0.0, src="127.0.0.1"):
     """CONNECTs, sends first_bytes (after pause_before s), keeps the socket
-    open for hold s, returns (bytes the client got back, source port)."""
+    open for hold s, returns (bytes the client got back, source port, how
+    many audit records were written before it). A later tunnel may get the
+    same source port, so a tunnel's records are looked for only among those
+    written after it started (records_since)."""
+    start = len(audit_records(audit))
     s = socket.socket()
     s.bind((src, 0))
     s.settimeout(10)
@@ -148,27 +152,33 @@ def tunnel(first_bytes, pause_before=0.0, hold=0.0, src="127.0.0.1"):
     except (socket.timeout, ConnectionResetError, BrokenPipeError):
         pass
     s.close()
-    return got, sport
+    return got, sport, start
 
 
-def second_decision(sport, what):
-    """The tunnel's decision on its first bytes: the second decision record."""
+def records_since(start, sport, event):
+    """The records of `event` for the client at source port sport, among
+    those written after the first `start`."""
     client = "127.0.0.1:%d" % sport
+    return [r for r in audit_records(audit)[start:] if r["event"] == event and r["client"] == client]
+
+
+def second_decision(sport, start, what):
+    """The tunnel's decision on its first bytes: the second decision record."""
     deadline = time.time() + 10
     while time.time() < deadline:
-        recs = [r for r in audit_records(audit) if r["event"] == "decision" and r["client"] == client]
+        recs = records_since(start, sport, "decision")
         if len(recs) >= 2:
             return recs[1]
         time.sleep(0.05)
-    fail("%s: no second decision record for %s" % (what, client))
+    fail("%s: no second decision record for 127.0.0.1:%d" % (what, sport))
 
 
 def attack(name, first_bytes, reason, action="block", **kw):
     before = origin.count()
-    got, sport = tunnel(first_bytes, **kw)
+    got, sport, start = tunnel(first_bytes, **kw)
     time.sleep(0.2)
     check(origin.count() == before, "%s: the origin received no byte" % name)
-    d = second_decision(sport, name)
+    d = second_decision(sport, start, name)
     check(d["action"] == action and d["reason"] == reason,
           "%s: audited %s/%s (got %s/%s)" % (name, action, reason, d["action"], d["reason"]))
     check(d.get("dest") == "127.0.0.1:%d" % origin.port, "%s: the record names the origin as dest" % name)
@@ -177,7 +187,7 @@ def attack(name, first_bytes, reason, action="block", **kw):
 
 # --- control: a real hello for an allowed name reaches the origin
 before = origin.count()
-_, sport = tunnel(record(allowed_msg))
+_, sport, _ = tunnel(record(allowed_msg))
 deadline = time.time() + 5
 while origin.count() == before and time.time() < deadline:
     time.sleep(0.05)
@@ -210,9 +220,14 @@ attack("first bytes not TLS", b"GET / HTTP/1.1\r\nHost: %s\r\n\r\n" % BLOCKED.en
 attack("SSH banner", b"SSH-2.0-OpenSSH_9.2\r\n", "non-tls-tunnel")
 
 # --- class 9: a tunnel refused at its hello has no 200 in its close record
-_, sport = tunnel(blocked_hello)
-client = "127.0.0.1:%d" % sport
-c = wait_record(audit, lambda r: r["event"] == "close" and r["client"] == client, what="close record")
+_, sport, start = tunnel(blocked_hello)
+deadline = time.time() + 10
+while not records_since(start, sport, "close") and time.time() < deadline:
+    time.sleep(0.05)
+closes = records_since(start, sport, "close")
+if not closes:
+    fail("no close record for 127.0.0.1:%d" % sport)
+c = closes[0]
 check(c["status"] is None and c["action"] == "block", "close record of a refused tunnel: status null, block")
 
 gh.stop()
@@ -229,7 +244,7 @@ os.makedirs(os.path.dirname(audit), exist_ok=True)
 gh = Gatehouse(config2, port)
 before = origin.count()
 payload = b"SSH-2.0-OpenSSH_9.2\r\n"
-_, sport = tunnel(payload)
+_, sport, _ = tunnel(payload)
 deadline = time.time() + 5
 while origin.count() == before and time.time() < deadline:
     time.sleep(0.05)
@@ -240,7 +255,7 @@ d = wait_record(audit, lambda r: r["event"] == "decision" and r["client"] == cli
 check(d["action"] == "allow", "non_tls_tunnel: allow is audited allow/non-tls-tunnel")
 # A hello we cannot read still fails closed whatever non_tls_tunnel says.
 before = origin.count()
-_, sport = tunnel(record(with_sni(blocked_msg, BLOCKED, BLOCKED + ":443")))
+_, sport, _ = tunnel(record(with_sni(blocked_msg, BLOCKED, BLOCKED + ":443")))
 time.sleep(0.3)
 check(origin.count() == before, "bad hello still blocked with non_tls_tunnel: allow")
 gh.stop()

@@ -8,7 +8,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from proxy_lib.harness import (Gatehouse, audit_records, check, curl, free_port,  # noqa: E402
+from proxy_lib.harness import (Gatehouse, audit_mark, audit_records, check, curl, free_port,  # noqa: E402
                                start_origin, wait_record, write_rules, client_hello)
 
 tmp = tempfile.mkdtemp(prefix="gh-proxy-bad-")
@@ -54,13 +54,15 @@ def still_works():
 
 
 def case(name, data, status, reason, **kw):
+    mark = audit_mark(audit)  # a later connection may reuse the source port
     got, me = send(data, **kw)
     if status is None:
         check(got == b"" or got.startswith(b"HTTP/1.1 400"), name + ": closed or 400")
     else:
         check(got.startswith(b"HTTP/1.1 %d" % status), "%s: answers %d (got %r)" % (name, status, got[:40]))
     if reason:
-        r = wait_record(audit, lambda r: r["client"] == me and r["event"] == "decision", what=name)
+        r = wait_record(audit, lambda r: r["client"] == me and r["event"] == "decision", what=name,
+                        after=mark)
         check(r["reason"] == reason and r["action"] in ("deny", "block"), "%s: audited %s" % (name, reason))
     check(still_works(), name + ": a normal request still works")
 

@@ -21,7 +21,8 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from proxy_lib.harness import Gatehouse, check, fail, free_port, wait_record, write_rules  # noqa: E402
+from proxy_lib.harness import (Gatehouse, audit_mark, check, fail, free_port, wait_record,  # noqa: E402
+                               write_rules)
 
 N_CHUNKS = 300000
 PAYLOAD = bytes(b"0123456789abcdef"[i % 16] for i in range(N_CHUNKS))
@@ -156,6 +157,8 @@ class Client:
     """One client connection to the proxy; reads whole responses."""
 
     def __init__(self):
+        # audit records before this connection: a later one may reuse the source port
+        self.mark = audit_mark(audit)
         self.s = socket.create_connection(("127.0.0.1", port), timeout=30)
         self.me = "127.0.0.1:%d" % self.s.getsockname()[1]
         self.buf = b""
@@ -243,7 +246,8 @@ for path in (b"/cl-differ", b"/cl-list-differ", b"/cl-empty-item", b"/te-and-cl"
     r = cl.response()
     check(r is not None and r[0].startswith(b"HTTP/1.1 502") and b"hello" not in r[2],
           "%s: 502, nothing of the body relayed" % path.decode())
-    d = wait_record(audit, lambda r: r["event"] == "decision" and r["client"] == cl.me, what=path.decode())
+    d = wait_record(audit, lambda r: r["event"] == "decision" and r["client"] == cl.me, what=path.decode(),
+                    after=cl.mark)
     c = wait_record(audit, lambda r: r["event"] == "close" and r.get("ref") == d["id"], what=path.decode() + " close")
     check(c["status"] == 502, "%s: the close record says 502" % path.decode())
     cl.close()
@@ -279,7 +283,8 @@ for header, what in ((b"Content-Length: 5, 6\r\n", "a list that differs"),
     cl.send(b"POST " + base + b"/refused HTTP/1.1\r\nHost: x\r\n" + header + b"\r\nhello!")
     r = cl.response()
     check(r is not None and r[0].startswith(b"HTTP/1.1 400"), "request with %s: 400" % what)
-    d = wait_record(audit, lambda r: r["event"] == "decision" and r["client"] == cl.me, what=what)
+    d = wait_record(audit, lambda r: r["event"] == "decision" and r["client"] == cl.me, what=what,
+                    after=cl.mark)
     check(d["action"] == "deny" and d["reason"] == "bad-request", "request with %s: audited bad-request" % what)
     check(not any(s[1].startswith(b"POST /refused") for s in origin.seen[seen_before:]),
           "request with %s: nothing reached the origin" % what)

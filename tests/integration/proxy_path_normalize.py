@@ -15,7 +15,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from proxy_lib.harness import (Gatehouse, check, curl, free_port, start_origin,  # noqa: E402
+from proxy_lib.harness import (Gatehouse, audit_mark, check, curl, free_port, start_origin,  # noqa: E402
                                wait_record, write_rules)
 
 tmp = tempfile.mkdtemp(prefix="gh-path-normalize-")
@@ -28,10 +28,17 @@ proxy = "127.0.0.1:%d" % port
 base = "http://127.0.0.1:%d" % oport
 
 
+# client address -> audit records before its connection (a later connection
+# may reuse the source port, and its address then matches older records)
+marks = {}
+
+
 def get(path):
     """One GET through the proxy; returns (answer, client address as audited)."""
+    mark = audit_mark(audit)
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
     me = "127.0.0.1:%d" % s.getsockname()[1]
+    marks[me] = mark
     s.sendall(b"GET " + base.encode() + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     got = b""
     while True:
@@ -44,7 +51,8 @@ def get(path):
 
 
 def decision_of(me, what):
-    return wait_record(audit, lambda r: r["event"] == "decision" and r["client"] == me, what=what)
+    return wait_record(audit, lambda r: r["event"] == "decision" and r["client"] == me, what=what,
+                       after=marks.get(me, 0))
 
 
 # The host is allowed: the rule, not the host, is what blocks.

@@ -20,7 +20,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from proxy_lib.harness import BIN, audit_records, check, fail, free_port, wait_record, write_rules  # noqa: E402
+from proxy_lib.harness import (BIN, audit_mark, audit_records, check, fail, free_port,  # noqa: E402
+                               wait_record, write_rules)
 
 tag = "%d" % (os.getpid() % 100000)
 NS = {"c": "gxc" + tag, "g": "gxg" + tag, "o": "gxo" + tag}
@@ -122,17 +123,25 @@ sys.stdout.write(d.hex())
 """
 
 
+# client address -> audit records before its connection (a later connection
+# may reuse the source port, and its address then matches older records)
+marks = {}
+
+
 def raw(data, dst="10.99.2.2", port=80):
     """Sends bytes from the client namespace; returns (answer, client address)."""
+    mark = audit_mark(audit)
     r = sh("python3", "-c", PROBE, dst, str(port), data.hex(), ns="c", check_rc=False, timeout=30)
     lines = r.stdout.decode().split("\n", 1)
     if len(lines) < 2:
         fail("probe failed: %r %r" % (r.stdout, r.stderr))
+    marks[lines[0].strip()] = mark
     return bytes.fromhex(lines[1].strip()), lines[0].strip()
 
 
 def rec(me, what):
-    return wait_record(audit, lambda r: r["event"] == "decision" and r["client"] == me, what=what)
+    return wait_record(audit, lambda r: r["event"] == "decision" and r["client"] == me, what=what,
+                       after=marks.get(me, 0))
 
 
 # --- origin-form works, and the origin gets the normalised path

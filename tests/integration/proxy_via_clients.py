@@ -24,8 +24,8 @@ import threading
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from proxy_lib.harness import (Gatehouse, OriginHandler, ThreadingServer, check, fail,  # noqa: E402
-                               free_port, wait_record, write_rules)
+from proxy_lib.harness import (Gatehouse, OriginHandler, ThreadingServer, audit_mark, check,  # noqa: E402
+                               fail, free_port, wait_record, write_rules)
 
 paths_seen = []
 
@@ -59,13 +59,20 @@ gh_a, port_a, audit_a = start("a")
 gh_b, port_b, audit_b = start("b", via_name="gw-b.test")
 
 
+# client address -> {audit log: records before its connection} (a later
+# connection may reuse the source port, and its address then matches older records)
+marks = {}
+
+
 def request(port, path, headers=b"", src="127.0.0.1", method=b"GET", target=None):
     """One request; returns (answer, client address as audited)."""
+    mark = {path_: audit_mark(path_) for path_ in (audit_a, audit_b)}
     s = socket.socket()
     s.bind((src, 0))
     s.settimeout(10)
     s.connect(("127.0.0.1", port))
     me = "%s:%d" % (src, s.getsockname()[1])
+    marks[me] = mark
     t = target if target is not None else base + path
     s.sendall(method + b" " + t + b" HTTP/1.1\r\nHost: x\r\n" + headers + b"Connection: close\r\n\r\n")
     got = b""
@@ -82,7 +89,8 @@ def request(port, path, headers=b"", src="127.0.0.1", method=b"GET", target=None
 
 
 def decision(audit, me, what):
-    return wait_record(audit, lambda r: r["event"] == "decision" and r["client"] == me, what=what)
+    return wait_record(audit, lambda r: r["event"] == "decision" and r["client"] == me, what=what,
+                       after=marks.get(me, {}).get(audit, 0))
 
 
 def via_to_origin(port, extra=b""):

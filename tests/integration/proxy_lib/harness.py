@@ -277,6 +277,11 @@ class Gatehouse:
         return self.proc.wait(timeout=timeout)
 
 
+def audit_mark(path):
+    """How many records the audit log holds now (wait_record's `after`)."""
+    return len(audit_records(path))
+
+
 def audit_records(path):
     out = []
     if not os.path.exists(path):
@@ -289,10 +294,13 @@ def audit_records(path):
     return out
 
 
-def wait_record(path, pred, timeout=10, what="record"):
+def wait_record(path, pred, timeout=10, what="record", after=0):
+    """The first audit record that satisfies pred, among those after the
+    first `after` (audit_mark before a connection: a later connection may
+    get the same source port, so its client field matches older records)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        for r in audit_records(path):
+        for r in audit_records(path)[after:]:
             if pred(r):
                 return r
         time.sleep(0.05)
