@@ -8,8 +8,8 @@
 // where the candidate's home starts (its records run on into the next few
 // lines), so every candidate's lines are fetched at once (one memory round
 // trip for the whole lookup); a small filter skips most candidates that are
-// no rule. The record found is always compared with
-// the whole candidate, so a hash collision cannot match.
+// no rule. The record found is always compared with the whole candidate, so a
+// hash collision cannot match.
 //
 // Examples (rules ".example.com" = 1, "www.example.com" = 2, ".both.net" = 3,
 // "both.net" = 4):

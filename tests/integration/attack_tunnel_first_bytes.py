@@ -24,7 +24,7 @@ import time
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from proxy_lib.harness import (Gatehouse, audit_records, check, client_hello, fail,  # noqa: E402
+from proxy_lib.harness import (Gatehouse, audit_mark, audit_records, check, client_hello, fail,  # noqa: E402
                                free_port, wait_record, write_rules)
 
 BLOCKED = "web.whatsapp.com"
@@ -121,8 +121,8 @@ def tunnel(first_bytes, pause_before=0.0, hold=0.0, src="127.0.0.1"):
     open for hold s, returns (bytes the client got back, source port, how
     many audit records were written before it). A later tunnel may get the
     same source port, so a tunnel's records are looked for only among those
-    written after it started (records_since)."""
-    start = len(audit_records(audit))
+    written after it started."""
+    start = audit_mark(audit)
     s = socket.socket()
     s.bind((src, 0))
     s.settimeout(10)
@@ -155,22 +155,17 @@ def tunnel(first_bytes, pause_before=0.0, hold=0.0, src="127.0.0.1"):
     return got, sport, start
 
 
-def records_since(start, sport, event):
-    """The records of `event` for the client at source port sport, among
-    those written after the first `start`."""
-    client = "127.0.0.1:%d" % sport
-    return [r for r in audit_records(audit)[start:] if r["event"] == event and r["client"] == client]
-
-
 def second_decision(sport, start, what):
-    """The tunnel's decision on its first bytes: the second decision record."""
+    """The tunnel's decision on its first bytes: the second decision record
+    written after the first `start`."""
+    client = "127.0.0.1:%d" % sport
     deadline = time.time() + 10
     while time.time() < deadline:
-        recs = records_since(start, sport, "decision")
+        recs = [r for r in audit_records(audit)[start:] if r["event"] == "decision" and r["client"] == client]
         if len(recs) >= 2:
             return recs[1]
         time.sleep(0.05)
-    fail("%s: no second decision record for 127.0.0.1:%d" % (what, sport))
+    fail("%s: no second decision record for %s" % (what, client))
 
 
 def attack(name, first_bytes, reason, action="block", **kw):
@@ -221,13 +216,9 @@ attack("SSH banner", b"SSH-2.0-OpenSSH_9.2\r\n", "non-tls-tunnel")
 
 # --- class 9: a tunnel refused at its hello has no 200 in its close record
 _, sport, start = tunnel(blocked_hello)
-deadline = time.time() + 10
-while not records_since(start, sport, "close") and time.time() < deadline:
-    time.sleep(0.05)
-closes = records_since(start, sport, "close")
-if not closes:
-    fail("no close record for 127.0.0.1:%d" % sport)
-c = closes[0]
+client = "127.0.0.1:%d" % sport
+c = wait_record(audit, lambda r: r["event"] == "close" and r["client"] == client, what="close record",
+                after=start)
 check(c["status"] is None and c["action"] == "block", "close record of a refused tunnel: status null, block")
 
 gh.stop()
