@@ -20,19 +20,27 @@ struct Probe {
   std::uint16_t end;  // the candidate is the first `end` bytes of the reversed host
 };
 
-// Length of the common prefix of two bit strings, at most n bits.
-std::size_t common_bits(const unsigned char* a, std::size_t apos, const unsigned char* b,
-                        std::size_t bpos, std::size_t n) noexcept {
-  for (std::size_t done = 0; done < n; done += 56) {
-    const std::size_t chunk = std::min<std::size_t>(n - done, 56);
-    const std::uint64_t x = (bits_at(a, apos + done) ^ bits_at(b, bpos + done)) &
-                            low_bits(static_cast<unsigned>(chunk));
-    if (x) return done + static_cast<std::size_t>(std::countr_zero(x));
-  }
-  return n;
+// 64 bits of the key from bit `pos` on, read from its aligned words: the
+// lookup has just stored them, and one unaligned load across two of them
+// would wait for both to reach the cache (see load64_words).
+std::uint64_t key_bits_at(const std::uint64_t* key, std::size_t pos) noexcept {
+  const unsigned shift = static_cast<unsigned>(pos % 64);
+  return key[pos / 64] >> shift | (key[pos / 64 + 1] << 1) << (63 - shift);
 }
 
-// The host reversed into `rev` (8 zero bytes after the part reversed), so
+// Whether the first n bits of the stream from bit `pos` are the key's.
+bool same_bits(const unsigned char* s, std::size_t pos, const std::uint64_t* key,
+               std::size_t n) noexcept {
+  for (std::size_t done = 0; done < n; done += 56) {
+    const std::size_t chunk = std::min<std::size_t>(n - done, 56);
+    const std::uint64_t x =
+        (bits_at(s, pos + done) ^ key_bits_at(key, done)) & low_bits(static_cast<unsigned>(chunk));
+    if (x) return false;
+  }
+  return true;
+}
+
+// The host reversed into `rev` (16 zero bytes after the part reversed), so
 // every candidate suffix is a prefix of it: eight bytes at a time (a byte
 // swap), and the dots of each word found at once. Stops once `enough` dots
 // are found (no rule has more labels than that: the rest of a deep name is
@@ -66,7 +74,10 @@ std::size_t common_bits(const unsigned char* a, std::size_t apos, const unsigned
     for (; dot; dot &= dot - 1)
       dots[ndots++] = static_cast<std::uint16_t>(i + std::countr_zero(dot) / 8);
   }
-  std::memset(rev + std::min(i, n), 0, 8);
+  // Two whole aligned words of zeros, see load64_words (an empty label at
+  // the end reads both); the bytes of the last word past the host are zeros
+  // already.
+  std::memset(rev + i, 0, 16);
   return ndots;
 }
 
@@ -80,7 +91,7 @@ bool DomainMatcher::maybe_present(std::uint64_t hash) const noexcept {
 // Walks the records homed at `home` (about four, in one or two lines) and
 // compares the key with each name of its length: a hash that merely collides
 // cannot match.
-bool DomainMatcher::find_record(std::uint32_t home, const unsigned char* key, std::size_t key_bits,
+bool DomainMatcher::find_record(std::uint32_t home, const std::uint64_t* key, std::size_t key_bits,
                                 unsigned& kind, std::uint32_t& exact,
                                 std::uint32_t& suffix) const noexcept {
   const std::uint16_t head = heads_[home];
@@ -95,7 +106,7 @@ bool DomainMatcher::find_record(std::uint32_t home, const unsigned char* key, st
     pos += 3;
     const std::size_t bits = read_length(s, pos);
     const std::size_t values = value_bits * (k == kBothKinds ? 2 : 1);
-    if (bits == key_bits && common_bits(s, pos + values, key, 0, bits) == bits) {
+    if (bits == key_bits && same_bits(s, pos + values, key, bits)) {
       const auto first = static_cast<std::uint32_t>(bits_at(s, pos) & low_bits(value_bits));
       const auto second =
           static_cast<std::uint32_t>(bits_at(s, pos + value_bits) & low_bits(value_bits));
@@ -115,7 +126,7 @@ DomainMatcher::Hit DomainMatcher::lookup_impl(std::string_view host) const noexc
   const std::size_t n = host.size();
   if (n == 0 || n > kMaxName || homes_ == 0) return kNoHit;
 
-  unsigned char rev[kMaxName + 16];
+  alignas(8) unsigned char rev[kMaxName + 3 + 16];  // whole words, then two of zeros
   std::uint16_t dots[kMaxName + 1];
   // Candidates with more labels than any rule are not probed, nor hashed.
   const unsigned most = 63 - static_cast<unsigned>(std::countl_zero(label_counts_));
@@ -133,7 +144,7 @@ DomainMatcher::Hit DomainMatcher::lookup_impl(std::string_view host) const noexc
   const std::size_t deepest = std::min(ndots, labels - 1);  // dots[d] exists for d < ndots
   for (std::size_t d = 0; d <= deepest; ++d) {
     const std::size_t end = d < ndots ? dots[d] : n;
-    h = absorb_label(h, rev + start, end - start);
+    h = absorb_label(h, rev, start, end - start);
     start = end + 1;
     if (kSkipFull && d == ndots) break;
     if (!(label_counts_ & label_bit(d + 1))) continue;
@@ -141,13 +152,17 @@ DomainMatcher::Hit DomainMatcher::lookup_impl(std::string_view host) const noexc
     __builtin_prefetch(&filter_[filter_word(mixed, filter_.size())]);
     probes[k++] = Probe{mixed, home_of(mixed, homes_), static_cast<std::uint16_t>(end)};
   }
+  // The candidates the filter lets through, by index: copying a Probe would
+  // read it with one 16-byte load from the three smaller stores that wrote it,
+  // a load the CPU cannot forward from them (see load64_words).
+  std::uint8_t live_at[kMaxName + 1];
   std::size_t live = 0;
   for (std::size_t j = 0; j < k; ++j) {
     if (!maybe_present(probes[j].hash)) continue;
     __builtin_prefetch(&heads_[probes[j].home]);
     const std::uint64_t* line = &stream_[std::size_t{probes[j].home} * (kLineBits / 64)];
     for (std::uint32_t l = 0; l < reach_; ++l) __builtin_prefetch(line + l * (kLineBits / 64));
-    probes[live++] = probes[j];
+    live_at[live++] = static_cast<std::uint8_t>(j);
   }
   if (live == 0) return kNoHit;
 
@@ -155,18 +170,16 @@ DomainMatcher::Hit DomainMatcher::lookup_impl(std::string_view host) const noexc
   // lines arrive; a shorter candidate's key is a prefix of it (its length
   // worked out only if it is needed: the longest candidate usually is the hit).
   std::uint64_t key[kKeyWords];
-  std::size_t key_bits = encode(code_.data(), rev, probes[live - 1].end, key);
-  std::size_t key_end = probes[live - 1].end;
+  std::size_t key_end = probes[live_at[live - 1]].end;
+  std::size_t key_bits = encode(code_.data(), rev, key_end, key);
   for (std::size_t j = live; j-- > 0;) {  // longest first
-    const Probe& p = probes[j];
+    const Probe& p = probes[live_at[j]];
     const bool full = p.end == n;
     key_bits -= code_bits(code_.data(), rev + p.end, key_end - p.end);
     key_end = p.end;
     unsigned kind;
     std::uint32_t exact, suffix;
-    if (!find_record(p.home, reinterpret_cast<const unsigned char*>(key), key_bits, kind, exact,
-                     suffix))
-      continue;
+    if (!find_record(p.home, key, key_bits, kind, exact, suffix)) continue;
     if (full && exact != kNone) return Hit{exact, false, p.end};
     if (suffix != kNone) return Hit{suffix, true, p.end};
   }

@@ -96,7 +96,7 @@ class DomainMatcher {
   Hit lookup_impl(std::string_view host) const noexcept;  // length 0: no rule
   // Whether the key (`key_bits` bits, Huffman-coded) is a name homed at
   // `home`; if so its record's kind and values go to the outputs.
-  bool find_record(std::uint32_t home, const unsigned char* key, std::size_t key_bits,
+  bool find_record(std::uint32_t home, const std::uint64_t* key, std::size_t key_bits,
                    unsigned& kind, std::uint32_t& exact, std::uint32_t& suffix) const noexcept;
   bool maybe_present(std::uint64_t hash) const noexcept;
 

@@ -48,18 +48,36 @@ inline std::uint64_t label_bit(std::size_t labels) noexcept {
   return std::uint64_t{1} << (labels < 63 ? labels : 63);
 }
 
-// Folds one label of a reversed name into the running hash, 8 bytes at a
-// time, the label's length in the top byte of its last word (a short label
-// leaves that byte zero): one multiply for most labels, as this is on every
-// lookup's critical path. `p` must be readable 8 bytes past the label
-// (callers pad with zeros). A collision costs a verification, never a match.
-inline std::uint64_t absorb_label(std::uint64_t h, const unsigned char* p, std::size_t n) noexcept {
+// Bytes [at, at + 8) of a string stored from an 8-byte aligned `base`, as
+// a little-endian word: the two aligned words that hold them, shifted. Not
+// one unaligned load, because the lookup has just written the string (the
+// reversed host) 8 aligned bytes at a time, and a load that spans two such
+// stores cannot take its bytes from them: it waits until they reach the
+// cache, after every older instruction has retired (docs/matcher.md,
+// "Lookup"). `base` must be readable through the word after the one holding
+// byte at + 7.
+inline std::uint64_t load64_words(const unsigned char* base, std::size_t at) noexcept {
+  const unsigned char* word = base + at / 8 * 8;
+  const unsigned shift = 8 * static_cast<unsigned>(at % 8);
+  return load64(word) >> shift | (load64(word + 8) << 1) << (63 - shift);
+}
+
+// Folds one label, bytes [start, start + n) of a reversed name stored from
+// the 8-byte aligned `rev`, into the running hash, 8 bytes at a time, the
+// label's length in the top byte of its last word (a short label leaves that
+// byte zero): one multiply for most labels, as this is on every lookup's
+// critical path. `rev` must be readable through the word after the one that
+// holds byte start + n + 7 (callers pad with zeros). A collision costs a
+// verification, never a match.
+inline std::uint64_t absorb_label(std::uint64_t h, const unsigned char* rev, std::size_t start,
+                                  std::size_t n) noexcept {
   std::size_t i = 0;
   for (; i + 8 < n; i += 8) {
-    h = (h ^ load64(p + i)) * 0x9e3779b97f4a7c15ull;
+    h = (h ^ load64_words(rev, start + i)) * 0x9e3779b97f4a7c15ull;
     h ^= h >> 29;
   }
-  const std::uint64_t last = load64(p + i) & low_bits(static_cast<unsigned>(8 * (n - i)));
+  const std::uint64_t last =
+      load64_words(rev, start + i) & low_bits(static_cast<unsigned>(8 * (n - i)));
   h = (h ^ last ^ static_cast<std::uint64_t>(n) << 56) * 0x9e3779b97f4a7c15ull;
   return h ^ (h >> 29);
 }
@@ -71,16 +89,17 @@ inline std::uint64_t finish_hash(std::uint64_t x) noexcept {
   return x ^ (x >> 32);
 }
 
-// The hash of a whole rule name, given reversed in rev[0, n) (readable 8
-// bytes past n), as a lookup computes it for the candidate equal to it; its
-// label count in `labels`. (Shared with the tests that home names on purpose.)
+// The hash of a whole rule name, given reversed in rev[0, n) (8-byte
+// aligned, zeros in the 16 bytes past n), as a lookup computes it for the
+// candidate equal to it; its label count in `labels`. (Shared with the tests
+// that home names on purpose.)
 inline std::uint64_t name_hash(const unsigned char* rev, std::size_t n,
                                std::size_t& labels) noexcept {
   std::uint64_t h = kSeed;
   labels = 0;
   for (std::size_t start = 0, i = 0; i <= n; ++i) {
     if (i < n && rev[i] != '.') continue;
-    h = absorb_label(h, rev + start, i - start);
+    h = absorb_label(h, rev, start, i - start);
     ++labels;
     start = i + 1;
   }
