@@ -20,21 +20,17 @@ struct Probe {
   std::uint16_t end;  // the candidate is the first `end` bytes of the reversed host
 };
 
-// 64 bits of the key from bit `pos` on, read from its aligned words: the
-// lookup has just stored them, and one unaligned load across two of them
-// would wait for both to reach the cache (see load64_words).
-std::uint64_t key_bits_at(const std::uint64_t* key, std::size_t pos) noexcept {
-  const unsigned shift = static_cast<unsigned>(pos % 64);
-  return key[pos / 64] >> shift | (key[pos / 64 + 1] << 1) << (63 - shift);
-}
-
-// Whether the first n bits of the stream from bit `pos` are the key's.
+// Whether the first n bits of the stream from bit `pos` are the key's (as
+// encode() left it, a word of zeros after it). 56 bits a step, which is 7
+// whole bytes, so the key is read at byte offsets: in aligned words, as the
+// lookup has just stored them (see load64_words).
 bool same_bits(const unsigned char* s, std::size_t pos, const std::uint64_t* key,
                std::size_t n) noexcept {
+  const auto* k = reinterpret_cast<const unsigned char*>(key);
   for (std::size_t done = 0; done < n; done += 56) {
     const std::size_t chunk = std::min<std::size_t>(n - done, 56);
-    const std::uint64_t x =
-        (bits_at(s, pos + done) ^ key_bits_at(key, done)) & low_bits(static_cast<unsigned>(chunk));
+    const std::uint64_t x = (bits_at(s, pos + done) ^ load64_words(k, done / 8)) &
+                            low_bits(static_cast<unsigned>(chunk));
     if (x) return false;
   }
   return true;
@@ -97,7 +93,6 @@ bool DomainMatcher::find_record(std::uint32_t home, const std::uint64_t* key, st
   const std::uint16_t head = heads_[home];
   if (head == kEmptyHome) return false;
   const auto* s = reinterpret_cast<const unsigned char*>(stream_.data());
-  // The outputs are written only on a match.
   const unsigned value_bits = value_bits_;
   std::size_t pos = std::size_t{home} * kLineBits + head;
   for (;;) {
@@ -106,7 +101,7 @@ bool DomainMatcher::find_record(std::uint32_t home, const std::uint64_t* key, st
     pos += 3;
     const std::size_t bits = read_length(s, pos);
     const std::size_t values = value_bits * (k == kBothKinds ? 2 : 1);
-    if (bits == key_bits && same_bits(s, pos + values, key, bits)) {
+    if (bits == key_bits && same_bits(s, pos + values, key, bits)) {  // outputs only here
       const auto first = static_cast<std::uint32_t>(bits_at(s, pos) & low_bits(value_bits));
       const auto second =
           static_cast<std::uint32_t>(bits_at(s, pos + value_bits) & low_bits(value_bits));
