@@ -2,9 +2,9 @@
 // in about 16 bytes per rule at 1M rules, looked up with one memory round trip (docs/matcher.md
 // describes the layout and the measurements).
 //
-// A lookup reverses the host and hashes it one label at a time, so each
+// A lookup reverses the host and hashes it 8 bytes at a time, so each
 // candidate suffix ("com", "example.com", "www.example.com") is a prefix of
-// the reversed host with its own hash. The hash alone gives the cache line
+// the reversed host whose hash falls out of the same pass. The hash alone gives the cache line
 // where the candidate's home starts (its records run on into the next few
 // lines), so every candidate's lines are fetched at once (one memory round
 // trip for the whole lookup); a small filter skips most candidates that are
@@ -94,11 +94,16 @@ class DomainMatcher {
  private:
   template <bool kSkipFull>
   Hit lookup_impl(std::string_view host) const noexcept;  // length 0: no rule
-  // Whether the key (`key_bits` bits, Huffman-coded) is a name homed at
-  // `home`; if so its record's kind and values go to the outputs.
-  bool find_record(std::uint32_t home, const std::uint64_t* key, std::size_t key_bits,
-                   unsigned& kind, std::uint32_t& exact, std::uint32_t& suffix) const noexcept;
-  bool maybe_present(std::uint64_t hash) const noexcept;
+  // The values of a record found (kNone where its kind has none); both
+  // kNone if no record has the key.
+  struct Found {
+    std::uint32_t exact;
+    std::uint32_t suffix;
+  };
+  // The record of the key (`key_bits` bits, Huffman-coded) among the names
+  // homed at `home`.
+  Found find_record(std::uint32_t home, const std::uint64_t* key,
+                    std::size_t key_bits) const noexcept;
 
   // Each name has a home line, picked by its hash (docs/matcher.md). The
   // records of the names homed at line h are consecutive in one bit stream,

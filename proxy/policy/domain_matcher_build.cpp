@@ -380,8 +380,10 @@ DomainMatcher DomainMatcher::Builder::build() && {
 
   // The filter, about kFilterBitsPerName bits a name.
   m.filter_.assign(std::max<std::size_t>(1, (count * kFilterBitsPerName + 63) / 64), 0);
-  for (const Pending& p : pending_)
-    m.filter_[filter_word(p.hash, m.filter_.size())] |= filter_bits(p.hash);
+  for (const Pending& p : pending_) {
+    const FilterProbe f = filter_probe(p.hash, m.filter_.size());
+    m.filter_[f.word] |= f.bits;
+  }
   return m;
 }
 

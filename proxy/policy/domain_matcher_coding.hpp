@@ -51,59 +51,53 @@ inline std::uint64_t label_bit(std::size_t labels) noexcept {
 // Bytes [at, at + 8) of a string stored from an 8-byte aligned `base`, as
 // a little-endian word: the two aligned words that hold them, shifted. Not
 // one unaligned load, because the lookup has just written the string (the
-// reversed host) 8 aligned bytes at a time, and a load that spans two such
-// stores cannot take its bytes from them: it waits until they reach the
-// cache, after every older instruction has retired (docs/matcher.md,
-// "Lookup"). `base` must be readable through the word after the one holding
-// byte at + 7.
+// coded key) in aligned words, and a load that spans two such stores cannot
+// take its bytes from them: it waits until they reach the cache, after every
+// older instruction has retired (docs/matcher.md, "Lookup"). `base` must be
+// readable through the word after the one holding byte at + 7.
 inline std::uint64_t load64_words(const unsigned char* base, std::size_t at) noexcept {
   const unsigned char* word = base + at / 8 * 8;
   const unsigned shift = 8 * static_cast<unsigned>(at % 8);
   return load64(word) >> shift | (load64(word + 8) << 1) << (63 - shift);
 }
 
-// Folds one label, bytes [start, start + n) of a reversed name stored from
-// the 8-byte aligned `rev`, into the running hash, 8 bytes at a time, the
-// label's length in the top byte of its last word (a short label leaves that
-// byte zero): one multiply for most labels, as this is on every lookup's
-// critical path. `rev` must be readable through the word after the one that
-// holds byte start + n + 7 (callers pad with zeros). A collision costs a
+// The hash of a name is taken over its bytes reversed ("com.example.www"),
+// eight at a time, so the hash of every candidate suffix of a host falls out
+// of one pass over the reversed host, in registers: `h` is the running hash
+// of the whole words before the candidate's last (partial) word, which
+// prefix_hash() folds in with the candidate's length. Collisions cost a
 // verification, never a match.
-inline std::uint64_t absorb_label(std::uint64_t h, const unsigned char* rev, std::size_t start,
-                                  std::size_t n) noexcept {
-  std::size_t i = 0;
-  for (; i + 8 < n; i += 8) {
-    h = (h ^ load64_words(rev, start + i)) * 0x9e3779b97f4a7c15ull;
-    h ^= h >> 29;
-  }
-  const std::uint64_t last =
-      load64_words(rev, start + i) & low_bits(static_cast<unsigned>(8 * (n - i)));
-  h = (h ^ last ^ static_cast<std::uint64_t>(n) << 56) * 0x9e3779b97f4a7c15ull;
+inline std::uint64_t word_step(std::uint64_t h, std::uint64_t word) noexcept {
+  h = (h ^ word) * 0x9e3779b97f4a7c15ull;
   return h ^ (h >> 29);
 }
 
-// The hash of a candidate: its high 32 bits pick the home line, all of it
-// the filter's word and bits.
-inline std::uint64_t finish_hash(std::uint64_t x) noexcept {
-  x *= 0xc4ceb9fe1a85ec53ull;
+// The hash of the first `end` bytes of a reversed name, given `h` after its
+// end / 8 whole words and `word`, the word that holds byte end (its first
+// end % 8 bytes are the name's). Its high 32 bits pick the home line, all of
+// it the filter's word and bits.
+inline std::uint64_t prefix_hash(std::uint64_t h, std::uint64_t word, std::size_t end) noexcept {
+  const unsigned tail = 8 * static_cast<unsigned>(end % 8);  // < 64
+  std::uint64_t x =
+      (h ^ (word & ((std::uint64_t{1} << tail) - 1)) ^ static_cast<std::uint64_t>(end) << 56) *
+      0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 29)) * 0xc4ceb9fe1a85ec53ull;
   return x ^ (x >> 32);
 }
 
-// The hash of a whole rule name, given reversed in rev[0, n) (8-byte
-// aligned, zeros in the 16 bytes past n), as a lookup computes it for the
-// candidate equal to it; its label count in `labels`. (Shared with the tests
-// that home names on purpose.)
+// The hash of a whole rule name, given reversed in rev[0, n), as a lookup
+// computes it for the candidate equal to it; its label count in `labels`.
+// (Shared with the tests that home names on purpose.)
 inline std::uint64_t name_hash(const unsigned char* rev, std::size_t n,
                                std::size_t& labels) noexcept {
   std::uint64_t h = kSeed;
-  labels = 0;
-  for (std::size_t start = 0, i = 0; i <= n; ++i) {
-    if (i < n && rev[i] != '.') continue;
-    h = absorb_label(h, rev, start, i - start);
-    ++labels;
-    start = i + 1;
-  }
-  return finish_hash(h);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) h = word_step(h, load64(rev + i));
+  std::uint64_t last = 0;
+  std::memcpy(&last, rev + i, n - i);
+  labels = 1;
+  for (std::size_t j = 0; j < n; ++j) labels += rev[j] == '.';
+  return prefix_hash(h, last, n);
 }
 
 inline std::uint32_t home_of(std::uint64_t hash, std::uint32_t homes) noexcept {
@@ -122,25 +116,15 @@ constexpr std::uint32_t kMaxReach = 8;
 
 // The filter's word for a hash (any word count below 2^32) and the three
 // bits a name sets in it: one 64-bit load and test per candidate.
-inline std::size_t filter_word(std::uint64_t hash, std::size_t words) noexcept {
+struct FilterProbe {
+  std::size_t word;
+  std::uint64_t bits;
+};
+inline FilterProbe filter_probe(std::uint64_t hash, std::size_t words) noexcept {
   const std::uint64_t g = hash * 0xd6e8feb86659fd93ull;
-  return static_cast<std::size_t>(((g >> 32) * words) >> 32);
-}
-inline std::uint64_t filter_bits(std::uint64_t hash) noexcept {
-  const std::uint64_t g = hash * 0xd6e8feb86659fd93ull;
-  return std::uint64_t{1} << (g & 63) | std::uint64_t{1} << ((g >> 6) & 63) |
-         std::uint64_t{1} << ((g >> 12) & 63);
-}
-
-inline std::size_t read_length(const unsigned char* p, std::size_t& pos) noexcept {
-  const std::uint64_t v = bits_at(p, pos);
-  const auto small = static_cast<std::size_t>(v & low_bits(kShortLength));
-  if (small != low_bits(kShortLength)) {
-    pos += kShortLength;
-    return small;
-  }
-  pos += kShortLength + kLongLength;
-  return static_cast<std::size_t>((v >> kShortLength) & low_bits(kLongLength));
+  return FilterProbe{static_cast<std::size_t>(((g >> 32) * words) >> 32),
+                     std::uint64_t{1} << (g & 63) | std::uint64_t{1} << ((g >> 6) & 63) |
+                         std::uint64_t{1} << ((g >> 12) & 63)};
 }
 
 // The codes of s[0, n) into `out` (kKeyWords words) as one little-endian

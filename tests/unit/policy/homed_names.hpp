@@ -24,8 +24,8 @@ inline std::vector<std::string> names_homed_in(std::uint64_t from, std::uint64_t
   static const char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
   const std::size_t n = canonical ? 253 : 240;
   std::vector<std::string> out;
-  // the name reversed, as the builder hashes it (zeros in the 16 bytes past it)
-  alignas(8) unsigned char rev[253 + 16] = {};
+  // the name reversed, as the builder hashes it
+  unsigned char rev[253] = {};
   while (out.size() < count) {
     for (std::size_t i = 0; i < n; i += 8) {
       std::uint64_t r = rng();
