@@ -56,6 +56,38 @@ inline std::uint64_t dots_of(std::uint64_t w) noexcept {
   return ~(((x & kLow7) + kLow7) | x | kLow7);
 }
 
+// The `reach` lines from `line` on (1 to kMaxReach) fetched: no loop, one
+// jump into a run that falls through.
+[[gnu::always_inline]] inline void prefetch_lines(const std::uint64_t* line,
+                                                  std::uint32_t reach) noexcept {
+  static_assert(kMaxReach == 8, "one case per line");
+  switch (reach) {
+    default:
+      __builtin_prefetch(line + 56);
+      [[fallthrough]];
+    case 7:
+      __builtin_prefetch(line + 48);
+      [[fallthrough]];
+    case 6:
+      __builtin_prefetch(line + 40);
+      [[fallthrough]];
+    case 5:
+      __builtin_prefetch(line + 32);
+      [[fallthrough]];
+    case 4:
+      __builtin_prefetch(line + 24);
+      [[fallthrough]];
+    case 3:
+      __builtin_prefetch(line + 16);
+      [[fallthrough]];
+    case 2:
+      __builtin_prefetch(line + 8);
+      [[fallthrough]];
+    case 1:
+      __builtin_prefetch(line);
+  }
+}
+
 // A record's header: last (1) | kind (2) | length field (7 bits, or 127
 // then 13); the values and the name follow.
 struct Record {
@@ -134,31 +166,7 @@ DomainMatcher::Hit DomainMatcher::lookup_impl(std::string_view host) const noexc
     const std::uint32_t home = home_of(hash, homes);
     __builtin_prefetch(&heads_[home]);
     const std::uint64_t* line = &stream_[std::size_t{home} * (kLineBits / 64)];
-    switch (reach) {  // reach_ <= kMaxReach (8): no loop, one jump
-      default:
-        __builtin_prefetch(line + 56);
-        [[fallthrough]];
-      case 7:
-        __builtin_prefetch(line + 48);
-        [[fallthrough]];
-      case 6:
-        __builtin_prefetch(line + 40);
-        [[fallthrough]];
-      case 5:
-        __builtin_prefetch(line + 32);
-        [[fallthrough]];
-      case 4:
-        __builtin_prefetch(line + 24);
-        [[fallthrough]];
-      case 3:
-        __builtin_prefetch(line + 16);
-        [[fallthrough]];
-      case 2:
-        __builtin_prefetch(line + 8);
-        [[fallthrough]];
-      case 1:
-        __builtin_prefetch(line);
-    }
+    prefetch_lines(line, reach);
     live_home[live] = home;
     live_end[live++] = static_cast<std::uint16_t>(end);
   };

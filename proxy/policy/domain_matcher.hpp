@@ -4,11 +4,11 @@
 //
 // A lookup reverses the host and hashes it 8 bytes at a time, so each
 // candidate suffix ("com", "example.com", "www.example.com") is a prefix of
-// the reversed host whose hash falls out of the same pass. The hash alone gives the cache line
-// where the candidate's home starts (its records run on into the next few
-// lines), so every candidate's lines are fetched at once (one memory round
-// trip for the whole lookup); a small filter skips most candidates that are
-// no rule. The record found is always compared with the whole candidate, so a
+// the reversed host whose hash falls out of the same pass. The hash alone
+// gives the cache line where the candidate's home starts (its records run on
+// into the next few lines), so every candidate's lines are fetched at once
+// (one memory round trip for the whole lookup); a small filter skips most
+// candidates that are no rule. The record found is always compared with the whole candidate, so a
 // hash collision cannot match.
 //
 // Examples (rules ".example.com" = 1, "www.example.com" = 2, ".both.net" = 3,

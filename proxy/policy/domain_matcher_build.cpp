@@ -201,9 +201,8 @@ std::optional<std::uint32_t> DomainMatcher::Builder::add(std::string_view domain
                                                          std::uint32_t value) {
   const std::size_t n = domain.size();
   if (n == 0 || n > kMaxName) return std::nullopt;
-  alignas(8) unsigned char rev[kMaxName + 16];
+  unsigned char rev[kMaxName];
   for (std::size_t i = 0; i < n; ++i) rev[i] = static_cast<unsigned char>(domain[n - 1 - i]);
-  std::memset(rev + n, 0, 16);
   std::size_t labels;
   const std::uint64_t h = name_hash(rev, n, labels);
 
