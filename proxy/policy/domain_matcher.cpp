@@ -48,13 +48,9 @@ bool same_bits(const unsigned char* s, std::size_t pos, const std::uint64_t* key
   return __builtin_bswap64(le);
 }
 
-// The high bit of each byte of `w` that is a '.' (exact: no carries between
-// bytes; the zeros past a host are not dots).
-inline std::uint64_t dots_of(std::uint64_t w) noexcept {
-  const std::uint64_t x = w ^ 0x2e2e2e2e2e2e2e2eull;  // a '.' byte becomes 0
-  constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full;
-  return ~(((x & kLow7) + kLow7) | x | kLow7);
-}
+// The high bit of each byte of `w` that is a '.' (the zeros past a host are
+// not dots).
+inline std::uint64_t dots_of(std::uint64_t w) noexcept { return zero_bytes(w ^ ('.' * kLanes)); }
 
 // The `reach` lines from `line` on (1 to kMaxReach) fetched: no loop, one
 // jump into a run that falls through.
@@ -88,54 +84,106 @@ inline std::uint64_t dots_of(std::uint64_t w) noexcept {
   }
 }
 
-// A record's header: last (1) | kind (2) | length field (7 bits, or 127
-// then 13); the values and the name follow.
-struct Record {
-  std::uint64_t word;    // the stream from the record's first bit
-  std::size_t bits;      // the name's length in bits
-  std::size_t value_at;  // where its values start
-  std::size_t name_at;   // where its name starts
+// A chunk of a home: its header (count, more, lanes, kinds), read from the
+// stream at `pos`.
+struct Chunk {
+  unsigned count;       // records in it, 1 to kChunk
+  bool more;            // another chunk of the home follows its bodies
+  std::uint64_t lanes;  // byte j < count: record j's lane (name bits, kEscape if longer)
+  std::uint64_t kinds;  // bits 2j, 2j + 1 (j < count): record j's kind
+  std::size_t bodies;   // where record 0's body starts
 };
 
-[[gnu::always_inline]] inline Record read_record(const unsigned char* s, std::size_t pos,
-                                                 unsigned value_bits) noexcept {
+[[gnu::always_inline]] inline Chunk read_chunk(const unsigned char* s, std::size_t pos) noexcept {
   const std::uint64_t w = bits_at(s, pos);
-  std::size_t bits = (w >> 3) & low_bits(kShortLength);
-  std::size_t at = pos + 3 + kShortLength;
-  if (bits == low_bits(kShortLength)) [[unlikely]] {
-    bits = (w >> (3 + kShortLength)) & low_bits(kLongLength);
-    at += kLongLength;
-  }
-  const bool both = ((w >> 1) & 3) == kBothKinds;
-  return Record{w, bits, at, at + (std::size_t{value_bits} << both)};
+  const auto count = static_cast<unsigned>(w & 7);
+  const std::size_t lanes_at = pos + kChunkHeader;
+  const std::size_t kinds_at = lanes_at + 8 * std::size_t{count};
+  return Chunk{count, ((w >> 3) & 1) != 0, bits_at(s, lanes_at), bits_at(s, kinds_at),
+               kinds_at + 2 * std::size_t{count}};
 }
 
 }  // namespace
 
-// Walks the records homed at `home` (about four, in one or two lines) and
-// compares the key with each name of its length: a hash that merely collides
-// cannot match. One read of the stream a record (read_record).
-[[gnu::always_inline]] inline DomainMatcher::Found DomainMatcher::find_record(
-    std::uint32_t home, const std::uint64_t* key, std::size_t key_bits) const noexcept {
-  const std::uint16_t head = heads_[home];
-  if (head == kEmptyHome) return Found{kNone, kNone};
+// The values of the record whose values start at `at`, of kind `kind`.
+[[gnu::always_inline]] inline DomainMatcher::Found DomainMatcher::values_at(
+    std::size_t at, unsigned kind) const noexcept {
   const auto* s = reinterpret_cast<const unsigned char*>(stream_.data());
   const unsigned value_bits = value_bits_;
-  std::size_t pos = std::size_t{home} * kLineBits + head;
+  const auto first = static_cast<std::uint32_t>(bits_at(s, at) & mask_below(value_bits));
+  const auto second =
+      static_cast<std::uint32_t>(bits_at(s, at + value_bits) & mask_below(value_bits));
+  // Masks, not branches, on the kind (it comes from the stream).
+  const std::uint32_t exact = 0u - (kind & kExactKind);
+  const std::uint32_t suffix = 0u - (kind >> 1);
+  const std::uint32_t both = 0u - static_cast<std::uint32_t>(kind == kBothKinds);
+  return Found{first | ~exact, (((second & both) | (first & ~both)) & suffix) | ~suffix};
+}
+
+// Every record of the home from `pos` (a chunk's header) on, one at a time,
+// each compared with the key if its name has the key's length: the way for
+// long keys, homes of more than one chunk and names of equal length.
+DomainMatcher::Found DomainMatcher::walk_home(std::size_t pos, const std::uint64_t* key,
+                                              std::size_t key_bits) const noexcept {
+  const auto* s = reinterpret_cast<const unsigned char*>(stream_.data());
+  const unsigned value_bits = value_bits_;
   for (;;) {
-    const Record r = read_record(s, pos, value_bits);
-    if (r.bits == key_bits && same_bits(s, r.name_at, key, key_bits)) {
-      const unsigned k = static_cast<unsigned>(r.word >> 1) & 3;
-      const auto first = static_cast<std::uint32_t>(bits_at(s, r.value_at) & low_bits(value_bits));
-      const auto second =
-          static_cast<std::uint32_t>(bits_at(s, r.value_at + value_bits) & low_bits(value_bits));
-      return Found{k & kExactKind ? first : kNone, k == kSuffixKind  ? first
-                                                   : k == kBothKinds ? second
-                                                                     : kNone};
+    const Chunk c = read_chunk(s, pos);
+    std::size_t body = c.bodies;
+    for (unsigned j = 0; j < c.count; ++j) {
+      const unsigned kind = static_cast<unsigned>(c.kinds >> (2 * j)) & 3;
+      std::size_t bits = (c.lanes >> (8 * j)) & 0xff;
+      std::size_t values = body;
+      if (bits == kEscape) {
+        bits = bits_at(s, body) & low_bits(kLongLength);
+        values += kLongLength;
+      }
+      const std::size_t name = values + (std::size_t{value_bits} << (kind == kBothKinds));
+      if (bits == key_bits && same_bits(s, name, key, key_bits)) return values_at(values, kind);
+      body = name + bits;
     }
-    if (r.word & 1) return Found{kNone, kNone};  // the home's last record
-    pos = r.name_at + r.bits;
+    if (!c.more) return Found{kNone, kNone};
+    pos = body;
   }
+}
+
+// The record of the key among the names homed at `home`, compared with the
+// whole key: a hash that merely collides cannot match.
+//
+// The home's first chunk says every record's name length (its lane) and
+// kind, so the record whose length is the key's is picked, and its place
+// worked out, without a branch on what the stream holds: a branch on a line
+// still on its way would be predicted, and a loop until a match predicted to
+// go on, so the CPU would not reach the next lookup before the line arrives
+// (docs/matcher.md, "Lookup"). Records of escaped length come last in their
+// home (the builder's order), so no lane before a short key's is escaped.
+[[gnu::always_inline]] inline DomainMatcher::Found DomainMatcher::find_record(
+    std::uint32_t home, const Key& key) const noexcept {
+  const std::uint16_t head = heads_[home];
+  if (head == kEmptyHome) return Found{kNone, kNone};
+  const std::size_t pos = std::size_t{home} * kLineBits + head;
+  if (key.bits >= kEscape) [[unlikely]]
+    return walk_home(pos, key.words, key.bits);
+  const auto* s = reinterpret_cast<const unsigned char*>(stream_.data());
+  const unsigned value_bits = value_bits_;
+  const Chunk c = read_chunk(s, pos);
+  const Pick p = pick(c.lanes, c.kinds, c.count, key.lanes, value_bits);
+  if (!p.found) {
+    if (c.more) [[unlikely]]
+      return walk_home(pos, key.words, key.bits);
+    return Found{kNone, kNone};
+  }
+  const std::size_t body = c.bodies + p.body;
+  const std::size_t name = body + (std::size_t{value_bits} << (p.kind == kBothKinds));
+  // The name against the key: two reads of 56 bits for most keys (a branch
+  // on the key's length, known before the lines arrive).
+  const bool differ = key.bits <= kShortKey
+                          ? (((bits_at(s, name) ^ key.first) & key.first_mask) |
+                             ((bits_at(s, name + 56) ^ key.second) & key.second_mask)) != 0
+                          : !same_bits(s, name, key.words, key.bits);
+  if (differ) [[unlikely]]
+    return walk_home(pos, key.words, key.bits);
+  return values_at(body, p.kind);
 }
 
 template <bool kSkipFull>
@@ -209,9 +257,12 @@ DomainMatcher::Hit DomainMatcher::lookup_impl(std::string_view host) const noexc
     const std::size_t end = live_end[j];
     key_bits -= code_bits(code_.data(), rev + end, key_end - end);
     key_end = end;
-    const Found f = find_record(live_home[j], key, key_bits);
-    if (end == n && f.exact != kNone) return Hit{f.exact, false, static_cast<std::uint16_t>(end)};
-    if (f.suffix != kNone) return Hit{f.suffix, true, static_cast<std::uint16_t>(end)};
+    const Found f = find_record(live_home[j], Key::of(key, key_bits));
+    // Exact or suffix chosen with a mask, not a branch: the kinds of hits
+    // mix, so such a branch would be mispredicted (docs/matcher.md, "Lookup").
+    const std::uint32_t exact = 0u - static_cast<std::uint32_t>((end == n) & (f.exact != kNone));
+    const std::uint32_t value = (f.exact & exact) | (f.suffix & ~exact);
+    if (value != kNone) return Hit{value, exact == 0, static_cast<std::uint16_t>(end)};
   }
   return kNoHit;
 }

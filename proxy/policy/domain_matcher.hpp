@@ -100,19 +100,47 @@ class DomainMatcher {
     std::uint32_t exact;
     std::uint32_t suffix;
   };
-  // The record of the key (`key_bits` bits, Huffman-coded) among the names
-  // homed at `home`.
-  Found find_record(std::uint32_t home, const std::uint64_t* key,
-                    std::size_t key_bits) const noexcept;
+  // A coded key (encode()'s words, a word of zeros after them), and what the
+  // pick and the compare of a home's records need of it, worked out before
+  // the home's lines arrive.
+  static constexpr std::size_t kShortKey = 112;  // bits compared in two reads
+  struct Key {
+    const std::uint64_t* words;
+    std::size_t bits;
+    std::uint64_t lanes;  // bits in each byte (if below the escape lane)
+    std::uint64_t first, first_mask, second, second_mask;  // bits [0, 56), [56, 112)
+    static Key of(const std::uint64_t* words, std::size_t bits) noexcept {
+      const std::uint64_t low =
+          bits >= 56 ? (std::uint64_t{1} << 56) - 1 : (std::uint64_t{1} << bits) - 1;
+      const std::uint64_t high = bits <= 56    ? 0
+                                 : bits >= 112 ? (std::uint64_t{1} << 56) - 1
+                                               : (std::uint64_t{1} << (bits - 56)) - 1;
+      return Key{words,
+                 bits,
+                 bits * 0x0101010101010101ull,
+                 words[0] & low,
+                 low,
+                 (words[0] >> 56 | words[1] << 8) & high,
+                 high};
+    }
+  };
+  // The record of the key among the names homed at `home`.
+  Found find_record(std::uint32_t home, const Key& key) const noexcept;
+  // The same, record by record from the chunk at `pos` on (the slow way).
+  Found walk_home(std::size_t pos, const std::uint64_t* key, std::size_t key_bits) const noexcept;
+  Found values_at(std::size_t at, unsigned kind) const noexcept;
 
   // Each name has a home line, picked by its hash (docs/matcher.md). The
   // records of the names homed at line h are consecutive in one bit stream,
   // in order of home, and start heads_[h] bits after the start of line h
   // (never before it: so a lookup can fetch the line before knowing more
-  // than the hash). A record is
-  //   last (1) | kind (2: 1 exact, 2 suffix, 3 both) | name bits (length field)
-  //   | value (value_bits_) | second value if kind is 3 (value_bits_) | name
-  // where the name is Huffman-coded and `last` marks its home's last record.
+  // than the hash). A home is one or more chunks of at most 7 records:
+  //   count (3) | more (1) | a lane (8) a record: its name's length in bits,
+  //   255 if longer | a kind (2: 1 exact, 2 suffix, 3 both) a record
+  //   | the bodies: [length (13) if its lane is 255] | value (value_bits_)
+  //   | second value if kind is 3 | name
+  // where the name is Huffman-coded and `more` says another chunk follows.
+  // The records of escaped length come last in their home.
   std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> stream_;
   std::vector<std::uint16_t, HugePageAllocator<std::uint16_t>> heads_;
   std::uint32_t homes_ = 0;

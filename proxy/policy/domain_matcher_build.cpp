@@ -92,14 +92,6 @@ class BitWriter {
       fill_ += n;
     }
   }
-  void put_length(std::size_t v) {
-    if (v < low_bits(kShortLength)) {
-      put(v, kShortLength);
-    } else {
-      put(low_bits(kShortLength), kShortLength);
-      put(v, kLongLength);
-    }
-  }
   void copy(const std::uint64_t* words, std::size_t from, std::size_t n) {
     const auto* bytes = reinterpret_cast<const unsigned char*>(words);
     for (std::size_t done = 0; done < n; done += 56) {
@@ -130,10 +122,6 @@ class BitWriter {
 template <typename Vector>
 void release(Vector& v) {
   Vector().swap(v);
-}
-
-std::size_t length_field_bits(std::size_t v) {
-  return v < low_bits(kShortLength) ? kShortLength : kShortLength + kLongLength;
 }
 
 }  // namespace
@@ -258,8 +246,10 @@ Layout by_home(const PendingList& pending, std::uint32_t homes) {
   return l;
 }
 
+// A record's bits: its lane and kind in the chunk's header, its body.
 std::size_t record_bits(std::size_t name_bits, unsigned kind, unsigned value_bits) {
-  return 3 + length_field_bits(name_bits) + value_bits * (kind == kBothKinds ? 2 : 1) + name_bits;
+  return 8 + 2 + (name_bits >= kEscape ? kLongLength : 0) +
+         value_bits * (kind == kBothKinds ? 2 : 1) + name_bits;
 }
 
 // How many lines, from the home line on, a lookup fetches at once: enough
@@ -280,6 +270,43 @@ unsigned kind_of(std::uint32_t exact, std::uint32_t suffix) {
 
 }  // namespace
 
+namespace {
+
+// A record on its way into the stream.
+struct Coded {
+  const unsigned char* name;  // reversed
+  std::uint32_t length;
+  std::uint32_t exact, suffix;  // kNone if none
+  std::size_t bits;             // of the name, coded
+};
+
+// The records of home `h` (those of escaped length last), in chunks of at
+// most kChunk; ends[k] counts the records that end in line h + k.
+void write_home(BitWriter& out, const std::vector<Coded>& home, const std::uint32_t* code,
+                unsigned value_bits, std::size_t h, std::array<std::size_t, kMaxReach>& ends) {
+  std::uint64_t key[kKeyWords];
+  for (std::size_t first = 0; first < home.size(); first += kChunk) {
+    const std::size_t last = std::min(home.size(), first + kChunk);
+    out.put(last - first, 3);
+    out.put(last < home.size() ? 1 : 0, 1);
+    for (std::size_t r = first; r < last; ++r) out.put(std::min(home[r].bits, kEscape), 8);
+    for (std::size_t r = first; r < last; ++r) out.put(kind_of(home[r].exact, home[r].suffix), 2);
+    for (std::size_t r = first; r < last; ++r) {
+      const Coded& c = home[r];
+      const unsigned kind = kind_of(c.exact, c.suffix);
+      const std::size_t n = encode(code, c.name, c.length, key);
+      if (n >= kEscape) out.put(n, kLongLength);
+      out.put(kind & kExactKind ? c.exact : c.suffix, value_bits);
+      if (kind == kBothKinds) out.put(c.suffix, value_bits);
+      out.copy(key, 0, n);
+      ++ends[std::min<std::size_t>((out.bit_position() - 1) / DomainMatcher::kLineBits - h,
+                                   kMaxReach - 1)];
+    }
+  }
+}
+
+}  // namespace
+
 // Writes the records home by home, each home's from the start of its line or
 // right after the home before's, whichever is later. Returns false if some
 // home's records would start 2^16 - 1 bits or more past its line (the table
@@ -292,7 +319,7 @@ bool DomainMatcher::Builder::write_stream(DomainMatcher& m, std::uint32_t homes)
   stream_.reserve((std::size_t{homes} + kMaxReach) * (kLineBits / 64) + 64);
   heads_.assign(homes, kEmptyHome);
   BitWriter out(stream_);
-  std::uint64_t key[kKeyWords];
+  std::vector<Coded> home;
   // ends[k]: records that end in line home + k (k < kMaxReach; the rest in the last)
   std::array<std::size_t, kMaxReach> ends{};
   // The names are read in home order, at random: prefetched ahead so that
@@ -305,21 +332,18 @@ bool DomainMatcher::Builder::write_stream(DomainMatcher& m, std::uint32_t homes)
     out.pad_until(line);
     if (out.bit_position() - line >= kEmptyHome) return false;
     heads_[h] = static_cast<std::uint16_t>(out.bit_position() - line);
+    home.clear();
     for (std::size_t r = from; r < to; ++r) {
       if (r + 16 < count) __builtin_prefetch(&pending_[l.order[r + 16]]);
       if (r + 8 < count) __builtin_prefetch(&names_[pending_[l.order[r + 8]].offset]);
-      const auto& p = pending_[l.order[r]];
-      const unsigned kind = kind_of(p.exact, p.suffix);
-      const std::size_t n = encode(
-          m.code_.data(), reinterpret_cast<const unsigned char*>(&names_[p.offset]), p.length, key);
-      out.put(r + 1 == to ? 1 : 0, 1);
-      out.put(kind, 2);
-      out.put_length(n);
-      out.put(kind & kExactKind ? p.exact : p.suffix, m.value_bits_);
-      if (kind == kBothKinds) out.put(p.suffix, m.value_bits_);
-      out.copy(key, 0, n);
-      ++ends[std::min<std::size_t>((out.bit_position() - 1) / kLineBits - h, kMaxReach - 1)];
+      const Pending& p = pending_[l.order[r]];
+      const auto* name = reinterpret_cast<const unsigned char*>(&names_[p.offset]);
+      home.push_back(
+          Coded{name, p.length, p.exact, p.suffix, code_bits(m.code_.data(), name, p.length)});
     }
+    std::stable_partition(home.begin(), home.end(),
+                          [](const Coded& c) { return c.bits < kEscape; });
+    write_home(out, home, m.code_.data(), m.value_bits_, h, ends);
   }
   m.reach_ = reach_for(ends, count);
   out.pad_until(std::size_t{homes} * kLineBits);

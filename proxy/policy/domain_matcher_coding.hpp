@@ -17,8 +17,15 @@ constexpr unsigned kMaxCode = 24;      // longest Huffman code, in bits
 // Words of an encoded name, plus one of zeros so reads 8 bytes past any
 // bit stay inside.
 constexpr std::size_t kKeyWords = kMaxName * kMaxCode / 64 + 2;
-constexpr unsigned kShortLength = 7;  // a length field: 7 bits, or 127 then 13 bits
+// A home's records come in chunks of at most kChunk (docs/matcher.md,
+// "Records"): a header of kChunkHeader bits (count, more), a lane of 8 bits
+// a record (its name's length in bits, or kEscape and the length in
+// kLongLength bits in its body) and its kind in 2 bits; then the bodies.
+constexpr unsigned kChunk = 7;  // 7 lanes: 56 bits, one bits_at()
+constexpr unsigned kChunkHeader = 4;
+constexpr std::size_t kEscape = 255;
 constexpr unsigned kLongLength = 13;  // 253 * 24 = 6072 < 8192
+constexpr std::uint64_t kEvenBits = 0x5555555555555555ull;
 constexpr std::uint64_t kSeed = 0x243f6a8885a308d3ull;
 constexpr unsigned kExactKind = 1, kSuffixKind = 2, kBothKinds = 3;
 
@@ -59,6 +66,54 @@ inline std::uint64_t load64_words(const unsigned char* base, std::size_t at) noe
   const unsigned char* word = base + at / 8 * 8;
   const unsigned shift = 8 * static_cast<unsigned>(at % 8);
   return load64(word) >> shift | (load64(word + 8) << 1) << (63 - shift);
+}
+
+constexpr std::uint64_t kLanes = 0x0101010101010101ull;  // a 1 in each byte
+
+// The high bit of each byte of `x` that is zero (exact: no carries between
+// bytes).
+inline std::uint64_t zero_bytes(std::uint64_t x) noexcept {
+  constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full;
+  return ~(((x & kLow7) + kLow7) | x | kLow7);
+}
+
+// (1 << n) - 1 for n < 64: for lanes, kinds and values, whose widths are
+// below 64, without low_bits()'s test.
+inline std::uint64_t mask_below(unsigned n) noexcept { return (std::uint64_t{1} << n) - 1; }
+
+// The sum of the bytes of `x` (each at most 255, at most 7 bytes non-zero):
+// the low and high nibbles summed apart, so no byte of a partial sum carries.
+inline std::size_t byte_sum(std::uint64_t x) noexcept {
+  constexpr std::uint64_t kNibbles = 0x0f0f0f0f0f0f0f0full;
+  return static_cast<std::size_t>(((x & kNibbles) * kLanes) >> 56) +
+         16 * static_cast<std::size_t>((((x >> 4) & kNibbles) * kLanes) >> 56);
+}
+
+// The record of a chunk whose name has the key's length, picked without a
+// branch: `lanes` has one byte a record (the name's length in bits), `kinds`
+// 2 bits a record (what follows the chunk's `count` records is ignored);
+// `key_lanes` the key's length in every byte. The first record that agrees, its kind and
+// where its body starts from the chunk's first body: the lanes before it
+// summed, and a value (two for both kinds) a record before it.
+struct Pick {
+  bool found;
+  unsigned kind;
+  std::size_t body;
+};
+inline Pick pick(std::uint64_t lanes, std::uint64_t kinds, unsigned count, std::uint64_t key_lanes,
+                 unsigned value_bits) noexcept {
+  const std::uint64_t same = zero_bytes(lanes ^ key_lanes) & mask_below(8 * count);
+  const unsigned k = static_cast<unsigned>(std::countr_zero(same | std::uint64_t{1} << 63)) / 8;
+  // The records of both kinds before it: a bit at 2j for each, at most 6,
+  // counted in pairs, then nibbles, then bytes (std::popcount is a call to
+  // libgcc on the baseline x86-64 this builds for).
+  const std::uint64_t before = kinds & mask_below(2 * k);
+  std::uint64_t both = before & (before >> 1) & kEvenBits;
+  both = (both + (both >> 2)) & 0x3333;
+  both = (both + (both >> 4)) & 0x0f0f;
+  const auto both_before = static_cast<std::size_t>((both + (both >> 8)) & 0xff);
+  return Pick{same != 0, static_cast<unsigned>(kinds >> (2 * k)) & 3,
+              byte_sum(lanes & mask_below(8 * k)) + std::size_t{value_bits} * (k + both_before)};
 }
 
 // The hash of a name is taken over its bytes reversed ("com.example.www"),

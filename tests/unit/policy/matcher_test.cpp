@@ -4,6 +4,7 @@
 
 #include "policy/cidr_table.hpp"
 #include "policy/domain_matcher.hpp"
+#include "policy/domain_matcher_coding.hpp"
 #include "policy/url_patterns.hpp"
 
 using gh::Cidr;
@@ -92,6 +93,48 @@ TEST_CASE("DomainMatcher: a few names fit their home lines", "[matcher]") {
   auto m = std::move(b).build();
   CHECK(m.reach() == 1);
   CHECK(m.lookup("www.example.com"));
+}
+
+namespace {
+// Bytes as the lanes of a chunk, byte 0 first.
+std::uint64_t lanes_of(std::initializer_list<unsigned> bytes) {
+  std::uint64_t v = 0;
+  unsigned at = 0;
+  for (unsigned b : bytes) v |= std::uint64_t{b} << (8 * at++);
+  return v;
+}
+std::uint64_t kinds_of(std::initializer_list<unsigned> kinds) {
+  std::uint64_t v = 0;
+  unsigned at = 0;
+  for (unsigned k : kinds) v |= std::uint64_t{k} << (2 * at++);
+  return v;
+}
+}  // namespace
+
+// The branch-free pick of a chunk's record (docs/matcher.md, "Lookup"). A
+// lookup falls back to a walk when the pick's record does not compare, so
+// the differential tests would not see a wrong place: this checks it.
+TEST_CASE("DomainMatcher: the pick finds the first record of the key's length and its body",
+          "[matcher]") {
+  using gh::matcher_coding::kLanes;
+  using gh::matcher_coding::pick;
+  const std::uint64_t lanes = lanes_of({80, 100, 80}), kinds = kinds_of({1, 3, 2});
+  auto p = pick(lanes, kinds, 3, 80 * kLanes, 20);
+  CHECK((p.found && p.kind == 1 && p.body == 0));
+  p = pick(lanes, kinds, 3, 100 * kLanes, 20);
+  CHECK((p.found && p.kind == 3 && p.body == 80 + 20));
+  CHECK_FALSE(pick(lanes, kinds, 3, 81 * kLanes, 20).found);
+  // Lanes past the count are not records.
+  CHECK_FALSE(pick(lanes_of({80, 100, 77}), kinds, 2, 77 * kLanes, 20).found);
+  // Records of both kinds before it have two values each.
+  p = pick(lanes_of({10, 11, 12, 13}), kinds_of({3, 1, 3, 2}), 4, 13 * kLanes, 5);
+  CHECK((p.found && p.kind == 2 && p.body == 10 + 11 + 12 + 5 * (3 + 2)));
+  // Equal lengths: the first; sums past a byte.
+  p = pick(lanes_of({50, 60, 60}), kinds_of({1, 1, 2}), 3, 60 * kLanes, 7);
+  CHECK((p.found && p.kind == 1 && p.body == 50 + 7));
+  p = pick(lanes_of({254, 254, 254, 254, 254, 254, 90}), kinds_of({3, 3, 3, 3, 3, 3, 3}), 7,
+           90 * kLanes, 31);
+  CHECK((p.found && p.kind == 3 && p.body == 6 * 254 + 31 * 12));
 }
 
 TEST_CASE("DomainMatcher: only label counts that rules have are probed", "[matcher]") {
