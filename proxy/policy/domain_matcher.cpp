@@ -105,6 +105,17 @@ struct Chunk {
 
 }  // namespace
 
+[[gnu::always_inline]] inline DomainMatcher::Key DomainMatcher::Key::of(const std::uint64_t* words,
+                                                                        std::size_t bits) noexcept {
+  const std::uint64_t low = bits >= 56 ? mask_below(56) : mask_below(static_cast<unsigned>(bits));
+  const std::uint64_t high = bits <= 56    ? 0
+                             : bits >= 112 ? mask_below(56)
+                                           : mask_below(static_cast<unsigned>(bits - 56));
+  return Key{
+      words, bits, bits * kLanes, words[0] & low, low, (words[0] >> 56 | words[1] << 8) & high,
+      high};
+}
+
 // The values of the record whose values start at `at`, of kind `kind`.
 [[gnu::always_inline]] inline DomainMatcher::Found DomainMatcher::values_at(
     std::size_t at, unsigned kind) const noexcept {
@@ -152,11 +163,11 @@ DomainMatcher::Found DomainMatcher::walk_home(std::size_t pos, const std::uint64
 //
 // The home's first chunk says every record's name length (its lane) and
 // kind, so the record whose length is the key's is picked, and its place
-// worked out, without a branch on what the stream holds: a branch on a line
-// still on its way would be predicted, and a loop until a match predicted to
-// go on, so the CPU would not reach the next lookup before the line arrives
-// (docs/matcher.md, "Lookup"). Records of escaped length come last in their
-// home (the builder's order), so no lane before a short key's is escaped.
+// worked out, without a branch on what the stream holds: a walk that loops
+// until the match is mispredicted about once a lookup, when the line
+// arrives (docs/matcher.md, "Lookup" and "Measured"). Records of escaped
+// length come last in their home (the builder's order), so no lane before a
+// short key's is escaped.
 [[gnu::always_inline]] inline DomainMatcher::Found DomainMatcher::find_record(
     std::uint32_t home, const Key& key) const noexcept {
   const std::uint16_t head = heads_[home];

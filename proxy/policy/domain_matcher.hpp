@@ -109,20 +109,7 @@ class DomainMatcher {
     std::size_t bits;
     std::uint64_t lanes;  // bits in each byte (if below the escape lane)
     std::uint64_t first, first_mask, second, second_mask;  // bits [0, 56), [56, 112)
-    static Key of(const std::uint64_t* words, std::size_t bits) noexcept {
-      const std::uint64_t low =
-          bits >= 56 ? (std::uint64_t{1} << 56) - 1 : (std::uint64_t{1} << bits) - 1;
-      const std::uint64_t high = bits <= 56    ? 0
-                                 : bits >= 112 ? (std::uint64_t{1} << 56) - 1
-                                               : (std::uint64_t{1} << (bits - 56)) - 1;
-      return Key{words,
-                 bits,
-                 bits * 0x0101010101010101ull,
-                 words[0] & low,
-                 low,
-                 (words[0] >> 56 | words[1] << 8) & high,
-                 high};
-    }
+    static Key of(const std::uint64_t* words, std::size_t bits) noexcept;
   };
   // The record of the key among the names homed at `home`.
   Found find_record(std::uint32_t home, const Key& key) const noexcept;
