@@ -126,7 +126,7 @@ struct Chunk {
       static_cast<std::uint32_t>(bits_at(s, at + value_bits) & mask_below(value_bits));
   // Masks, not branches, on the kind (it comes from the stream).
   const std::uint32_t exact = 0u - (kind & kExactKind);
-  const std::uint32_t suffix = 0u - (kind >> 1);
+  const std::uint32_t suffix = 0u - ((kind & kSuffixKind) >> 1);
   const std::uint32_t both = 0u - static_cast<std::uint32_t>(kind == kBothKinds);
   return Found{first | ~exact, (((second & both) | (first & ~both)) & suffix) | ~suffix};
 }

@@ -246,7 +246,9 @@ Layout by_home(const PendingList& pending, std::uint32_t homes) {
   return l;
 }
 
-// A record's bits: its lane and kind in the chunk's header, its body.
+// A record's bits: its lane and kind in the chunk's header, its body. (The
+// 4 bits of each chunk's count and `more`, about one bit a record, are left
+// out: the homes are sized for the records alone.)
 std::size_t record_bits(std::size_t name_bits, unsigned kind, unsigned value_bits) {
   return 8 + 2 + (name_bits >= kEscape ? kLongLength : 0) +
          value_bits * (kind == kBothKinds ? 2 : 1) + name_bits;
@@ -267,10 +269,6 @@ unsigned kind_of(std::uint32_t exact, std::uint32_t suffix) {
   return (exact != DomainMatcher::kNone ? kExactKind : 0) |
          (suffix != DomainMatcher::kNone ? kSuffixKind : 0);
 }
-
-}  // namespace
-
-namespace {
 
 // A record on its way into the stream.
 struct Coded {
