@@ -116,19 +116,32 @@ struct Chunk {
       high};
 }
 
-// The values of the record whose values start at `at`, of kind `kind`.
+// The record whose values start at `at`, of kind `kind`.
 [[gnu::always_inline]] inline DomainMatcher::Found DomainMatcher::values_at(
     std::size_t at, unsigned kind) const noexcept {
   const auto* s = reinterpret_cast<const unsigned char*>(stream_.data());
   const unsigned value_bits = value_bits_;
-  const auto first = static_cast<std::uint32_t>(bits_at(s, at) & mask_below(value_bits));
-  const auto second =
-      static_cast<std::uint32_t>(bits_at(s, at + value_bits) & mask_below(value_bits));
-  // Masks, not branches, on the kind (it comes from the stream).
-  const std::uint32_t exact = 0u - (kind & kExactKind);
-  const std::uint32_t suffix = 0u - ((kind & kSuffixKind) >> 1);
-  const std::uint32_t both = 0u - static_cast<std::uint32_t>(kind == kBothKinds);
-  return Found{first | ~exact, (((second & both) | (first & ~both)) & suffix) | ~suffix};
+  const std::uint64_t mask = mask_below(value_bits);
+  return Found{kind, static_cast<std::uint32_t>(bits_at(s, at) & mask),
+               static_cast<std::uint32_t>(bits_at(s, at + value_bits) & mask)};
+}
+
+// The value a record of kind `kind` gives a candidate, from a table and
+// selects, not branches (the kinds of hits mix, so a branch on them would be
+// mispredicted: docs/matcher.md, "Lookup"). `whole`: the candidate is the
+// whole host, where an exact rule applies and beats a suffix rule; elsewhere
+// only a suffix rule does. Two bits an entry, indexed by kind | whole << 2:
+// 0 none, 1 the first value, 2 the second (a both-kinds record's suffix).
+//   kind (none, exact, suffix, both):  0 1 2 3
+//   a candidate shorter than the host: 0 0 1 2
+//   the whole host:                    0 1 1 1
+constexpr std::uint32_t kPickValue = 0b01'01'01'00'10'01'00'00;
+
+[[gnu::always_inline]] inline std::uint32_t DomainMatcher::value_of(const Found& f,
+                                                                    bool whole) noexcept {
+  const unsigned sel = (kPickValue >> (2 * (f.kind | unsigned{whole} << 2))) & 3;
+  const std::uint32_t v = sel == 2 ? f.second : f.first;
+  return v | (0u - static_cast<std::uint32_t>(sel == 0));
 }
 
 // Every record of the home from `pos` (a chunk's header) on, one at a time,
@@ -153,7 +166,7 @@ DomainMatcher::Found DomainMatcher::walk_home(std::size_t pos, const std::uint64
       if (bits == key_bits && same_bits(s, name, key, key_bits)) return values_at(values, kind);
       body = name + bits;
     }
-    if (!c.more) return Found{kNone, kNone};
+    if (!c.more) return Found{0, kNone, kNone};
     pos = body;
   }
 }
@@ -171,7 +184,7 @@ DomainMatcher::Found DomainMatcher::walk_home(std::size_t pos, const std::uint64
 [[gnu::always_inline]] inline DomainMatcher::Found DomainMatcher::find_record(
     std::uint32_t home, const Key& key) const noexcept {
   const std::uint16_t head = heads_[home];
-  if (head == kEmptyHome) return Found{kNone, kNone};
+  if (head == kEmptyHome) return Found{0, kNone, kNone};
   const std::size_t pos = std::size_t{home} * kLineBits + head;
   if (key.bits >= kEscape) [[unlikely]]
     return walk_home(pos, key.words, key.bits);
@@ -182,7 +195,7 @@ DomainMatcher::Found DomainMatcher::walk_home(std::size_t pos, const std::uint64
   if (!p.found) {
     if (c.more) [[unlikely]]
       return walk_home(pos, key.words, key.bits);
-    return Found{kNone, kNone};
+    return Found{0, kNone, kNone};
   }
   const std::size_t body = c.bodies + p.body;
   const std::size_t name = body + (std::size_t{value_bits} << (p.kind == kBothKinds));
@@ -269,11 +282,10 @@ DomainMatcher::Hit DomainMatcher::lookup_impl(std::string_view host) const noexc
     key_bits -= code_bits(code_.data(), rev + end, key_end - end);
     key_end = end;
     const Found f = find_record(live_home[j], Key::of(key, key_bits));
-    // Exact or suffix chosen with a mask, not a branch: the kinds of hits
-    // mix, so such a branch would be mispredicted (docs/matcher.md, "Lookup").
-    const std::uint32_t exact = 0u - static_cast<std::uint32_t>((end == n) & (f.exact != kNone));
-    const std::uint32_t value = (f.exact & exact) | (f.suffix & ~exact);
-    if (value != kNone) return Hit{value, exact == 0, static_cast<std::uint16_t>(end)};
+    const bool whole = end == n;
+    const std::uint32_t value = value_of(f, whole);
+    if (value != kNone)
+      return Hit{value, !(whole & (f.kind & kExactKind)), static_cast<std::uint16_t>(end)};
   }
   return kNoHit;
 }

@@ -94,11 +94,13 @@ class DomainMatcher {
  private:
   template <bool kSkipFull>
   Hit lookup_impl(std::string_view host) const noexcept;  // length 0: no rule
-  // The values of a record found (kNone where its kind has none); both
-  // kNone if no record has the key.
+  // The record found: its kind (0: no record has the key) and its values as
+  // stored (the second is read past the first whatever the kind; it means
+  // something only for both kinds).
   struct Found {
-    std::uint32_t exact;
-    std::uint32_t suffix;
+    unsigned kind;
+    std::uint32_t first;
+    std::uint32_t second;
   };
   // A coded key (encode()'s words, a word of zeros after them), and what the
   // pick and the compare of a home's records need of it, worked out before
@@ -116,6 +118,8 @@ class DomainMatcher {
   // The same, record by record from the chunk at `pos` on (the slow way).
   Found walk_home(std::size_t pos, const std::uint64_t* key, std::size_t key_bits) const noexcept;
   Found values_at(std::size_t at, unsigned kind) const noexcept;
+  // The value a record found gives a candidate (`whole`: the whole host).
+  static std::uint32_t value_of(const Found& f, bool whole) noexcept;
 
   // Each name has a home line, picked by its hash (docs/matcher.md). The
   // records of the names homed at line h are consecutive in one bit stream,

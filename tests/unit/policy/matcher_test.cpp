@@ -117,23 +117,27 @@ std::uint64_t kinds_of(std::initializer_list<unsigned> kinds) {
 TEST_CASE("DomainMatcher: the pick finds the first record of the key's length and its body",
           "[matcher]") {
   using gh::matcher_coding::kLanes;
-  using gh::matcher_coding::pick;
+  using Picker = gh::matcher_coding::Pick (*)(std::uint64_t, std::uint64_t, unsigned, std::uint64_t,
+                                              unsigned) noexcept;
+  // The pick the lookup uses (SSE2 on x86-64) and the portable one.
+  const Picker picker = GENERATE(&gh::matcher_coding::pick, &gh::matcher_coding::pick_portable);
+  const auto pick = [&](auto... args) { return picker(args...); };
   const std::uint64_t lanes = lanes_of({80, 100, 80}), kinds = kinds_of({1, 3, 2});
-  auto p = pick(lanes, kinds, 3, 80 * kLanes, 20);
+  auto p = pick(lanes, kinds, 3u, 80 * kLanes, 20u);
   CHECK((p.found && p.kind == 1 && p.body == 0));
-  p = pick(lanes, kinds, 3, 100 * kLanes, 20);
+  p = pick(lanes, kinds, 3u, 100 * kLanes, 20u);
   CHECK((p.found && p.kind == 3 && p.body == 80 + 20));
-  CHECK_FALSE(pick(lanes, kinds, 3, 81 * kLanes, 20).found);
+  CHECK_FALSE(pick(lanes, kinds, 3u, 81 * kLanes, 20u).found);
   // Lanes past the count are not records.
-  CHECK_FALSE(pick(lanes_of({80, 100, 77}), kinds, 2, 77 * kLanes, 20).found);
+  CHECK_FALSE(pick(lanes_of({80, 100, 77}), kinds, 2u, 77 * kLanes, 20u).found);
   // Records of both kinds before it have two values each.
-  p = pick(lanes_of({10, 11, 12, 13}), kinds_of({3, 1, 3, 2}), 4, 13 * kLanes, 5);
+  p = pick(lanes_of({10, 11, 12, 13}), kinds_of({3, 1, 3, 2}), 4u, 13 * kLanes, 5u);
   CHECK((p.found && p.kind == 2 && p.body == 10 + 11 + 12 + 5 * (3 + 2)));
   // Equal lengths: the first; sums past a byte.
-  p = pick(lanes_of({50, 60, 60}), kinds_of({1, 1, 2}), 3, 60 * kLanes, 7);
+  p = pick(lanes_of({50, 60, 60}), kinds_of({1, 1, 2}), 3u, 60 * kLanes, 7u);
   CHECK((p.found && p.kind == 1 && p.body == 50 + 7));
-  p = pick(lanes_of({254, 254, 254, 254, 254, 254, 90}), kinds_of({3, 3, 3, 3, 3, 3, 3}), 7,
-           90 * kLanes, 31);
+  p = pick(lanes_of({254, 254, 254, 254, 254, 254, 90}), kinds_of({3, 3, 3, 3, 3, 3, 3}), 7u,
+           90 * kLanes, 31u);
   CHECK((p.found && p.kind == 3 && p.body == 6 * 254 + 31 * 12));
 }
 
