@@ -411,6 +411,23 @@ void BM_PointerChase(benchmark::State& state, std::size_t mib) {
   benchmark::DoNotOptimize(at);
 }
 
+// Reads of k adjacent lines at random places in 64 MiB of huge pages, one
+// group an iteration and each independent of the others: how fast this
+// machine's memory serves a back-to-back loop of lookups that each fetch k
+// lines, whatever their instructions (the new matcher fetches reach() lines
+// from each live candidate's home; docs/matcher.md, "Measured", tenth
+// session).
+void BM_LineGroups(benchmark::State& state, std::size_t k) {
+  const std::size_t lines = (std::size_t{64} << 20) / 64;
+  std::vector<std::uint64_t, gh::HugePageAllocator<std::uint64_t>> mem(lines * 8, 1);
+  std::uint64_t seed = 5, sum = 0;
+  for (auto _ : state) {
+    const std::size_t at = static_cast<std::size_t>(((splitmix(seed) >> 32) * (lines - k)) >> 32);
+    for (std::size_t j = 0; j < k; ++j) sum += mem[(at + j) * 8];
+  }
+  benchmark::DoNotOptimize(sum);
+}
+
 // Collects each benchmark's CPU times (ns) to print old / new at the end.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
@@ -478,6 +495,14 @@ void print_ratios(const RatioReporter& rep) {
       std::printf("| memory latency, %s MiB pointer chase | %.1f ns (±%.0f%%) | | |\n", mib,
                   c.first, c.second * 100);
   }
+  for (const char* k : {"1", "2", "4", "8"}) {
+    auto g = rep.figure(std::string("mem/BM_LineGroups/") + k + "lines");
+    if (g.first > 0)
+      std::printf(
+          "| memory throughput, random groups of %s adjacent lines | %.1f ns a group (±%.0f%%) | | "
+          "|\n",
+          k, g.first, g.second * 100);
+  }
   std::printf("(± = (max - min) / median over the repetitions; -1 = not available)\n");
 }
 
@@ -503,6 +528,9 @@ void register_all() {
   for (std::size_t mib : {1, 4, 8, 16, 64})
     benchmark::RegisterBenchmark(("mem/BM_PointerChase/" + std::to_string(mib) + "MiB").c_str(),
                                  BM_PointerChase, mib);
+  for (std::size_t k : {1, 2, 4, 8})
+    benchmark::RegisterBenchmark(("mem/BM_LineGroups/" + std::to_string(k) + "lines").c_str(),
+                                 BM_LineGroups, k);
 }
 
 }  // namespace

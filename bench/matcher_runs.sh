@@ -86,12 +86,15 @@ def report(per):
         print(f"| {label} ({unit}) | {spread([o for o, _ in pairs], num)} "
               f"| {spread([n for _, n in pairs], num)} "
               f"| {spread([o / n for o, n in pairs], lambda r: f'{r:.2f}')} |")
-    chase = [(k.split("/")[-1], [p[k] for p in per if k in p])
-             for k in sorted({k for p in per for k in p if k.startswith("mem/")},
-                             key=lambda k: int(k.split("/")[-1].rstrip("MiB")))]
-    if chase:
-        print("\nPointer chase (ns, median [min–max]): " +
-              "; ".join(f"{size} {spread(v, lambda x: f'{x:.0f}')}" for size, v in chase))
+    for prefix, unit, title in (("mem/BM_PointerChase/", "MiB", "Pointer chase"),
+                                ("mem/BM_LineGroups/", "lines",
+                                 "Random groups of adjacent lines, back to back")):
+        mem = [(k.split("/")[-1], [p[k] for p in per if k in p])
+               for k in sorted({k for p in per for k in p if k.startswith(prefix)},
+                               key=lambda k: int(k.split("/")[-1][:-len(unit)]))]
+        if mem:
+            print(f"\n{title} (ns, median [min–max]): " +
+                  "; ".join(f"{size} {spread(v, lambda x: f'{x:.0f}')}" for size, v in mem))
 
 
 for b, path in enumerate(bins):
