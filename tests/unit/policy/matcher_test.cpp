@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <iterator>
+#include <random>
 #include <string>
 
 #include "policy/cidr_table.hpp"
@@ -139,6 +142,39 @@ TEST_CASE("DomainMatcher: the pick finds the first record of the key's length an
   p = pick(lanes_of({254, 254, 254, 254, 254, 254, 90}), kinds_of({3, 3, 3, 3, 3, 3, 3}), 7u,
            90 * kLanes, 31u);
   CHECK((p.found && p.kind == 3 && p.body == 6 * 254 + 31 * 12));
+}
+
+// encode() appends two bytes' codes a step (docs/matcher.md, "Measured",
+// tenth session); builder and lookup share it, so a bit it lost or misplaced
+// would code distinct names alike, which no lookup test would notice unless
+// its names happened to collide. This checks it bit by bit against a
+// one-bit-at-a-time writer, with codes of every length from 1 to 24 bits.
+TEST_CASE("DomainMatcher: encode appends every byte's code, in order, bit by bit", "[matcher]") {
+  using namespace gh::matcher_coding;
+  std::mt19937_64 rng(41);
+  std::uint32_t code[256];
+  for (unsigned c = 0; c < 256; ++c) {
+    const unsigned len = 1 + (c * 7 + static_cast<unsigned>(rng() % 5)) % kMaxCode;
+    code[c] = static_cast<std::uint32_t>(rng() & ((1u << len) - 1)) | len << 24;
+  }
+  for (std::size_t n : {0, 1, 2, 3, 7, 8, 9, 15, 16, 63, 64, 65, 200, 252, 253}) {
+    for (int round = 0; round < 20; ++round) {
+      unsigned char s[kMaxName];
+      for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<unsigned char>(rng());
+      std::uint64_t want[kKeyWords + 1] = {};
+      std::size_t bits = 0;
+      for (std::size_t i = 0; i < n; ++i)
+        for (unsigned b = 0; b < (code[s[i]] >> 24); ++b, ++bits)
+          want[bits / 64] |= std::uint64_t{(code[s[i]] >> b) & 1} << (bits % 64);
+      std::uint64_t got[kKeyWords + 1];
+      std::fill(std::begin(got), std::end(got), ~std::uint64_t{0});
+      INFO("n " << n << " round " << round);
+      REQUIRE(encode(code, s, n, got) == bits);
+      CHECK(code_bits(code, s, n) == bits);
+      // Every word written, and the word of zeros after the last.
+      for (std::size_t w = 0; w <= bits / 64 + 1; ++w) CHECK(got[w] == want[w]);
+    }
+  }
 }
 
 TEST_CASE("DomainMatcher: only label counts that rules have are probed", "[matcher]") {
