@@ -219,8 +219,9 @@ inline FilterProbe filter_probe(std::uint64_t hash, std::size_t words) noexcept 
 // bit stream, then a word of zeros; returns its length in bits. On every
 // hit's path, so two bytes a step: their codes (at most 24 bits each) joined
 // in a register and appended at once, with a branch taken about once in 12
-// bytes when a word fills (about 8 instructions a byte, where one byte a
-// step took 15: docs/matcher.md, "Measured", tenth session).
+// bytes when a word fills (callgrind on the bench's hits: about 13
+// instructions a byte, where one byte a step took 16; docs/matcher.md,
+// "Measured", tenth session).
 inline std::size_t encode(const std::uint32_t* code, const unsigned char* s, std::size_t n,
                           std::uint64_t* out) noexcept {
   std::uint64_t acc = 0;
