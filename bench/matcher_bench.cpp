@@ -428,6 +428,34 @@ void BM_LineGroups(benchmark::State& state, std::size_t k) {
   benchmark::DoNotOptimize(sum);
 }
 
+// A lookup's shape without its logic: k adjacent lines at a random place
+// prefetched, then `adds` additions that do not wait for them (8
+// independent chains, kept in registers), then the first line read, as
+// the new matcher prefetches a home's lines, codes the key and reads the
+// home line. How fast a back-to-back loop of lookups of about that many
+// instructions can run on this machine: the core overlaps one iteration's
+// lines with the next's only as far as its window of instructions in
+// flight reaches (docs/matcher.md, "Measured", twelfth session). With
+// k = 0, the additions' own time.
+void BM_LinesAndWork(benchmark::State& state, std::size_t k, std::size_t adds) {
+  const std::size_t lines = (std::size_t{64} << 20) / 64;
+  std::vector<std::uint64_t, gh::HugePageAllocator<std::uint64_t>> mem(lines * 8, 1);
+  std::uint64_t seed = 5, sum = 0;
+  std::uint64_t a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, h = 0;
+  for (auto _ : state) {
+    const std::size_t at = static_cast<std::size_t>(((splitmix(seed) >> 32) * (lines - k)) >> 32);
+    for (std::size_t j = 0; j < k; ++j) __builtin_prefetch(&mem[(at + j) * 8]);
+#pragma GCC unroll 8
+    for (std::size_t w = 0; w < adds / 8; ++w) {
+      a += w, b += w, c += w, d += w, e += w, f += w, g += w, h += w;
+      // Kept in registers, one add each, not merged into fewer.
+      asm volatile("" : "+r"(a), "+r"(b), "+r"(c), "+r"(d), "+r"(e), "+r"(f), "+r"(g), "+r"(h));
+    }
+    if (k > 0) sum += mem[at * 8];
+  }
+  benchmark::DoNotOptimize(sum + a + b + c + d + e + f + g + h);
+}
+
 // Collects each benchmark's CPU times (ns) to print old / new at the end.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
@@ -503,6 +531,15 @@ void print_ratios(const RatioReporter& rep) {
           "|\n",
           k, g.first, g.second * 100);
   }
+  for (const char* adds : {"256", "640"}) {
+    auto w = rep.figure(std::string("mem/BM_LinesAndWork/8lines+") + adds + "adds");
+    auto a = rep.figure(std::string("mem/BM_LinesAndWork/0lines+") + adds + "adds");
+    if (w.first > 0 && a.first > 0)
+      std::printf(
+          "| random groups of 8 adjacent lines + %s additions, back to back | %.1f ns (±%.0f%%) | "
+          "the additions alone: %.1f ns | |\n",
+          adds, w.first, w.second * 100, a.first);
+  }
   std::printf("(± = (max - min) / median over the repetitions; -1 = not available)\n");
 }
 
@@ -531,6 +568,12 @@ void register_all() {
   for (std::size_t k : {1, 2, 4, 8})
     benchmark::RegisterBenchmark(("mem/BM_LineGroups/" + std::to_string(k) + "lines").c_str(),
                                  BM_LineGroups, k);
+  for (std::size_t k : {0, 8})
+    for (std::size_t adds : {256, 640})
+      benchmark::RegisterBenchmark(
+          ("mem/BM_LinesAndWork/" + std::to_string(k) + "lines+" + std::to_string(adds) + "adds")
+              .c_str(),
+          BM_LinesAndWork, k, adds);
 }
 
 }  // namespace

@@ -95,6 +95,11 @@ def report(per):
         if mem:
             print(f"\n{title} (ns, median [min–max]): " +
                   "; ".join(f"{size} {spread(v, lambda x: f'{x:.0f}')}" for size, v in mem))
+    work = sorted({k for p in per for k in p if k.startswith("mem/BM_LinesAndWork/")})
+    if work:
+        print("\nRandom groups of adjacent lines + additions, back to back (ns, median [min–max]): " +
+              "; ".join(f"{k.split('/')[-1]} {spread([p[k] for p in per if k in p], lambda x: f'{x:.0f}')}"
+                        for k in work))
 
 
 for b, path in enumerate(bins):
