@@ -411,18 +411,28 @@ void BM_PointerChase(benchmark::State& state, std::size_t mib) {
   benchmark::DoNotOptimize(at);
 }
 
-// Reads of k adjacent lines at random places in 64 MiB of huge pages, one
-// group an iteration and each independent of the others: how fast this
-// machine's memory serves a back-to-back loop of lookups that each fetch k
-// lines, whatever their instructions (the new matcher fetches reach() lines
-// from each live candidate's home; docs/matcher.md, "Measured", tenth
-// session).
+// 64 MiB of huge pages, shared by the loops below (filled once), and the
+// first of k adjacent lines at a random place in it.
+constexpr std::size_t kGroupLines = (std::size_t{64} << 20) / 64;
+const std::uint64_t* group_block() {
+  static const std::vector<std::uint64_t, gh::HugePageAllocator<std::uint64_t>> block(
+      kGroupLines * 8, 1);
+  return block.data();
+}
+std::size_t random_group(std::uint64_t& seed, std::size_t k) {
+  return static_cast<std::size_t>(((splitmix(seed) >> 32) * (kGroupLines - k)) >> 32);
+}
+
+// Reads of k adjacent lines at random places, one group an iteration and
+// each independent of the others: how fast this machine's memory serves a
+// back-to-back loop of lookups that each fetch k lines, whatever their
+// instructions (the new matcher fetches reach() lines from each live
+// candidate's home; docs/matcher.md, "Measured", tenth session).
 void BM_LineGroups(benchmark::State& state, std::size_t k) {
-  const std::size_t lines = (std::size_t{64} << 20) / 64;
-  std::vector<std::uint64_t, gh::HugePageAllocator<std::uint64_t>> mem(lines * 8, 1);
+  const std::uint64_t* mem = group_block();
   std::uint64_t seed = 5, sum = 0;
   for (auto _ : state) {
-    const std::size_t at = static_cast<std::size_t>(((splitmix(seed) >> 32) * (lines - k)) >> 32);
+    const std::size_t at = random_group(seed, k);
     for (std::size_t j = 0; j < k; ++j) sum += mem[(at + j) * 8];
   }
   benchmark::DoNotOptimize(sum);
@@ -438,12 +448,11 @@ void BM_LineGroups(benchmark::State& state, std::size_t k) {
 // flight reaches (docs/matcher.md, "Measured", twelfth session). With
 // k = 0, the additions' own time.
 void BM_LinesAndWork(benchmark::State& state, std::size_t k, std::size_t adds) {
-  const std::size_t lines = (std::size_t{64} << 20) / 64;
-  std::vector<std::uint64_t, gh::HugePageAllocator<std::uint64_t>> mem(lines * 8, 1);
+  const std::uint64_t* mem = group_block();
   std::uint64_t seed = 5, sum = 0;
   std::uint64_t a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, h = 0;
   for (auto _ : state) {
-    const std::size_t at = static_cast<std::size_t>(((splitmix(seed) >> 32) * (lines - k)) >> 32);
+    const std::size_t at = random_group(seed, k);
     for (std::size_t j = 0; j < k; ++j) __builtin_prefetch(&mem[(at + j) * 8]);
 #pragma GCC unroll 8
     for (std::size_t w = 0; w < adds / 8; ++w) {

@@ -45,7 +45,7 @@ for i in $(seq "$runs"); do
 done
 
 python3 - "$out" "$runs" "${bins[@]}" <<'PY'
-import json, statistics, sys
+import json, re, statistics, sys
 
 out, runs, bins = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 rows = [
@@ -86,20 +86,17 @@ def report(per):
         print(f"| {label} ({unit}) | {spread([o for o, _ in pairs], num)} "
               f"| {spread([n for _, n in pairs], num)} "
               f"| {spread([o / n for o, n in pairs], lambda r: f'{r:.2f}')} |")
-    for prefix, unit, title in (("mem/BM_PointerChase/", "MiB", "Pointer chase"),
-                                ("mem/BM_LineGroups/", "lines",
-                                 "Random groups of adjacent lines, back to back")):
+    # Rows named by their sizes ("64MiB", "8lines+256adds"), in numeric order.
+    sizes = lambda k: [int(x) for x in re.findall(r"\d+", k.split("/")[-1])]
+    for prefix, title in (("mem/BM_PointerChase/", "Pointer chase"),
+                          ("mem/BM_LineGroups/", "Random groups of adjacent lines, back to back"),
+                          ("mem/BM_LinesAndWork/",
+                           "Random groups of adjacent lines + additions, back to back")):
         mem = [(k.split("/")[-1], [p[k] for p in per if k in p])
-               for k in sorted({k for p in per for k in p if k.startswith(prefix)},
-                               key=lambda k: int(k.split("/")[-1][:-len(unit)]))]
+               for k in sorted({k for p in per for k in p if k.startswith(prefix)}, key=sizes)]
         if mem:
             print(f"\n{title} (ns, median [min–max]): " +
                   "; ".join(f"{size} {spread(v, lambda x: f'{x:.0f}')}" for size, v in mem))
-    work = sorted({k for p in per for k in p if k.startswith("mem/BM_LinesAndWork/")})
-    if work:
-        print("\nRandom groups of adjacent lines + additions, back to back (ns, median [min–max]): " +
-              "; ".join(f"{k.split('/')[-1]} {spread([p[k] for p in per if k in p], lambda x: f'{x:.0f}')}"
-                        for k in work))
 
 
 for b, path in enumerate(bins):
