@@ -116,14 +116,14 @@ struct Chunk {
       high};
 }
 
-// The record whose values start at `at`, of kind `kind`.
+// The values of a record whose first value is at `at` and whose second (if
+// it is of both kinds) at `second`.
 [[gnu::always_inline]] inline DomainMatcher::Found DomainMatcher::values_at(
-    std::size_t at, unsigned kind) const noexcept {
+    std::size_t at, std::size_t second, unsigned kind) const noexcept {
   const auto* s = reinterpret_cast<const unsigned char*>(stream_.data());
-  const unsigned value_bits = value_bits_;
-  const std::uint64_t mask = mask_below(value_bits);
+  const std::uint64_t mask = mask_below(value_bits_);
   return Found{kind, static_cast<std::uint32_t>(bits_at(s, at) & mask),
-               static_cast<std::uint32_t>(bits_at(s, at + value_bits) & mask)};
+               static_cast<std::uint32_t>(bits_at(s, second) & mask)};
 }
 
 // The value a record of kind `kind` gives a candidate, from a table and
@@ -163,9 +163,10 @@ DomainMatcher::Found DomainMatcher::walk_home(std::size_t pos, const std::uint64
         bits = bits_at(s, body) & low_bits(kLongLength);
         values += kLongLength;
       }
-      const std::size_t name = values + (std::size_t{value_bits} << (kind == kBothKinds));
-      if (bits == key_bits && same_bits(s, name, key, key_bits)) return values_at(values, kind);
-      body = name + bits;
+      const std::size_t name = values + value_bits;
+      if (bits == key_bits && same_bits(s, name, key, key_bits))
+        return values_at(values, name + bits, kind);
+      body = name + bits + (kind == kBothKinds ? value_bits : 0);
     }
     if (!c.more) return Found{0, kNone, kNone};
     pos = body;
@@ -198,8 +199,10 @@ DomainMatcher::Found DomainMatcher::walk_home(std::size_t pos, const std::uint64
       return walk_home(pos, key.words, key.bits);
     return Found{0, kNone, kNone};
   }
+  if (!p.plain) [[unlikely]]
+    return walk_home(pos, key.words, key.bits);
   const std::size_t body = c.bodies + p.body;
-  const std::size_t name = body + (std::size_t{value_bits} << (p.kind == kBothKinds));
+  const std::size_t name = body + value_bits;
   // The name against the key: two reads of 56 bits for most keys (a branch
   // on the key's length, known before the lines arrive).
   const bool differ = key.bits <= kShortKey
@@ -208,7 +211,7 @@ DomainMatcher::Found DomainMatcher::walk_home(std::size_t pos, const std::uint64
                           : !same_bits(s, name, key.words, key.bits);
   if (differ) [[unlikely]]
     return walk_home(pos, key.words, key.bits);
-  return values_at(body, p.kind);
+  return values_at(body, name + key.bits, p.kind);
 }
 
 template <bool kSkipFull>

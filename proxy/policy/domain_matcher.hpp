@@ -117,7 +117,7 @@ class DomainMatcher {
   Found find_record(std::uint32_t home, const Key& key) const noexcept;
   // The same, record by record from the chunk at `pos` on (the slow way).
   Found walk_home(std::size_t pos, const std::uint64_t* key, std::size_t key_bits) const noexcept;
-  Found values_at(std::size_t at, unsigned kind) const noexcept;
+  Found values_at(std::size_t at, std::size_t second, unsigned kind) const noexcept;
   // The value a record found gives a candidate (`whole`: the whole host).
   static std::uint32_t value_of(const Found& f, bool whole) noexcept;
 
@@ -129,9 +129,10 @@ class DomainMatcher {
   //   count (3) | more (1) | a lane (8) a record: its name's length in bits,
   //   255 if longer | a kind (2: 1 exact, 2 suffix, 3 both) a record
   //   | the bodies: [length (13) if its lane is 255] | value (value_bits_)
-  //   | second value if kind is 3 | name
+  //   | name | second value if kind is 3
   // where the name is Huffman-coded and `more` says another chunk follows.
-  // The records of escaped length come last in their home.
+  // The records of escaped length come last in their home, and before them
+  // those of both kinds.
   std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> stream_;
   std::vector<std::uint16_t, HugePageAllocator<std::uint16_t>> heads_;
   std::uint32_t homes_ = 0;

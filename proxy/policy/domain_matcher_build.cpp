@@ -278,7 +278,7 @@ struct Coded {
   std::size_t bits;             // of the name, coded
 };
 
-// The records of home `h` (those of escaped length last), in chunks of at
+// The records of home `h` (in the order write_stream puts them), in chunks of at
 // most kChunk; ends[k] counts the records that end in line h + k.
 void write_home(BitWriter& out, const std::vector<Coded>& home, const std::uint32_t* code,
                 unsigned value_bits, std::size_t h, std::array<std::size_t, kMaxReach>& ends) {
@@ -295,8 +295,8 @@ void write_home(BitWriter& out, const std::vector<Coded>& home, const std::uint3
       const std::size_t n = encode(code, c.name, c.length, key);
       if (n >= kEscape) out.put(n, kLongLength);
       out.put(kind & kExactKind ? c.exact : c.suffix, value_bits);
-      if (kind == kBothKinds) out.put(c.suffix, value_bits);
       out.copy(key, 0, n);
+      if (kind == kBothKinds) out.put(c.suffix, value_bits);
       ++ends[std::min<std::size_t>((out.bit_position() - 1) / DomainMatcher::kLineBits - h,
                                    kMaxReach - 1)];
     }
@@ -339,8 +339,12 @@ bool DomainMatcher::Builder::write_stream(DomainMatcher& m, std::uint32_t homes)
       home.push_back(
           Coded{name, p.length, p.exact, p.suffix, code_bits(m.code_.data(), name, p.length)});
     }
-    std::stable_partition(home.begin(), home.end(),
-                          [](const Coded& c) { return c.bits < kEscape; });
+    // Records of escaped length last, and before them those of both kinds
+    // (see pick_at in domain_matcher_coding.hpp).
+    const auto rest = std::stable_partition(home.begin(), home.end(), [](const Coded& c) {
+      return c.bits < kEscape && kind_of(c.exact, c.suffix) != kBothKinds;
+    });
+    std::stable_partition(rest, home.end(), [](const Coded& c) { return c.bits < kEscape; });
     write_home(out, home, m.code_.data(), m.value_bits_, h, ends);
   }
   m.reach_ = reach_for(ends, count);

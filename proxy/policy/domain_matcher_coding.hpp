@@ -95,11 +95,16 @@ inline std::size_t byte_sum(std::uint64_t x) noexcept {
 // The record of a chunk whose name has the key's length, picked without a
 // branch: `lanes` has one byte a record (the name's length in bits), `kinds`
 // 2 bits a record (what follows the chunk's `count` records is ignored);
-// `key_lanes` the key's length in every byte. The first record that agrees, its kind and
-// where its body starts from the chunk's first body: the lanes before it
-// summed, and a value (two for both kinds) a record before it.
+// `key_lanes` the key's length in every byte. The first record that agrees,
+// its kind and where its body starts from the chunk's first body: the lanes
+// before it summed, and a value a record before it. A record of both kinds
+// has its second value after its name, so where a body starts does not wait
+// for the kinds (docs/matcher.md, "Records"), unless a record of both kinds
+// comes before it: then `plain` is false and `body` is not where it starts
+// (the builder puts a home's records of both kinds after its others).
 struct Pick {
   bool found;
+  bool plain;
   unsigned kind;
   std::size_t body;
 };
@@ -107,16 +112,10 @@ struct Pick {
 // known, with the sum of the lanes before it.
 inline Pick pick_at(unsigned k, bool found, std::size_t lanes_before, std::uint64_t kinds,
                     unsigned value_bits) noexcept {
-  // The records of both kinds before it: a bit at 2j for each, at most 6,
-  // counted in pairs, then nibbles, then bytes (std::popcount is a call to
-  // libgcc on the baseline x86-64 this builds for).
   const std::uint64_t before = kinds & mask_below(2 * k);
-  std::uint64_t both = before & (before >> 1) & kEvenBits;
-  both = (both + (both >> 2)) & 0x3333;
-  both = (both + (both >> 4)) & 0x0f0f;
-  const auto both_before = static_cast<std::size_t>((both + (both >> 8)) & 0xff);
-  return Pick{found, static_cast<unsigned>(kinds >> (2 * k)) & 3,
-              lanes_before + std::size_t{value_bits} * (k + both_before)};
+  return Pick{found, (before & (before >> 1) & kEvenBits) == 0,
+              static_cast<unsigned>(kinds >> (2 * k)) & 3,
+              lanes_before + std::size_t{value_bits} * k};
 }
 
 // The pick in 64-bit registers: the zero bytes of the lanes xor the key's,
