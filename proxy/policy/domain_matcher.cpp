@@ -30,22 +30,28 @@ bool same_bits(const unsigned char* s, std::size_t pos, const std::uint64_t* key
   return true;
 }
 
-// Host bytes [n - i - 8, n - i) reversed, as the little-endian word of the
-// reversed host that starts at byte i; zeros for the bytes past the host
-// (read from the host only).
-[[gnu::always_inline]] inline std::uint64_t reversed_word(const unsigned char* in, std::size_t n,
-                                                          std::size_t i) noexcept {
+// A host of fewer than 8 bytes as the little-endian word of its bytes
+// reversed (zeros past them). Not inlined: inlined, its shift counts were
+// worked out in the lookup's prologue, on every lookup's path.
+[[gnu::noinline]] std::uint64_t reversed_short(const unsigned char* in, std::size_t n) noexcept {
   std::uint64_t le = 0;
-  if (n - i >= 8) {
-    le = load64(in + n - i - 8);
-  } else if (n >= 8) {
-    le = load64(in) << (8 * (8 - (n - i)));
-  } else if (n >= 4) {  // two 4-byte loads that overlap
+  if (n >= 4) {  // two 4-byte loads that overlap
     le = load32(in) << (8 * (8 - n)) | load32(in + n - 4) << 32;
   } else {
     for (std::size_t j = 0; j < n; ++j) le |= std::uint64_t{in[j]} << (8 * (8 - n + j));
   }
   return __builtin_bswap64(le);
+}
+
+// Host bytes [n - i - 8, n - i) reversed, as the little-endian word of the
+// reversed host that starts at byte i; zeros for the bytes past the host
+// (read from the host only).
+[[gnu::always_inline]] inline std::uint64_t reversed_word(const unsigned char* in, std::size_t n,
+                                                          std::size_t i) noexcept {
+  if (n - i >= 8) return __builtin_bswap64(load64(in + n - i - 8));
+  if (n < 8) [[unlikely]]
+    return reversed_short(in, n);
+  return __builtin_bswap64(load64(in) << (8 * (8 - (n - i))));
 }
 
 // The high bit of each byte of `w` that is a '.' (the zeros past a host are
@@ -137,12 +143,14 @@ struct Chunk {
 //   the whole host:                    0 1 1 1
 constexpr std::uint32_t kPickValue = 0b01'01'01'00'10'01'00'00;
 
-[[gnu::always_inline]] inline std::uint32_t DomainMatcher::value_of(const Found& f,
-                                                                    bool whole) noexcept {
-  const unsigned sel = (kPickValue >> (2 * (f.kind | unsigned{whole} << 2))) & 3;
-  // Masks: a ternary on sel compiled to a branch on what the line holds.
-  const std::uint32_t second = 0u - (sel >> 1);
-  return (f.second & second) | (f.first & ~second) | (0u - static_cast<std::uint32_t>(sel == 0));
+[[gnu::always_inline]] inline unsigned DomainMatcher::value_choice(unsigned kind,
+                                                                   bool whole) noexcept {
+  return (kPickValue >> (2 * (kind | unsigned{whole} << 2))) & 3;
+}
+
+DomainMatcher::Match DomainMatcher::match_of(const Found& f, bool whole) noexcept {
+  const unsigned choice = value_choice(f.kind, whole);
+  return Match{f.kind, choice == 0 ? kNone : choice == 1 ? f.first : f.second};
 }
 
 // Every record of the home from `pos` (a chunk's header) on, one at a time,
@@ -183,24 +191,29 @@ DomainMatcher::Found DomainMatcher::walk_home(std::size_t pos, const std::uint64
 // arrives (docs/matcher.md, "Lookup" and "Measured"). Records of escaped
 // length come last in their home (the builder's order), so no lane before a
 // short key's is escaped.
-[[gnu::always_inline]] inline DomainMatcher::Found DomainMatcher::find_record(
-    std::uint32_t home, const Key& key) const noexcept {
+//
+// Only the value the candidate gets is read, chosen by the record's kind
+// and `whole` with selects: a table of the choices for this candidate, from
+// before the line arrives, then one read (docs/matcher.md, "Lookup").
+[[gnu::always_inline]] inline DomainMatcher::Match DomainMatcher::find_record(
+    std::uint32_t home, const Key& key, bool whole) const noexcept {
   const std::uint16_t head = heads_[home];
-  if (head == kEmptyHome) return Found{0, kNone, kNone};
+  if (head == kEmptyHome) return Match{0, kNone};
   const std::size_t pos = std::size_t{home} * kLineBits + head;
+  const auto walk = [&] { return match_of(walk_home(pos, key.words, key.bits), whole); };
   if (key.bits >= kEscape) [[unlikely]]
-    return walk_home(pos, key.words, key.bits);
+    return walk();
   const auto* s = reinterpret_cast<const unsigned char*>(stream_.data());
   const unsigned value_bits = value_bits_;
   const Chunk c = read_chunk(s, pos);
   const Pick p = pick(c.lanes, c.kinds, c.count, key.lanes, value_bits);
   if (!p.found) {
     if (c.more) [[unlikely]]
-      return walk_home(pos, key.words, key.bits);
-    return Found{0, kNone, kNone};
+      return walk();
+    return Match{0, kNone};
   }
   if (!p.plain) [[unlikely]]
-    return walk_home(pos, key.words, key.bits);
+    return walk();
   const std::size_t body = c.bodies + p.body;
   const std::size_t name = body + value_bits;
   // The name against the key: two reads of 56 bits for most keys (a branch
@@ -210,8 +223,11 @@ DomainMatcher::Found DomainMatcher::walk_home(std::size_t pos, const std::uint64
                              ((bits_at(s, name + 56) ^ key.second) & key.second_mask)) != 0
                           : !same_bits(s, name, key.words, key.bits);
   if (differ) [[unlikely]]
-    return walk_home(pos, key.words, key.bits);
-  return values_at(body, name + key.bits, p.kind);
+    return walk();
+  const unsigned choice = value_choice(p.kind, whole);
+  const std::size_t at = choice >> 1 ? name + key.bits : body;
+  const auto value = static_cast<std::uint32_t>(bits_at(s, at) & mask_below(value_bits));
+  return Match{p.kind, value | (0u - static_cast<std::uint32_t>(choice == 0))};
 }
 
 template <bool kSkipFull>
@@ -233,8 +249,7 @@ DomainMatcher::Hit DomainMatcher::lookup_impl(std::string_view host) const noexc
   std::uint16_t live_end[kMaxName + 1];
   std::size_t live = 0;
   const std::uint64_t counts = label_counts_;
-  const unsigned top = 63 - static_cast<unsigned>(std::countl_zero(counts));
-  const std::size_t most = top == 63 ? kMaxName + 1 : top;  // labels of the deepest rule
+  const std::size_t most = deepest_;
   const auto probe = [&, filter = filter_.data(), words = filter_.size(), homes = homes_,
                       reach = reach_](std::uint64_t hash, std::size_t end) {
     const FilterProbe f = filter_probe(hash, words);
@@ -285,11 +300,10 @@ DomainMatcher::Hit DomainMatcher::lookup_impl(std::string_view host) const noexc
     const std::size_t end = live_end[j];
     key_bits -= code_bits(code_.data(), rev + end, key_end - end);
     key_end = end;
-    const Found f = find_record(live_home[j], Key::of(key, key_bits));
     const bool whole = end == n;
-    const std::uint32_t value = value_of(f, whole);
-    if (value != kNone)
-      return Hit{value, !(whole & (f.kind & kExactKind)), static_cast<std::uint16_t>(end)};
+    const Match m = find_record(live_home[j], Key::of(key, key_bits), whole);
+    if (m.value != kNone)
+      return Hit{m.value, !(whole & (m.kind & kExactKind)), static_cast<std::uint16_t>(end)};
   }
   return kNoHit;
 }

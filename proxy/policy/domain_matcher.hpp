@@ -113,13 +113,23 @@ class DomainMatcher {
     std::uint64_t first, first_mask, second, second_mask;  // bits [0, 56), [56, 112)
     static Key of(const std::uint64_t* words, std::size_t bits) noexcept;
   };
-  // The record of the key among the names homed at `home`.
-  Found find_record(std::uint32_t home, const Key& key) const noexcept;
+  // What a candidate gets from its home: the kind of the key's record (0:
+  // none) and the value it gives the candidate (kNone: none).
+  struct Match {
+    unsigned kind;
+    std::uint32_t value;
+  };
+  // The record of the key among the names homed at `home`, and the value it
+  // gives the candidate (`whole`: the candidate is the whole host).
+  Match find_record(std::uint32_t home, const Key& key, bool whole) const noexcept;
   // The same, record by record from the chunk at `pos` on (the slow way).
   Found walk_home(std::size_t pos, const std::uint64_t* key, std::size_t key_bits) const noexcept;
   Found values_at(std::size_t at, std::size_t second, unsigned kind) const noexcept;
-  // The value a record found gives a candidate (`whole`: the whole host).
-  static std::uint32_t value_of(const Found& f, bool whole) noexcept;
+  // Which value a record of kind `kind` gives a candidate: 0 none, 1 the
+  // first, 2 the second (`whole`: the candidate is the whole host).
+  static unsigned value_choice(unsigned kind, bool whole) noexcept;
+  // The value a record found by the walk gives a candidate.
+  static Match match_of(const Found& f, bool whole) noexcept;
 
   // Each name has a home line, picked by its hash (docs/matcher.md). The
   // records of the names homed at line h are consecutive in one bit stream,
@@ -150,6 +160,9 @@ class DomainMatcher {
   // probes only the suffixes of the host with a label count that occurs, so
   // a deep host name costs no more probes than the rules need.
   std::uint64_t label_counts_ = 0;
+  // The label count of the deepest rule (63 or more: kMaxName + 1, no limit):
+  // a lookup reads no deeper.
+  std::size_t deepest_ = 0;
   std::size_t rules_ = 0;
 };
 
