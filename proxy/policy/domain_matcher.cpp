@@ -122,16 +122,6 @@ struct Chunk {
       high};
 }
 
-// The values of a record whose first value is at `at` and whose second (if
-// it is of both kinds) at `second`.
-[[gnu::always_inline]] inline DomainMatcher::Found DomainMatcher::values_at(
-    std::size_t at, std::size_t second, unsigned kind) const noexcept {
-  const auto* s = reinterpret_cast<const unsigned char*>(stream_.data());
-  const std::uint64_t mask = mask_below(value_bits_);
-  return Found{kind, static_cast<std::uint32_t>(bits_at(s, at) & mask),
-               static_cast<std::uint32_t>(bits_at(s, second) & mask)};
-}
-
 // The value a record of kind `kind` gives a candidate, from a table and
 // selects, not branches (the kinds of hits mix, so a branch on them would be
 // mispredicted: docs/matcher.md, "Lookup"). `whole`: the candidate is the
@@ -143,21 +133,20 @@ struct Chunk {
 //   the whole host:                    0 1 1 1
 constexpr std::uint32_t kPickValue = 0b01'01'01'00'10'01'00'00;
 
-[[gnu::always_inline]] inline unsigned DomainMatcher::value_choice(unsigned kind,
-                                                                   bool whole) noexcept {
-  return (kPickValue >> (2 * (kind | unsigned{whole} << 2))) & 3;
-}
-
-DomainMatcher::Match DomainMatcher::match_of(const Found& f, bool whole) noexcept {
-  const unsigned choice = value_choice(f.kind, whole);
-  return Match{f.kind, choice == 0 ? kNone : choice == 1 ? f.first : f.second};
+[[gnu::always_inline]] inline DomainMatcher::Match DomainMatcher::match_at(
+    std::size_t first, std::size_t second, unsigned kind, bool whole) const noexcept {
+  const auto* s = reinterpret_cast<const unsigned char*>(stream_.data());
+  const unsigned choice = (kPickValue >> (2 * (kind | unsigned{whole} << 2))) & 3;
+  const auto value = static_cast<std::uint32_t>(bits_at(s, choice >> 1 ? second : first) &
+                                                mask_below(value_bits_));
+  return Match{kind, value | (0u - static_cast<std::uint32_t>(choice == 0))};
 }
 
 // Every record of the home from `pos` (a chunk's header) on, one at a time,
 // each compared with the key if its name has the key's length: the way for
 // long keys, homes of more than one chunk and names of equal length.
-DomainMatcher::Found DomainMatcher::walk_home(std::size_t pos, const std::uint64_t* key,
-                                              std::size_t key_bits) const noexcept {
+DomainMatcher::Match DomainMatcher::walk_home(std::size_t pos, const Key& key,
+                                              bool whole) const noexcept {
   const auto* s = reinterpret_cast<const unsigned char*>(stream_.data());
   const unsigned value_bits = value_bits_;
   for (;;) {
@@ -172,11 +161,11 @@ DomainMatcher::Found DomainMatcher::walk_home(std::size_t pos, const std::uint64
         values += kLongLength;
       }
       const std::size_t name = values + value_bits;
-      if (bits == key_bits && same_bits(s, name, key, key_bits))
-        return values_at(values, name + bits, kind);
+      if (bits == key.bits && same_bits(s, name, key.words, key.bits))
+        return match_at(values, name + bits, kind, whole);
       body = name + bits + (kind == kBothKinds ? value_bits : 0);
     }
-    if (!c.more) return Found{0, kNone, kNone};
+    if (!c.more) return Match{0, kNone};
     pos = body;
   }
 }
@@ -191,16 +180,12 @@ DomainMatcher::Found DomainMatcher::walk_home(std::size_t pos, const std::uint64
 // arrives (docs/matcher.md, "Lookup" and "Measured"). Records of escaped
 // length come last in their home (the builder's order), so no lane before a
 // short key's is escaped.
-//
-// Only the value the candidate gets is read, chosen by the record's kind
-// and `whole` with selects: a table of the choices for this candidate, from
-// before the line arrives, then one read (docs/matcher.md, "Lookup").
 [[gnu::always_inline]] inline DomainMatcher::Match DomainMatcher::find_record(
     std::uint32_t home, const Key& key, bool whole) const noexcept {
   const std::uint16_t head = heads_[home];
   if (head == kEmptyHome) return Match{0, kNone};
   const std::size_t pos = std::size_t{home} * kLineBits + head;
-  const auto walk = [&] { return match_of(walk_home(pos, key.words, key.bits), whole); };
+  const auto walk = [&] { return walk_home(pos, key, whole); };
   if (key.bits >= kEscape) [[unlikely]]
     return walk();
   const auto* s = reinterpret_cast<const unsigned char*>(stream_.data());
@@ -224,10 +209,7 @@ DomainMatcher::Found DomainMatcher::walk_home(std::size_t pos, const std::uint64
                           : !same_bits(s, name, key.words, key.bits);
   if (differ) [[unlikely]]
     return walk();
-  const unsigned choice = value_choice(p.kind, whole);
-  const std::size_t at = choice >> 1 ? name + key.bits : body;
-  const auto value = static_cast<std::uint32_t>(bits_at(s, at) & mask_below(value_bits));
-  return Match{p.kind, value | (0u - static_cast<std::uint32_t>(choice == 0))};
+  return match_at(body, name + key.bits, p.kind, whole);
 }
 
 template <bool kSkipFull>

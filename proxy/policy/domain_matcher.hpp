@@ -94,14 +94,6 @@ class DomainMatcher {
  private:
   template <bool kSkipFull>
   Hit lookup_impl(std::string_view host) const noexcept;  // length 0: no rule
-  // The record found: its kind (0: no record has the key) and its values as
-  // stored (the second is read past the first whatever the kind; it means
-  // something only for both kinds).
-  struct Found {
-    unsigned kind;
-    std::uint32_t first;
-    std::uint32_t second;
-  };
   // A coded key (encode()'s words, a word of zeros after them), and what the
   // pick and the compare of a home's records need of it, worked out before
   // the home's lines arrive.
@@ -123,13 +115,11 @@ class DomainMatcher {
   // gives the candidate (`whole`: the candidate is the whole host).
   Match find_record(std::uint32_t home, const Key& key, bool whole) const noexcept;
   // The same, record by record from the chunk at `pos` on (the slow way).
-  Found walk_home(std::size_t pos, const std::uint64_t* key, std::size_t key_bits) const noexcept;
-  Found values_at(std::size_t at, std::size_t second, unsigned kind) const noexcept;
-  // Which value a record of kind `kind` gives a candidate: 0 none, 1 the
-  // first, 2 the second (`whole`: the candidate is the whole host).
-  static unsigned value_choice(unsigned kind, bool whole) noexcept;
-  // The value a record found by the walk gives a candidate.
-  static Match match_of(const Found& f, bool whole) noexcept;
+  Match walk_home(std::size_t pos, const Key& key, bool whole) const noexcept;
+  // What the record of kind `kind` whose first value is at `first` and whose
+  // second (if it is of both kinds) is at `second` gives the candidate: only
+  // the value it gets is read.
+  Match match_at(std::size_t first, std::size_t second, unsigned kind, bool whole) const noexcept;
 
   // Each name has a home line, picked by its hash (docs/matcher.md). The
   // records of the names homed at line h are consecutive in one bit stream,

@@ -360,9 +360,9 @@ DomainMatcher DomainMatcher::Builder::build() && {
   const std::size_t count = pending_.size();
   m.rules_ = rules_;
   m.label_counts_ = label_counts_;
-  const auto top = static_cast<std::size_t>(std::bit_width(label_counts_)) - 1;  // 0 if none
-  m.deepest_ = top == 63 ? kMaxName + 1 : top;
   if (count == 0) return m;
+  const auto top = static_cast<std::size_t>(std::bit_width(label_counts_)) - 1;
+  m.deepest_ = top == 63 ? kMaxName + 1 : top;
   release(index_);
   release(filter_);
 
