@@ -465,6 +465,55 @@ void BM_LinesAndWork(benchmark::State& state, std::size_t k, std::size_t adds) {
   benchmark::DoNotOptimize(sum + a + b + c + d + e + f + g + h);
 }
 
+#if defined(__x86_64__)
+// Exactly n register additions (n a multiple of 8, at least 8), in 8 chains
+// that start afresh, so they wait for nothing before them: written in
+// assembly so that the count is the instructions the core runs.
+template <int N>
+[[gnu::always_inline]] inline void fresh_adds() {
+  static_assert(N >= 8 && N % 8 == 0);
+  asm volatile(
+      "mov $1, %%r8\n\tmov $1, %%r9\n\tmov $1, %%r10\n\tmov $1, %%r11\n\t"
+      "mov $1, %%r12\n\tmov $1, %%r13\n\tmov $1, %%r14\n\tmov $1, %%r15\n\t"
+      ".rept %c0\n\t"
+      "add $1, %%r8\n\tadd $1, %%r9\n\tadd $1, %%r10\n\tadd $1, %%r11\n\t"
+      "add $1, %%r12\n\tadd $1, %%r13\n\tadd $1, %%r14\n\tadd $1, %%r15\n\t"
+      ".endr" ::"i"(N / 8 - 1)
+      : "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15");
+}
+
+// How many instructions may follow a read that misses the cache before the
+// core stops taking in the next lookup's: 6 adjacent lines at a random
+// place prefetched, 200 additions, the first line read and 8 additions
+// that use it, then `after` additions that do not. Back to back, one
+// iteration's lines overlap the next one's only if the instructions from
+// the read to the next iteration's prefetch (these, plus about 30 of the
+// loop's own: the random place, the branch) fit in the core's window.
+// Past that the time jumps from about half a memory round trip to a whole
+// one (docs/matcher.md, "Measured", fifteenth session): a lookup's
+// instructions from its first read of the home's lines to the next
+// lookup's prefetch (bench/lookup_trace.py counts them) are that budget.
+template <int After>
+void BM_WorkAfterRead(benchmark::State& state) {
+  const std::uint64_t* mem = group_block();
+  std::uint64_t seed = 5, sum = 0;
+  for (auto _ : state) {
+    const std::size_t at = random_group(seed, 6);
+    for (std::size_t j = 0; j < 6; ++j) __builtin_prefetch(&mem[(at + j) * 8]);
+    fresh_adds<200>();
+    const std::uint64_t v = mem[at * 8];
+    asm volatile(
+        "mov %1, %%r8\n\tadd %1, %%r8\n\tadd %1, %%r8\n\tadd %1, %%r8\n\t"
+        "add %1, %%r8\n\tadd %1, %%r8\n\tadd %1, %%r8\n\tadd %%r8, %0"
+        : "+r"(sum)
+        : "r"(v)
+        : "r8");
+    fresh_adds<After>();
+  }
+  benchmark::DoNotOptimize(sum);
+}
+#endif
+
 // Collects each benchmark's CPU times (ns) to print old / new at the end.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
@@ -549,6 +598,14 @@ void print_ratios(const RatioReporter& rep) {
           "the additions alone: %.1f ns | |\n",
           adds, w.first, w.second * 100, a.first);
   }
+  for (int after : {64, 128, 192, 256}) {
+    auto r = rep.figure("mem/BM_WorkAfterRead/" + std::to_string(after));
+    if (r.first > 0)
+      std::printf(
+          "| a read that misses, then %d instructions that do not wait for it, back to back | "
+          "%.1f ns (±%.0f%%) | | |\n",
+          after, r.first, r.second * 100);
+  }
   std::printf("(± = (max - min) / median over the repetitions; -1 = not available)\n");
 }
 
@@ -583,6 +640,12 @@ void register_all() {
           ("mem/BM_LinesAndWork/" + std::to_string(k) + "lines+" + std::to_string(adds) + "adds")
               .c_str(),
           BM_LinesAndWork, k, adds);
+#if defined(__x86_64__)
+  benchmark::RegisterBenchmark("mem/BM_WorkAfterRead/64", BM_WorkAfterRead<64>);
+  benchmark::RegisterBenchmark("mem/BM_WorkAfterRead/128", BM_WorkAfterRead<128>);
+  benchmark::RegisterBenchmark("mem/BM_WorkAfterRead/192", BM_WorkAfterRead<192>);
+  benchmark::RegisterBenchmark("mem/BM_WorkAfterRead/256", BM_WorkAfterRead<256>);
+#endif
 }
 
 }  // namespace

@@ -91,7 +91,10 @@ def report(per):
     for prefix, title in (("mem/BM_PointerChase/", "Pointer chase"),
                           ("mem/BM_LineGroups/", "Random groups of adjacent lines, back to back"),
                           ("mem/BM_LinesAndWork/",
-                           "Random groups of adjacent lines + additions, back to back")):
+                           "Random groups of adjacent lines + additions, back to back"),
+                          ("mem/BM_WorkAfterRead/",
+                           "A read that misses, then N instructions that do not wait for it, "
+                           "back to back")):
         mem = [(k.split("/")[-1], [p[k] for p in per if k in p])
                for k in sorted({k for p in per for k in p if k.startswith(prefix)}, key=sizes)]
         if mem:
