@@ -17,6 +17,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "baseline_domain_matcher.hpp"
@@ -482,19 +483,21 @@ template <int N>
       : "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15");
 }
 
-// How many instructions may follow a read that misses the cache before the
-// core stops taking in the next lookup's: 6 adjacent lines at a random
-// place prefetched, 200 additions, the first line read and 8 additions
-// that use it, then `after` additions that do not. Back to back, one
-// iteration's lines overlap the next one's only if the instructions from
-// the read to the next iteration's prefetch (these, plus about 30 of the
-// loop's own: the random place, the branch) fit in the core's window.
-// Past that the time jumps from about half a memory round trip to a whole
-// one (docs/matcher.md, "Measured", fifteenth session): a lookup's
-// instructions from its first read of the home's lines to the next
-// lookup's prefetch (bench/lookup_trace.py counts them) are that budget.
-template <int After>
+// How much work may follow a read that misses the cache before the core
+// stops taking in the next lookup's: 6 adjacent lines at a random place
+// prefetched, 200 additions, the first line read, then `Waiting`
+// additions that use it (4 chains that start from it) and `Fresh` that
+// do not. Back to back, one iteration's lines overlap the next one's only
+// if what comes between the read and the next iteration's prefetch (this,
+// plus about 30 instructions of the loop's own: the random place, the
+// branch) fits in what the core can hold while the read waits; past that
+// the time jumps from about half a memory round trip to a whole one. The
+// instructions that wait are held where they wait for their operands, a
+// smaller place than the one that holds those that do not (docs/matcher.md,
+// "Measured", fifteenth session; bench/lookup_trace.py counts a lookup's).
+template <int Waiting, int Fresh>
 void BM_WorkAfterRead(benchmark::State& state) {
+  static_assert(Waiting >= 8 && Waiting % 4 == 0);
   const std::uint64_t* mem = group_block();
   std::uint64_t seed = 5, sum = 0;
   for (auto _ : state) {
@@ -503,14 +506,24 @@ void BM_WorkAfterRead(benchmark::State& state) {
     fresh_adds<200>();
     const std::uint64_t v = mem[at * 8];
     asm volatile(
-        "mov %1, %%r8\n\tadd %1, %%r8\n\tadd %1, %%r8\n\tadd %1, %%r8\n\t"
-        "add %1, %%r8\n\tadd %1, %%r8\n\tadd %1, %%r8\n\tadd %%r8, %0"
+        "mov %1, %%r8\n\tmov %1, %%r9\n\tmov %1, %%r10\n\tmov %1, %%r11\n\t"
+        ".rept %c2\n\t"
+        "add %1, %%r8\n\tadd %1, %%r9\n\tadd %1, %%r10\n\tadd %1, %%r11\n\t"
+        ".endr\n\t"
+        "add %%r8, %%r9\n\tadd %%r10, %%r11\n\tadd %%r9, %%r11\n\tadd %%r11, %0"
         : "+r"(sum)
-        : "r"(v)
-        : "r8");
-    fresh_adds<After>();
+        : "r"(v), "i"(Waiting / 4 - 2)
+        : "r8", "r9", "r10", "r11");
+    if constexpr (Fresh > 0) fresh_adds<Fresh>();
   }
   benchmark::DoNotOptimize(sum);
+}
+// Waiting, fresh: the rows of mem/BM_WorkAfterRead.
+constexpr std::pair<int, int> kWorkAfterRead[] = {{8, 64}, {8, 128}, {8, 192}, {8, 256}, {64, 0},
+                                                  {96, 0}, {128, 0}, {64, 64}, {64, 128}};
+std::string work_after_read_name(std::pair<int, int> row) {
+  return "mem/BM_WorkAfterRead/" + std::to_string(row.first) + "waiting+" +
+         std::to_string(row.second) + "fresh";
 }
 #endif
 
@@ -598,14 +611,16 @@ void print_ratios(const RatioReporter& rep) {
           "the additions alone: %.1f ns | |\n",
           adds, w.first, w.second * 100, a.first);
   }
-  for (int after : {64, 128, 192, 256}) {
-    auto r = rep.figure("mem/BM_WorkAfterRead/" + std::to_string(after));
+#if defined(__x86_64__)
+  for (const auto& row : kWorkAfterRead) {
+    auto r = rep.figure(work_after_read_name(row));
     if (r.first > 0)
       std::printf(
-          "| a read that misses, then %d instructions that do not wait for it, back to back | "
-          "%.1f ns (±%.0f%%) | | |\n",
-          after, r.first, r.second * 100);
+          "| a read that misses, then %d instructions that wait for it and %d that do not, back "
+          "to back | %.1f ns (±%.0f%%) | | |\n",
+          row.first, row.second, r.first, r.second * 100);
   }
+#endif
   std::printf("(± = (max - min) / median over the repetitions; -1 = not available)\n");
 }
 
@@ -641,10 +656,13 @@ void register_all() {
               .c_str(),
           BM_LinesAndWork, k, adds);
 #if defined(__x86_64__)
-  benchmark::RegisterBenchmark("mem/BM_WorkAfterRead/64", BM_WorkAfterRead<64>);
-  benchmark::RegisterBenchmark("mem/BM_WorkAfterRead/128", BM_WorkAfterRead<128>);
-  benchmark::RegisterBenchmark("mem/BM_WorkAfterRead/192", BM_WorkAfterRead<192>);
-  benchmark::RegisterBenchmark("mem/BM_WorkAfterRead/256", BM_WorkAfterRead<256>);
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (benchmark::RegisterBenchmark(
+         work_after_read_name(kWorkAfterRead[I]).c_str(),
+         BM_WorkAfterRead<kWorkAfterRead[I].first, kWorkAfterRead[I].second>),
+     ...);
+  }
+  (std::make_index_sequence<std::size(kWorkAfterRead)>{});
 #endif
 }
 
