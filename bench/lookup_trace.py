@@ -9,7 +9,10 @@ one DomainMatcher lookup in gdb, and the bench's loop to the next lookup, and
 prints how many instructions come before the first prefetch of the home's
 lines, from the read of `heads_` (the first read on the lines' path; the
 chunk's header is read a few instructions later) to the return, and in the
-bench's loop. Needs a build with -g (it names the source lines):
+bench's loop; and the window from the read to the next lookup's prefetch,
+with how many of its instructions write a general register (the limit
+that `mem/BM_WorkAfterRead` in matcher_bench measures). Needs a build with
+-g (it names the source lines):
 
   cmake -S . -B /tmp/gh-prof -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS=-g
   ninja -C /tmp/gh-prof matcher_bench
@@ -46,18 +49,132 @@ gdb.execute("kill")
 '''
 
 
-def summarize(steps):
+def writes_register(step):
+    """Whether an instruction (as gdb prints it, AT&T) writes a general
+    register: those take an entry of the core's register file until they
+    retire, and back to back the file runs out before the reorder buffer
+    does (docs/matcher.md, "Measured", fifteenth session). Moves from one
+    register to another are left out (a core may rename them without an
+    entry)."""
+    parts = step.split(None, 1)
+    if not parts:
+        return False
+    op, args = parts[0], (parts[1].split("<")[0].strip() if len(parts) > 1 else "")
+    if op.startswith(("j", "call", "ret", "prefetch", "nop", "push", "cmp", "test")) or \
+            (op.startswith("bt") and not op.startswith(("btc", "bts", "btr"))):
+        return False
+    operands = [a.strip() for a in args.split(",")] if args else []
+    if not operands or not operands[-1].startswith("%") or operands[-1].startswith("%xmm"):
+        return False
+    plain_move = op in ("mov", "movl", "movq") and operands[0].startswith("%") \
+        and not operands[0].startswith("%xmm")
+    return not plain_move
+
+
+_FLAG_READERS = ("j", "cmov", "set", "adc", "sbb")
+# Their last operand is written, not read (bswap, not, neg read theirs).
+_PURE_WRITES = ("mov", "lea", "pop", "set", "tzcnt", "lzcnt", "popcnt", "cvt", "pmovmskb")
+
+
+def _register(name):
+    """The 64-bit register a general register's name is part of (None for others)."""
+    if not name.strip().startswith("%"):
+        return None
+    name = name.strip().lstrip("%")
+    table = {"ax": "rax", "bx": "rbx", "cx": "rcx", "dx": "rdx", "si": "rsi", "di": "rdi",
+             "bp": "rbp", "sp": "rsp"}
+    if name.startswith("xmm"):
+        return name
+    if name[0] == "r" and name[1:].rstrip("dwb").isdigit():
+        return "r" + name[1:].rstrip("dwb")
+    core = name[1:] if name[0] in "re" and len(name) == 3 else name
+    core = {"al": "ax", "bl": "bx", "cl": "cx", "dl": "dx", "ah": "ax", "bh": "bx", "ch": "cx",
+            "dh": "dx", "sil": "si", "dil": "di", "bpl": "bp", "spl": "sp"}.get(core, core)
+    return table.get(core)
+
+
+def _operands(args):
+    out, depth, cur = [], 0, ""
+    for c in args:
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        if c == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += c
+    if cur.strip():
+        out.append(cur.strip())
+    return out
+
+
+def waiting_on(steps, start):
+    """How many of steps[start:] depend, through registers, the flags or
+    the stack frame, on the value steps[start] loads (the heads_ entry, and
+    so the home's lines): they wait in the core's schedulers until the line
+    arrives, a smaller place than its register file (docs/matcher.md,
+    "Measured", fifteenth session). Follows registers and stack slots only,
+    so it may count a few too few."""
+    tainted, count = set(), 0
+    for n, step in enumerate(steps[start:]):
+        parts = step.split(None, 1)
+        if not parts:
+            continue
+        op = parts[0]
+        if op in ("call", "ret"):
+            tainted = {t for t in tainted if not t.startswith("mem:")}
+        args = parts[1].split("<")[0].strip() if len(parts) > 1 else ""
+        ops = _operands(args) if not op.startswith(("j", "call", "ret", "nop", "prefetch")) else []
+        reads, memory = set(), None
+        for i, o in enumerate(ops):
+            if "(" in o:
+                memory = o
+                reads |= {r for r in map(_register, o[o.index("(") + 1:-1].split(",")) if r}
+                if o.endswith("(%rsp)") and (i < len(ops) - 1 or not op.startswith("mov")):
+                    reads.add("mem:" + o)
+            elif o.startswith("%"):
+                r = _register(o)
+                if r and (i < len(ops) - 1 or not op.startswith(_PURE_WRITES)):
+                    reads.add(r)
+        if op.startswith(_FLAG_READERS) and op != "jmp":
+            reads.add("flags")
+        zeroing = op.startswith(("xor", "pxor", "sub")) and len(ops) == 2 and ops[0] == ops[1]
+        hit = n == 0 or (bool(reads & tainted) and not zeroing)
+        count += hit
+        if not ops:
+            continue
+        dest = ops[-1]
+        target = ("mem:" + dest) if dest.endswith("(%rsp)") else _register(dest)
+        if target:
+            (tainted.add if hit else tainted.discard)(target)
+        if not op.startswith(("mov", "lea", "set", "bswap", "prefetch", "push", "pop", "cmov")):
+            (tainted.add if hit else tainted.discard)("flags")
+    return count
+
+
+def summarize(steps, next_steps=None):
     ret = next(i for i, s in enumerate(steps) if s.split()[:1] == ["ret"])
     prefetches = [i for i, s in enumerate(steps[:ret]) if s.startswith("prefetcht0")]
     heads = [i for i, s in enumerate(steps[:ret]) if s.startswith("movzwl")]
     line_prefetch = prefetches[1] if len(prefetches) > 1 else -1  # the first is heads_'s
     read = heads[-1] if heads else -1
-    return {
+    figures = {
         "lookup": ret + 1,
         "bench loop": len(steps) - ret - 1,
         "before the lines' first prefetch": line_prefetch,
         "from the heads_ read to the return": ret - read if read >= 0 else -1,
+        "of which wait for the line": waiting_on(steps[:ret + 1], read) if read >= 0 else -1,
     }
+    if next_steps is not None and read >= 0:
+        # From this lookup's heads_ read to the next one's first prefetch of
+        # its lines: what the core must hold for the two to overlap.
+        nxt = summarize(next_steps)["before the lines' first prefetch"]
+        window = steps[read:] + next_steps[:max(nxt, 0)]
+        figures["window"] = len(window)
+        figures["of which write a general register"] = sum(map(writes_register, window))
+    return figures
 
 
 def main():
@@ -80,7 +197,8 @@ def main():
         with open(out) as f:
             traces = [line.rstrip("\n").split("\t") for line in f if line.strip()]
     for n, steps in enumerate(traces, 1):
-        figures = ", ".join("%s %d" % kv for kv in summarize(steps).items())
+        following = traces[n] if n < len(traces) else None
+        figures = ", ".join("%s %d" % kv for kv in summarize(steps, following).items())
         print("lookup %d: %s" % (n, figures))
 
 

@@ -93,8 +93,8 @@ def report(per):
                           ("mem/BM_LinesAndWork/",
                            "Random groups of adjacent lines + additions, back to back"),
                           ("mem/BM_WorkAfterRead/",
-                           "A read that misses, then N instructions that do not wait for it, "
-                           "back to back")):
+                           "A read that misses, then instructions that wait for it and ones "
+                           "that do not, back to back")):
         mem = [(k.split("/")[-1], [p[k] for p in per if k in p])
                for k in sorted({k for p in per for k in p if k.startswith(prefix)}, key=sizes)]
         if mem:
