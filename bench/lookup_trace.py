@@ -63,7 +63,7 @@ def writes_register(step):
     if op.startswith(("j", "call", "ret", "prefetch", "nop", "push", "cmp", "test")) or \
             (op.startswith("bt") and not op.startswith(("btc", "bts", "btr"))):
         return False
-    operands = [a.strip() for a in args.split(",")] if args else []
+    operands = _operands(args)
     if not operands or not operands[-1].startswith("%") or operands[-1].startswith("%xmm"):
         return False
     plain_move = op in ("mov", "movl", "movq") and operands[0].startswith("%") \
@@ -127,10 +127,9 @@ def waiting_on(steps, start):
             tainted = {t for t in tainted if not t.startswith("mem:")}
         args = parts[1].split("<")[0].strip() if len(parts) > 1 else ""
         ops = _operands(args) if not op.startswith(("j", "call", "ret", "nop", "prefetch")) else []
-        reads, memory = set(), None
+        reads = set()
         for i, o in enumerate(ops):
             if "(" in o:
-                memory = o
                 reads |= {r for r in map(_register, o[o.index("(") + 1:-1].split(",")) if r}
                 if o.endswith("(%rsp)") and (i < len(ops) - 1 or not op.startswith("mov")):
                     reads.add("mem:" + o)

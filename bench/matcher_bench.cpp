@@ -486,16 +486,18 @@ template <int N>
 // How much work may follow a read that misses the cache before the core
 // stops taking in the next lookup's: 6 adjacent lines at a random place
 // prefetched, 200 additions, the first line read, then `Waiting`
-// additions that use it (4 chains that start from it) and `Fresh` that
-// do not. Back to back, one iteration's lines overlap the next one's only
+// additions that use it (4 chains that start from it), `Fresh` that do
+// not, and `Nops` no-operations. Back to back, one iteration's lines overlap the next one's only
 // if what comes between the read and the next iteration's prefetch (this,
 // plus about 30 instructions of the loop's own: the random place, the
 // branch) fits in what the core can hold while the read waits; past that
 // the time jumps from about half a memory round trip to a whole one. The
 // instructions that wait are held where they wait for their operands, a
-// smaller place than the one that holds those that do not (docs/matcher.md,
+// smaller place than the one that holds those that do not; no-operations,
+// which write no register, show whether the limit is the count of
+// instructions in flight or of the registers they write (docs/matcher.md,
 // "Measured", fifteenth session; bench/lookup_trace.py counts a lookup's).
-template <int Waiting, int Fresh>
+template <int Waiting, int Fresh, int Nops>
 void BM_WorkAfterRead(benchmark::State& state) {
   static_assert(Waiting >= 8 && Waiting % 4 == 0);
   const std::uint64_t* mem = group_block();
@@ -515,15 +517,21 @@ void BM_WorkAfterRead(benchmark::State& state) {
         : "r"(v), "i"(Waiting / 4 - 2)
         : "r8", "r9", "r10", "r11");
     if constexpr (Fresh > 0) fresh_adds<Fresh>();
+    if constexpr (Nops > 0) asm volatile(".rept %c0\n\tnopl 0(%%rax)\n\t.endr" ::"i"(Nops));
   }
   benchmark::DoNotOptimize(sum);
 }
-// Waiting, fresh: the rows of mem/BM_WorkAfterRead.
-constexpr std::pair<int, int> kWorkAfterRead[] = {{8, 64}, {8, 128}, {8, 192}, {8, 256}, {64, 0},
-                                                  {96, 0}, {128, 0}, {64, 64}, {64, 128}};
-std::string work_after_read_name(std::pair<int, int> row) {
-  return "mem/BM_WorkAfterRead/" + std::to_string(row.first) + "waiting+" +
-         std::to_string(row.second) + "fresh";
+// The rows of mem/BM_WorkAfterRead.
+struct WorkAfterRead {
+  int waiting, fresh, nops;
+};
+constexpr WorkAfterRead kWorkAfterRead[] = {{8, 64, 0},   {8, 128, 0}, {8, 192, 0}, {8, 256, 0},
+                                            {64, 0, 0},   {96, 0, 0},  {128, 0, 0}, {64, 64, 0},
+                                            {64, 128, 0}, {8, 96, 0},  {8, 96, 288}};
+std::string work_after_read_name(WorkAfterRead row) {
+  return "mem/BM_WorkAfterRead/" + std::to_string(row.waiting) + "waiting+" +
+         std::to_string(row.fresh) + "fresh" +
+         (row.nops ? "+" + std::to_string(row.nops) + "nops" : std::string());
 }
 #endif
 
@@ -616,9 +624,9 @@ void print_ratios(const RatioReporter& rep) {
     auto r = rep.figure(work_after_read_name(row));
     if (r.first > 0)
       std::printf(
-          "| a read that misses, then %d instructions that wait for it and %d that do not, back "
-          "to back | %.1f ns (±%.0f%%) | | |\n",
-          row.first, row.second, r.first, r.second * 100);
+          "| a read that misses, then %d instructions that wait for it, %d that do not and %d "
+          "no-operations, back to back | %.1f ns (±%.0f%%) | | |\n",
+          row.waiting, row.fresh, row.nops, r.first, r.second * 100);
   }
 #endif
   std::printf("(± = (max - min) / median over the repetitions; -1 = not available)\n");
@@ -659,7 +667,8 @@ void register_all() {
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (benchmark::RegisterBenchmark(
          work_after_read_name(kWorkAfterRead[I]).c_str(),
-         BM_WorkAfterRead<kWorkAfterRead[I].first, kWorkAfterRead[I].second>),
+         BM_WorkAfterRead<kWorkAfterRead[I].waiting, kWorkAfterRead[I].fresh,
+                          kWorkAfterRead[I].nops>),
      ...);
   }
   (std::make_index_sequence<std::size(kWorkAfterRead)>{});
