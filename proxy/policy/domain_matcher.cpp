@@ -43,15 +43,14 @@ bool same_bits(const unsigned char* s, std::size_t pos, const std::uint64_t* key
   return __builtin_bswap64(le);
 }
 
-// Host bytes [n - i - 8, n - i) reversed, as the little-endian word of the
-// reversed host that starts at byte i; zeros for the bytes past the host
-// (read from the host only).
-[[gnu::always_inline]] inline std::uint64_t reversed_word(const unsigned char* in, std::size_t n,
-                                                          std::size_t i) noexcept {
-  if (n - i >= 8) return __builtin_bswap64(load64(in + n - i - 8));
+// Host bytes [0, n - i), fewer than 8, reversed: the little-endian word of
+// the reversed host from byte i on, zeros past the host (0 if i == n).
+[[gnu::always_inline]] inline std::uint64_t tail_word(const unsigned char* in, std::size_t n,
+                                                      std::size_t i) noexcept {
   if (n < 8) [[unlikely]]
     return reversed_short(in, n);
-  return __builtin_bswap64(load64(in) << (8 * (8 - (n - i))));
+  // Two shifts, so that n - i == 0 shifts all 64 bits out.
+  return __builtin_bswap64((load64(in) << (8 * (7 - (n - i)))) << 8);
 }
 
 // The high bit of each byte of `w` that is a '.' (the zeros past a host are
@@ -230,64 +229,88 @@ DomainMatcher::Hit DomainMatcher::lookup_impl(std::string_view host) const noexc
   std::uint32_t live_home[kMaxName + 1];
   std::uint16_t live_end[kMaxName + 1];
   std::size_t live = 0;
-  const std::uint64_t counts = label_counts_;
-  const std::size_t most = deepest_;
-  const auto probe = [&, filter = filter_.data(), words = filter_.size(), homes = homes_,
-                      reach = reach_](std::uint64_t hash, std::size_t end) {
-    const FilterProbe f = filter_probe(hash, words);
-    if ((filter[f.word] & f.bits) != f.bits) return;
-    const std::uint32_t home = home_of(hash, homes);
+  // (Members read at each candidate, not copied before the pass: the copies
+  // were kept on the stack, a store and a load each.)
+  const auto probe = [&](std::uint64_t hash, std::size_t end) {
+    const FilterProbe f = filter_probe(hash, filter_.size());
+    if ((filter_[f.word] & f.bits) != f.bits) return;
+    const std::uint32_t home = home_of(hash, homes_);
     __builtin_prefetch(&heads_[home]);
-    const std::uint64_t* line = &stream_[std::size_t{home} * (kLineBits / 64)];
-    prefetch_lines(line, reach);
+    prefetch_lines(&stream_[std::size_t{home} * (kLineBits / 64)], reach_);
     live_home[live] = home;
     live_end[live++] = static_cast<std::uint16_t>(end);
   };
-  std::size_t labels = 0, i = 0;
-  std::uint64_t h = kSeed, before = kSeed, w = 0;
-  bool whole = !kSkipFull;  // the host itself is a candidate
-  for (; i < n; i += 8) {
-    w = reversed_word(in, n, i);
-    std::memcpy(rev + i, &w, 8);
+  // Bit k of label_counts_: some rule has k labels. Shifted right once a
+  // dot (arithmetically: bit 63 stands for 63 or more), so that bit 0 says
+  // whether the candidate ending at the dot has a label count some rule has,
+  // and 0 that no rule is deeper.
+  auto depths = static_cast<std::int64_t>(label_counts_);
+  // The candidates that end at the dots of word `w` (bytes [i, i + 8) of the
+  // reversed host; h: the hash of the words before it). False: no rule is
+  // deeper.
+  const auto candidates = [&](std::uint64_t w, std::uint64_t h, std::size_t i) {
     for (std::uint64_t dot = dots_of(w); dot; dot &= dot - 1) {
-      if (++labels > most) {  // deeper than any rule
-        whole = false;
-        break;
+      depths >>= 1;
+      if (depths == 0) return false;
+      if (depths & 1) {
+        const std::size_t end = i + static_cast<std::size_t>(std::countr_zero(dot)) / 8;
+        probe(prefix_hash(h, w, end), end);
       }
-      if (!(counts & label_bit(labels))) continue;
-      const std::size_t end = i + static_cast<std::size_t>(std::countr_zero(dot)) / 8;
-      probe(prefix_hash(h, w, end), end);
     }
-    before = h;
-    h = word_step(h, w);
-    if (labels > most) {
-      i += 8;
+    return true;
+  };
+  std::size_t i = 0;
+  std::uint64_t h = kSeed;
+  bool deeper = true;
+  for (; i + 8 <= n; i += 8) {  // the whole words
+    const std::uint64_t w = __builtin_bswap64(load64(in + n - i - 8));
+    std::memcpy(rev + i, &w, 8);
+    if (!candidates(w, h, i)) {
+      deeper = false;
       break;
     }
+    h = word_step(h, w);
   }
-  // Two whole aligned words of zeros (see load64_words); the bytes of the
-  // last word past the host are zeros already.
-  std::memset(rev + i, 0, 16);
-  // The host itself: its words are all in h, or all but the last, partial one.
-  if (whole && (counts & label_bit(labels + 1))) probe(prefix_hash(n % 8 ? before : h, w, n), n);
+  if (deeper) {  // the last, partial word (zeros if there is none), and the host itself
+    const std::uint64_t w = tail_word(in, n, i);
+    std::memcpy(rev + i, &w, 8);
+    if (candidates(w, h, i)) {
+      depths >>= 1;
+      if (!kSkipFull && (depths & 1)) probe(prefix_hash(h, w, n), n);
+    }
+  }
+  // Two whole aligned words of zeros after the last word stored.
+  std::memset(rev + i + 8, 0, 16);
   if (live == 0) return kNoHit;
 
   // The key's bits up to the end of the longest live candidate, while the
   // lines arrive; a shorter candidate's key is a prefix of it (its length
   // worked out only if it is needed: the longest candidate usually is the hit).
   std::uint64_t key[kKeyWords];
-  std::size_t key_end = live_end[live - 1];
-  std::size_t key_bits = encode(code_.data(), rev, key_end, key);
-  for (std::size_t j = live; j-- > 0;) {  // longest first
-    const std::size_t end = live_end[j];
+  const std::size_t end = live_end[live - 1];
+  const std::size_t key_bits = encode(code_.data(), rev, end, key);
+  const bool whole = end == n;
+  const Match m = find_record(live_home[live - 1], Key::of(key, key_bits), whole);
+  if (m.value != kNone)
+    return Hit{m.value, !(whole & (m.kind & kExactKind)), static_cast<std::uint16_t>(end)};
+  if (live == 1) return kNoHit;
+  return shorter(Live{live_home, live_end, live - 1}, key, key_bits, rev);
+}
+
+// The shorter live candidates, longest first (out of line: the longest is
+// usually the hit, and this loop's registers kept the lookup's own on the
+// stack).
+DomainMatcher::Hit DomainMatcher::shorter(Live c, const std::uint64_t* key, std::size_t key_bits,
+                                          const unsigned char* rev) const noexcept {
+  std::size_t key_end = c.end[c.count];
+  for (std::size_t j = c.count; j-- > 0;) {
+    const std::size_t end = c.end[j];
     key_bits -= code_bits(code_.data(), rev + end, key_end - end);
     key_end = end;
-    const bool whole = end == n;
-    const Match m = find_record(live_home[j], Key::of(key, key_bits), whole);
-    if (m.value != kNone)
-      return Hit{m.value, !(whole & (m.kind & kExactKind)), static_cast<std::uint16_t>(end)};
+    const Match m = find_record(c.home[j], Key::of(key, key_bits), false);
+    if (m.value != kNone) return Hit{m.value, true, static_cast<std::uint16_t>(end)};
   }
-  return kNoHit;
+  return Hit{kNone, false, 0};
 }
 
 // (lookup_impl returns a plain Hit, length 0 for none: built in registers,

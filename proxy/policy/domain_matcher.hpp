@@ -115,7 +115,16 @@ class DomainMatcher {
   // gives the candidate (`whole`: the candidate is the whole host).
   Match find_record(std::uint32_t home, const Key& key, bool whole) const noexcept;
   // The same, record by record from the chunk at `pos` on (the slow way).
-  Match walk_home(std::size_t pos, const Key& key, bool whole) const noexcept;
+  [[gnu::noinline]] Match walk_home(std::size_t pos, const Key& key, bool whole) const noexcept;
+  // The live candidates of a lookup (their homes and lengths), `count` of
+  // them before the longest.
+  struct Live {
+    const std::uint32_t* home;
+    const std::uint16_t* end;
+    std::size_t count;
+  };
+  [[gnu::noinline]] Hit shorter(Live c, const std::uint64_t* key, std::size_t key_bits,
+                                const unsigned char* rev) const noexcept;
   // What the record of kind `kind` whose first value is at `first` and whose
   // second (if it is of both kinds) is at `second` gives the candidate: only
   // the value it gets is read.
@@ -148,11 +157,9 @@ class DomainMatcher {
   std::array<std::uint32_t, 256> code_{};
   // Bit n set: some rule domain has n labels (bit 63: 63 or more). A lookup
   // probes only the suffixes of the host with a label count that occurs, so
-  // a deep host name costs no more probes than the rules need.
+  // a deep host name costs no more probes than the rules need, and reads no
+  // deeper than the highest bit set (none of 63 or more: no limit).
   std::uint64_t label_counts_ = 0;
-  // The label count of the deepest rule (63 or more: kMaxName + 1, no limit):
-  // a lookup reads no deeper.
-  std::size_t deepest_ = 0;
   std::size_t rules_ = 0;
 };
 

@@ -361,8 +361,6 @@ DomainMatcher DomainMatcher::Builder::build() && {
   m.rules_ = rules_;
   m.label_counts_ = label_counts_;
   if (count == 0) return m;
-  const auto top = static_cast<std::size_t>(std::bit_width(label_counts_)) - 1;
-  m.deepest_ = top == 63 ? kMaxName + 1 : top;
   release(index_);
   release(filter_);
 
