@@ -282,19 +282,23 @@ DomainMatcher::Hit DomainMatcher::lookup_impl(std::string_view host) const noexc
   // Two whole aligned words of zeros after the last word stored.
   std::memset(rev + i + 8, 0, 16);
   if (live == 0) return kNoHit;
+  return longest_first(Live{live_home, live_end, live - 1}, rev, n);
+}
 
-  // The key's bits up to the end of the longest live candidate, while the
-  // lines arrive; a shorter candidate's key is a prefix of it (its length
-  // worked out only if it is needed: the longest candidate usually is the hit).
+// The key's bits up to the end of the longest live candidate, while the
+// lines arrive; a shorter candidate's key is a prefix of it (its length
+// worked out only if it is needed: the longest candidate usually is the hit).
+[[gnu::always_inline]] inline DomainMatcher::Hit DomainMatcher::longest_first(
+    Live c, const unsigned char* rev, std::size_t n) const noexcept {
   std::uint64_t key[kKeyWords];
-  const std::size_t end = live_end[live - 1];
+  const std::size_t end = c.end[c.count];
   const std::size_t key_bits = encode(code_.data(), rev, end, key);
   const bool whole = end == n;
-  const Match m = find_record(live_home[live - 1], Key::of(key, key_bits), whole);
+  const Match m = find_record(c.home[c.count], Key::of(key, key_bits), whole);
   if (m.value != kNone)
     return Hit{m.value, !(whole & (m.kind & kExactKind)), static_cast<std::uint16_t>(end)};
-  if (live == 1) return kNoHit;
-  return shorter(Live{live_home, live_end, live - 1}, key, key_bits, rev);
+  if (c.count == 0) return Hit{kNone, false, 0};
+  return shorter(c, key, key_bits, rev);
 }
 
 // The shorter live candidates, longest first (out of line: the longest is

@@ -123,6 +123,9 @@ class DomainMatcher {
     const std::uint16_t* end;
     std::size_t count;
   };
+  // The hit among them, the longest first (`rev`: the host reversed, `n`
+  // bytes), then the shorter ones.
+  Hit longest_first(Live c, const unsigned char* rev, std::size_t n) const noexcept;
   [[gnu::noinline]] Hit shorter(Live c, const std::uint64_t* key, std::size_t key_bits,
                                 const unsigned char* rev) const noexcept;
   // What the record of kind `kind` whose first value is at `first` and whose
