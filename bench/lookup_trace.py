@@ -28,7 +28,7 @@ import tempfile
 GDB_SCRIPT = r'''
 import gdb
 gdb.execute("set pagination off")
-gdb.execute("break gh::DomainMatcher::lookup_impl<false>")
+gdb.execute("break " + ENTRY)
 gdb.execute("run")
 entry = int(gdb.parse_and_eval("$pc"))
 gdb.execute("delete")
@@ -153,8 +153,34 @@ def waiting_on(steps, start):
     return count
 
 
+def lookup_end(steps):
+    """The index of the lookup's own return (the calls it makes return
+    before it)."""
+    depth = 0
+    for i, s in enumerate(steps):
+        op = s.split()[:1]
+        if op == ["call"]:
+            depth += 1
+        elif op == ["ret"]:
+            if depth == 0:
+                return i
+            depth -= 1
+    raise ValueError("no return in the trace")
+
+
+def entry_symbol(binary):
+    """The linkage name of DomainMatcher::find, the lookup's entry (the
+    inline DomainMatcher::lookup calls it)."""
+    names = subprocess.run(["nm", binary], capture_output=True, text=True,
+                           check=True).stdout.split()
+    find = [n for n in names if n.startswith("_ZNK2gh13DomainMatcher4findE")]
+    if not find:
+        sys.exit("lookup_trace: no DomainMatcher::find in " + binary)
+    return find[0]
+
+
 def summarize(steps, next_steps=None):
-    ret = next(i for i, s in enumerate(steps) if s.split()[:1] == ["ret"])
+    ret = lookup_end(steps)
     prefetches = [i for i, s in enumerate(steps[:ret]) if s.startswith("prefetcht0")]
     heads = [i for i, s in enumerate(steps[:ret]) if s.startswith("movzwl")]
     line_prefetch = prefetches[1] if len(prefetches) > 1 else -1  # the first is heads_'s
@@ -185,7 +211,8 @@ def main():
         out = os.path.join(tmp, "steps.txt")
         script = os.path.join(tmp, "trace.py")
         with open(script, "w") as f:
-            f.write("OUT = %r\nLOOKUPS = %d\n" % (out, lookups) + GDB_SCRIPT)
+            f.write("OUT = %r\nLOOKUPS = %d\nENTRY = %r\n" % (out, lookups, entry_symbol(binary))
+                    + GDB_SCRIPT)
         env = dict(os.environ, GH_MATCHER_HOSTS="1024")
         subprocess.run(["gdb", "-q", "-batch", "-x", script, "--args", binary,
                         "--benchmark_filter=new/BM_LookupHit$", "--benchmark_min_time=0.01"],

@@ -144,8 +144,8 @@ constexpr std::uint32_t kPickValue = 0b01'01'01'00'10'01'00'00;
 // Every record of the home from `pos` (a chunk's header) on, one at a time,
 // each compared with the key if its name has the key's length: the way for
 // long keys, homes of more than one chunk and names of equal length.
-DomainMatcher::Match DomainMatcher::walk_home(std::size_t pos, const Key& key,
-                                              bool whole) const noexcept {
+DomainMatcher::Match DomainMatcher::walk_home(std::size_t pos, const std::uint64_t* key,
+                                              std::size_t key_bits, bool whole) const noexcept {
   const auto* s = reinterpret_cast<const unsigned char*>(stream_.data());
   const unsigned value_bits = value_bits_;
   for (;;) {
@@ -160,7 +160,7 @@ DomainMatcher::Match DomainMatcher::walk_home(std::size_t pos, const Key& key,
         values += kLongLength;
       }
       const std::size_t name = values + value_bits;
-      if (bits == key.bits && same_bits(s, name, key.words, key.bits))
+      if (bits == key_bits && same_bits(s, name, key, key_bits))
         return match_at(values, name + bits, kind, whole);
       body = name + bits + (kind == kBothKinds ? value_bits : 0);
     }
@@ -184,7 +184,7 @@ DomainMatcher::Match DomainMatcher::walk_home(std::size_t pos, const Key& key,
   const std::uint16_t head = heads_[home];
   if (head == kEmptyHome) return Match{0, kNone};
   const std::size_t pos = std::size_t{home} * kLineBits + head;
-  const auto walk = [&] { return walk_home(pos, key, whole); };
+  const auto walk = [&] { return walk_home(pos, key.words, key.bits, whole); };
   if (key.bits >= kEscape) [[unlikely]]
     return walk();
   const auto* s = reinterpret_cast<const unsigned char*>(stream_.data());
@@ -212,8 +212,9 @@ DomainMatcher::Match DomainMatcher::walk_home(std::size_t pos, const Key& key,
 }
 
 template <bool kSkipFull>
-DomainMatcher::Hit DomainMatcher::lookup_impl(std::string_view host) const noexcept {
-  constexpr Hit kNoHit{kNone, false, 0};
+[[gnu::always_inline]] inline DomainMatcher::Found DomainMatcher::lookup_impl(
+    std::string_view host) const noexcept {
+  constexpr Found kNoHit = 0;
   const std::size_t n = host.size();
   if (n == 0 || n > kMaxName || homes_ == 0) return kNoHit;
   const auto* in = reinterpret_cast<const unsigned char*>(host.data());
@@ -288,49 +289,40 @@ DomainMatcher::Hit DomainMatcher::lookup_impl(std::string_view host) const noexc
 // The key's bits up to the end of the longest live candidate, while the
 // lines arrive; a shorter candidate's key is a prefix of it (its length
 // worked out only if it is needed: the longest candidate usually is the hit).
-[[gnu::always_inline]] inline DomainMatcher::Hit DomainMatcher::longest_first(
+[[gnu::always_inline]] inline DomainMatcher::Found DomainMatcher::longest_first(
     Live c, const unsigned char* rev, std::size_t n) const noexcept {
   std::uint64_t key[kKeyWords];
   const std::size_t end = c.end[c.count];
   const std::size_t key_bits = encode(code_.data(), rev, end, key);
   const bool whole = end == n;
   const Match m = find_record(c.home[c.count], Key::of(key, key_bits), whole);
-  if (m.value != kNone)
-    return Hit{m.value, !(whole & (m.kind & kExactKind)), static_cast<std::uint16_t>(end)};
-  if (c.count == 0) return Hit{kNone, false, 0};
+  if (m.value != kNone) return found(m.value, !(whole & (m.kind & kExactKind)), end);
+  if (c.count == 0) return 0;
   return shorter(c, key, key_bits, rev);
 }
 
 // The shorter live candidates, longest first (out of line: the longest is
 // usually the hit, and this loop's registers kept the lookup's own on the
 // stack).
-DomainMatcher::Hit DomainMatcher::shorter(Live c, const std::uint64_t* key, std::size_t key_bits,
-                                          const unsigned char* rev) const noexcept {
+DomainMatcher::Found DomainMatcher::shorter(Live c, const std::uint64_t* key, std::size_t key_bits,
+                                            const unsigned char* rev) const noexcept {
   std::size_t key_end = c.end[c.count];
   for (std::size_t j = c.count; j-- > 0;) {
     const std::size_t end = c.end[j];
     key_bits -= code_bits(code_.data(), rev + end, key_end - end);
     key_end = end;
     const Match m = find_record(c.home[j], Key::of(key, key_bits), false);
-    if (m.value != kNone) return Hit{m.value, true, static_cast<std::uint16_t>(end)};
+    if (m.value != kNone) return found(m.value, true, end);
   }
-  return Hit{kNone, false, 0};
+  return 0;
 }
 
-// (lookup_impl returns a plain Hit, length 0 for none: built in registers,
-// where an optional was built on the stack and read back in two sizes, a
-// store-forwarding stall on every lookup.)
-std::optional<DomainMatcher::Hit> DomainMatcher::lookup(std::string_view host) const noexcept {
-  const Hit h = lookup_impl<false>(host);
-  if (h.length == 0) return std::nullopt;
-  return h;
+DomainMatcher::Found DomainMatcher::find(std::string_view host) const noexcept {
+  return lookup_impl<false>(host);
 }
 
-std::optional<DomainMatcher::Hit> DomainMatcher::lookup_parent(
-    std::string_view domain) const noexcept {
-  const Hit h = lookup_impl<true>(domain);
-  if (h.length == 0) return std::nullopt;
-  return h;
+DomainMatcher::Found DomainMatcher::find_parent(std::string_view domain) const noexcept {
+  return lookup_impl<true>(domain);
 }
 
 std::size_t DomainMatcher::memory_bytes() const noexcept {

@@ -74,10 +74,15 @@ class DomainMatcher {
   };
 
   DomainMatcher() = default;
-  // `host` must be canonical. No allocation.
-  std::optional<Hit> lookup(std::string_view host) const noexcept;
+  // `host` must be canonical. No allocation. (Inline, so the caller builds
+  // the optional from the packed word in its registers: out of line, GCC
+  // built it on the stack and read it back in other sizes, a
+  // store-forwarding stall on every lookup.)
+  std::optional<Hit> lookup(std::string_view host) const noexcept { return unpack(find(host)); }
   // Like lookup() but only suffix rules strictly above `domain` (for shadowing checks).
-  std::optional<Hit> lookup_parent(std::string_view domain) const noexcept;
+  std::optional<Hit> lookup_parent(std::string_view domain) const noexcept {
+    return unpack(find_parent(domain));
+  }
   std::size_t size() const noexcept { return rules_; }  // rules (exact + suffix)
   std::size_t memory_bytes() const noexcept;
   // Home lines of the stream (docs/matcher.md, "Homes"): more than the
@@ -92,8 +97,22 @@ class DomainMatcher {
   static constexpr std::uint16_t kEmptyHome = 0xffff;  // heads_: no name has this home
 
  private:
+  // A hit packed in one word: value (bits 0-31), suffix (bit 32), length
+  // (bits 48-63, 0: no rule). Built and returned in a register; a Hit, whose
+  // byte 5 is padding, was built from a stack slot kept for that byte.
+  using Found = std::uint64_t;
+  static constexpr Found found(std::uint32_t value, bool suffix, std::size_t length) noexcept {
+    return Found{value} | Found{suffix} << 32 | Found{length} << 48;
+  }
+  static std::optional<Hit> unpack(Found f) noexcept {
+    if (f >> 48 == 0) return std::nullopt;
+    return Hit{static_cast<std::uint32_t>(f), ((f >> 32) & 1) != 0,
+               static_cast<std::uint16_t>(f >> 48)};
+  }
+  Found find(std::string_view host) const noexcept;
+  Found find_parent(std::string_view domain) const noexcept;
   template <bool kSkipFull>
-  Hit lookup_impl(std::string_view host) const noexcept;  // length 0: no rule
+  Found lookup_impl(std::string_view host) const noexcept;
   // A coded key (encode()'s words, a word of zeros after them), and what the
   // pick and the compare of a home's records need of it, worked out before
   // the home's lines arrive.
@@ -115,7 +134,10 @@ class DomainMatcher {
   // gives the candidate (`whole`: the candidate is the whole host).
   Match find_record(std::uint32_t home, const Key& key, bool whole) const noexcept;
   // The same, record by record from the chunk at `pos` on (the slow way).
-  [[gnu::noinline]] Match walk_home(std::size_t pos, const Key& key, bool whole) const noexcept;
+  // (The key by its words and length, not a Key: a Key passed by reference
+  // was built on the stack on every lookup's path.)
+  [[gnu::noinline]] Match walk_home(std::size_t pos, const std::uint64_t* key, std::size_t key_bits,
+                                    bool whole) const noexcept;
   // The live candidates of a lookup (their homes and lengths), `count` of
   // them before the longest.
   struct Live {
@@ -125,9 +147,9 @@ class DomainMatcher {
   };
   // The hit among them, the longest first (`rev`: the host reversed, `n`
   // bytes), then the shorter ones.
-  Hit longest_first(Live c, const unsigned char* rev, std::size_t n) const noexcept;
-  [[gnu::noinline]] Hit shorter(Live c, const std::uint64_t* key, std::size_t key_bits,
-                                const unsigned char* rev) const noexcept;
+  Found longest_first(Live c, const unsigned char* rev, std::size_t n) const noexcept;
+  [[gnu::noinline]] Found shorter(Live c, const std::uint64_t* key, std::size_t key_bits,
+                                  const unsigned char* rev) const noexcept;
   // What the record of kind `kind` whose first value is at `first` and whose
   // second (if it is of both kinds) is at `second` gives the candidate: only
   // the value it gets is read.
