@@ -179,11 +179,17 @@ def entry_symbol(binary):
     return find[0]
 
 
+def first_line_prefetch(steps, ret):
+    """The index of the lookup's first prefetch of a home's lines (the first
+    prefetch is heads_'s), -1 if none."""
+    prefetches = [i for i, s in enumerate(steps[:ret]) if s.startswith("prefetcht0")]
+    return prefetches[1] if len(prefetches) > 1 else -1
+
+
 def summarize(steps, next_steps=None):
     ret = lookup_end(steps)
-    prefetches = [i for i, s in enumerate(steps[:ret]) if s.startswith("prefetcht0")]
     heads = [i for i, s in enumerate(steps[:ret]) if s.startswith("movzwl")]
-    line_prefetch = prefetches[1] if len(prefetches) > 1 else -1  # the first is heads_'s
+    line_prefetch = first_line_prefetch(steps, ret)
     read = heads[-1] if heads else -1
     figures = {
         "lookup": ret + 1,
@@ -195,7 +201,7 @@ def summarize(steps, next_steps=None):
     if next_steps is not None and read >= 0:
         # From this lookup's heads_ read to the next one's first prefetch of
         # its lines: what the core must hold for the two to overlap.
-        nxt = summarize(next_steps)["before the lines' first prefetch"]
+        nxt = first_line_prefetch(next_steps, lookup_end(next_steps))
         window = steps[read:] + next_steps[:max(nxt, 0)]
         figures["window"] = len(window)
         figures["of which write a general register"] = sum(map(writes_register, window))
