@@ -186,9 +186,20 @@ def first_line_prefetch(steps, ret):
     return prefetches[1] if len(prefetches) > 1 else -1
 
 
+def is_heads_read(step):
+    """Whether a step is a 16-bit load from memory other than the stack frame,
+    as the read of a heads_ entry is (a movzwl between registers, which some
+    tunings emit later in the lookup, is not)."""
+    parts = step.split(None, 1)
+    if len(parts) < 2 or parts[0] != "movzwl":
+        return False
+    source = _operands(parts[1].split("<")[0].strip())[0]
+    return "(" in source and "%rsp" not in source
+
+
 def summarize(steps, next_steps=None):
     ret = lookup_end(steps)
-    heads = [i for i, s in enumerate(steps[:ret]) if s.startswith("movzwl")]
+    heads = [i for i, s in enumerate(steps[:ret]) if is_heads_read(s)]
     line_prefetch = first_line_prefetch(steps, ret)
     read = heads[-1] if heads else -1
     figures = {
