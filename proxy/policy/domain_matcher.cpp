@@ -214,7 +214,6 @@ DomainMatcher::Match DomainMatcher::walk_home(std::size_t pos, const std::uint64
 template <bool kSkipFull>
 [[gnu::always_inline]] inline DomainMatcher::Found DomainMatcher::lookup_impl(
     std::string_view host) const noexcept {
-  constexpr Found kNoHit = 0;
   const std::size_t n = host.size();
   if (n == 0 || n > kMaxName || homes_ == 0) return kNoHit;
   const auto* in = reinterpret_cast<const unsigned char*>(host.data());
@@ -297,7 +296,7 @@ template <bool kSkipFull>
   const bool whole = end == n;
   const Match m = find_record(c.home[c.count], Key::of(key, key_bits), whole);
   if (m.value != kNone) return found(m.value, !(whole & (m.kind & kExactKind)), end);
-  if (c.count == 0) return 0;
+  if (c.count == 0) return kNoHit;
   return shorter(c, key, key_bits, rev);
 }
 
@@ -314,7 +313,7 @@ DomainMatcher::Found DomainMatcher::shorter(Live c, const std::uint64_t* key, st
     const Match m = find_record(c.home[j], Key::of(key, key_bits), false);
     if (m.value != kNone) return found(m.value, true, end);
   }
-  return 0;
+  return kNoHit;
 }
 
 DomainMatcher::Found DomainMatcher::find(std::string_view host) const noexcept {

@@ -101,11 +101,12 @@ class DomainMatcher {
   // (bits 48-63, 0: no rule). Built and returned in a register; a Hit, whose
   // byte 5 is padding, was built from a stack slot kept for that byte.
   using Found = std::uint64_t;
+  static constexpr Found kNoHit = 0;
   static constexpr Found found(std::uint32_t value, bool suffix, std::size_t length) noexcept {
     return Found{value} | Found{suffix} << 32 | Found{length} << 48;
   }
   static std::optional<Hit> unpack(Found f) noexcept {
-    if (f >> 48 == 0) return std::nullopt;
+    if (f >> 48 == 0) return std::nullopt;  // kNoHit, or any word of length 0
     return Hit{static_cast<std::uint32_t>(f), ((f >> 32) & 1) != 0,
                static_cast<std::uint16_t>(f >> 48)};
   }
