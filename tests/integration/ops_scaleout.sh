@@ -96,7 +96,9 @@ count() {  # decision records from 127.0.20.x, department immigration, in instan
   python3 - "$tmp/gh$1/audit.jsonl" <<'PY'
 import json, sys
 n = 0
-for line in open(sys.argv[1]):
+for line in open(sys.argv[1], "rb"):
+    if not line.endswith(b"\n"):
+        continue  # a record still being appended
     r = json.loads(line)
     if r["event"] == "decision":
         assert r["client"].startswith("127.0.20."), r

@@ -283,13 +283,15 @@ def audit_mark(path):
 
 
 def audit_records(path):
+    """The complete records in the live audit log. The proxy may be in the
+    middle of appending a batch: a last line without its newline is a record
+    still being written, not a torn one, and is left for the next read."""
     out = []
     if not os.path.exists(path):
         return out
-    with open(path) as f:
+    with open(path, "rb") as f:
         for line in f:
-            line = line.strip()
-            if line:
+            if line.endswith(b"\n") and line.strip():
                 out.append(json.loads(line))
     return out
 
