@@ -39,7 +39,10 @@ for _ in range(LOOKUPS):
     steps = []
     while len(steps) < 20000:
         text = gdb.execute("x/i $pc", to_string=True)
-        steps.append(text.split(":", 1)[-1].strip().replace("\n", " "))
+        # "=> ADDRESS <SYMBOL+OFFSET>:\tINSTRUCTION": a demangled symbol has
+        # colons of its own (the bench's loop's does), and the tab separates
+        # steps in OUT.
+        steps.append(text.rsplit(":\t", 1)[-1].strip().replace("\n", " ").replace("\t", " "))
         gdb.execute("stepi", to_string=True)
         if int(gdb.parse_and_eval("$pc")) == entry:
             break
