@@ -2,7 +2,6 @@
 temporary rule tree with an admin port, the real gatehouse binary started and
 stopped by PID, loopback clients, and a strict Prometheus text-format reader.
 Everything is bounded in time. Ports come from harness.free_port."""
-import json
 import os
 import re
 import shutil
@@ -14,8 +13,10 @@ import time
 import urllib.request
 
 try:  # imported as proxy_lib.gh, or as gh with proxy_lib on sys.path
+    from .harness import audit_records as complete_records
     from .harness import free_port  # noqa: F401
 except ImportError:
+    from harness import audit_records as complete_records
     from harness import free_port  # noqa: F401
 
 GATEHOUSE = os.environ.get("GATEHOUSE", "")
@@ -229,15 +230,11 @@ def proxy_connect(proxy_port, authority, source="127.0.0.1", timeout=5):
 
 
 def audit_records(path, timeout=5, want=None):
-    """Reads the audit log; if `want` (a predicate) is given, waits for a match."""
+    """Reads the audit log's complete records; if `want` (a predicate) is
+    given, waits for a match."""
     deadline = time.time() + timeout
     while True:
-        records = []
-        if os.path.exists(path):
-            with open(path, "rb") as f:
-                for line in f:
-                    if line.endswith(b"\n"):
-                        records.append(json.loads(line))
+        records = complete_records(path)
         if want is None or any(want(r) for r in records) or time.time() >= deadline:
             return records
         time.sleep(0.05)
