@@ -447,7 +447,9 @@ void BM_LineGroups(benchmark::State& state, std::size_t k) {
 // instructions can run on this machine: the core overlaps one iteration's
 // lines with the next's only as far as its window of instructions in
 // flight reaches (docs/matcher.md, "Measured", twelfth session). With
-// k = 0, the additions' own time.
+// k = 0, the additions' own time; with k = 1 or 2, what a layout that
+// fetched one or two lines a lookup would be held to at that many
+// instructions (twenty-first session).
 void BM_LinesAndWork(benchmark::State& state, std::size_t k, std::size_t adds) {
   const std::uint64_t* mem = group_block();
   std::uint64_t seed = 5, sum = 0;
@@ -610,14 +612,16 @@ void print_ratios(const RatioReporter& rep) {
           "|\n",
           k, g.first, g.second * 100);
   }
-  for (const char* adds : {"256", "640"}) {
-    auto w = rep.figure(std::string("mem/BM_LinesAndWork/8lines+") + adds + "adds");
+  for (const char* adds : {"256", "384", "512", "640"}) {
     auto a = rep.figure(std::string("mem/BM_LinesAndWork/0lines+") + adds + "adds");
-    if (w.first > 0 && a.first > 0)
-      std::printf(
-          "| random groups of 8 adjacent lines + %s additions, back to back | %.1f ns (±%.0f%%) | "
-          "the additions alone: %.1f ns | |\n",
-          adds, w.first, w.second * 100, a.first);
+    for (const char* k : {"1", "2", "8"}) {
+      auto w = rep.figure(std::string("mem/BM_LinesAndWork/") + k + "lines+" + adds + "adds");
+      if (w.first > 0 && a.first > 0)
+        std::printf(
+            "| random groups of %s adjacent lines + %s additions, back to back | %.1f ns (±%.0f%%) "
+            "| the additions alone: %.1f ns | |\n",
+            k, adds, w.first, w.second * 100, a.first);
+    }
   }
 #if defined(__x86_64__)
   for (const auto& row : kWorkAfterRead) {
@@ -657,8 +661,8 @@ void register_all() {
   for (std::size_t k : {1, 2, 4, 8})
     benchmark::RegisterBenchmark(("mem/BM_LineGroups/" + std::to_string(k) + "lines").c_str(),
                                  BM_LineGroups, k);
-  for (std::size_t k : {0, 8})
-    for (std::size_t adds : {256, 640})
+  for (std::size_t k : {0, 1, 2, 8})
+    for (std::size_t adds : {256, 384, 512, 640})
       benchmark::RegisterBenchmark(
           ("mem/BM_LinesAndWork/" + std::to_string(k) + "lines+" + std::to_string(adds) + "adds")
               .c_str(),
