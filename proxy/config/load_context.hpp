@@ -179,6 +179,9 @@ void load_domain_lists(LoadContext& ctx);
 void resolve_policy_categories(LoadContext& ctx);
 void load_departments(LoadContext& ctx);
 void load_approvals(LoadContext& ctx);
+// ctx.domains built into the rules' matcher; a build that throws (a list
+// whose names crowd one home line: docs/matcher.md, "Limits") is a load error.
+void build_domain_matcher(LoadContext& ctx);
 void check_shadowed_rules(LoadContext& ctx);
 void load_intercept_selectors(LoadContext& ctx);  // after the matcher is built
 

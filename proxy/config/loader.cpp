@@ -40,6 +40,14 @@ void check_shadowed_rules(LoadContext& ctx) {
   }
 }
 
+void build_domain_matcher(LoadContext& ctx) {
+  try {
+    ctx.rules->domains = std::move(ctx.domains).build();
+  } catch (const std::length_error& e) {  // docs/matcher.md, "Limits"
+    ctx.error(ctx.main_where, std::string("the domain lists: ") + e.what());
+  }
+}
+
 LoadResult load_config(const std::string& path, TimePoint now) {
   LoadContext ctx(now);
   // Every stage runs even after an error, so one `check` shows every problem.
@@ -53,11 +61,7 @@ LoadResult load_config(const std::string& path, TimePoint now) {
   if (!r.urls.compile()) ctx.error(ctx.main_where, "the urls: patterns exceed re2's memory limit");
   if (!r.host_patterns.compile())
     ctx.error(ctx.main_where, "the feeds' regexp:/keyword: lines exceed re2's memory limit");
-  try {
-    r.domains = std::move(ctx.domains).build();
-  } catch (const std::length_error& e) {  // docs/matcher.md, "Limits"
-    ctx.error(ctx.main_where, std::string("the domain lists: ") + e.what());
-  }
+  build_domain_matcher(ctx);
   check_shadowed_rules(ctx);
   load_intercept_selectors(ctx);
   ctx.sort_diagnostics();

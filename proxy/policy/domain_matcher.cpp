@@ -260,7 +260,7 @@ template <bool kSkipFull>
     return true;
   };
   std::size_t i = 0;
-  std::uint64_t h = kSeed;
+  std::uint64_t h = seed_;
   bool deeper = true;
   for (; i + 8 <= n; i += 8) {  // the whole words
     const std::uint64_t w = __builtin_bswap64(load64(in + n - i - 8));

@@ -41,6 +41,12 @@ class DomainMatcher {
 
   class Builder {
    public:
+    // The hash's seed drawn from the system's random source, so that whoever
+    // writes a rule list cannot pick names that crowd one home line
+    // (docs/matcher.md, "Limits").
+    Builder();
+    // A fixed seed: for tests and fuzzing, which must be repeatable.
+    explicit Builder(std::uint64_t seed) noexcept : seed_(seed) {}
     void reserve(std::size_t n);
     // `domain` is canonical, without the leading dot. Returns the value of an
     // identical rule (same domain, same kind) already added, which is kept.
@@ -71,6 +77,7 @@ class DomainMatcher {
     unsigned filter_shift_ = 0;
     std::uint64_t label_counts_ = 0;
     std::size_t rules_ = 0;
+    std::uint64_t seed_;
   };
 
   DomainMatcher() = default;
@@ -187,6 +194,8 @@ class DomainMatcher {
   // deeper than the highest bit set (none of 63 or more: no limit).
   std::uint64_t label_counts_ = 0;
   std::size_t rules_ = 0;
+  // Where every hash starts (the builder's: random unless a test chose it).
+  std::uint64_t seed_ = 0;
 };
 
 }  // namespace gh

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <functional>
 #include <queue>
+#include <random>
 #include <stdexcept>
 #include <string>
 
@@ -141,6 +142,13 @@ std::uint64_t dedup_bits(std::uint64_t g) {
 std::uint64_t dedup_hash(std::uint64_t h) { return h * 0x9e3779b97f4a7c15ull; }
 }  // namespace
 
+// Two 32-bit draws of the system's source (getrandom on Linux): a list's
+// author cannot know the seed, so cannot choose names that share a home.
+DomainMatcher::Builder::Builder() {
+  std::random_device source;
+  seed_ = std::uint64_t{source()} << 32 | source();
+}
+
 void DomainMatcher::Builder::reserve(std::size_t n) {
   pending_.reserve(n);
   names_.reserve(n * 16);
@@ -192,7 +200,7 @@ std::optional<std::uint32_t> DomainMatcher::Builder::add(std::string_view domain
   unsigned char rev[kMaxName];
   for (std::size_t i = 0; i < n; ++i) rev[i] = static_cast<unsigned char>(domain[n - 1 - i]);
   std::size_t labels;
-  const std::uint64_t h = name_hash(rev, n, labels);
+  const std::uint64_t h = name_hash(seed_, rev, n, labels);
 
   if (filter_.empty()) grow_index(16);
   const std::uint64_t g = dedup_hash(h);
@@ -357,6 +365,7 @@ bool DomainMatcher::Builder::write_stream(DomainMatcher& m, std::uint32_t homes)
 
 DomainMatcher DomainMatcher::Builder::build() && {
   DomainMatcher m;
+  m.seed_ = seed_;
   const std::size_t count = pending_.size();
   m.rules_ = rules_;
   m.label_counts_ = label_counts_;

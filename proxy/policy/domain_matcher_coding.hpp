@@ -29,7 +29,6 @@ constexpr unsigned kChunkHeader = 4;
 constexpr std::size_t kEscape = 255;
 constexpr unsigned kLongLength = 13;  // 253 * 24 = 6072 < 8192
 constexpr std::uint64_t kEvenBits = 0x5555555555555555ull;
-constexpr std::uint64_t kSeed = 0x243f6a8885a308d3ull;
 constexpr unsigned kExactKind = 1, kSuffixKind = 2, kBothKinds = 3;
 
 inline std::uint64_t load64(const void* p) noexcept {
@@ -174,11 +173,12 @@ inline std::uint64_t prefix_hash(std::uint64_t h, std::uint64_t word, std::size_
 }
 
 // The hash of a whole rule name, given reversed in rev[0, n), as a lookup
-// computes it for the candidate equal to it; its label count in `labels`.
+// computes it for the candidate equal to it, from the matcher's `seed`
+// (random a build: docs/matcher.md, "Limits"); its label count in `labels`.
 // (Shared with the tests that home names on purpose.)
-inline std::uint64_t name_hash(const unsigned char* rev, std::size_t n,
+inline std::uint64_t name_hash(std::uint64_t seed, const unsigned char* rev, std::size_t n,
                                std::size_t& labels) noexcept {
-  std::uint64_t h = kSeed;
+  std::uint64_t h = seed;
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) h = word_step(h, load64(rev + i));
   std::uint64_t last = 0;

@@ -13,7 +13,12 @@
 
 namespace gh::testing {
 
-// `count` names whose hash's high 32 bits (the ones home_of() scales by the
+// The seed the names below are found against: the one every build used
+// while the hash was not keyed. A builder given it crowds their home; one
+// that draws its own seed (the loader's) does not.
+constexpr std::uint64_t kCraftSeed = 0x243f6a8885a308d3ull;
+
+// `count` names whose hash (from kCraftSeed) has its high 32 bits (the ones home_of() scales by the
 // home count) are in [from, below). Raw: 240 near-random bytes with one
 // dot, about 8 bits each once coded (a record of about 1,950 bits).
 // Canonical: 253 bytes of [a-z0-9] in labels of 63, as a rule list may hold
@@ -42,7 +47,7 @@ inline std::vector<std::string> names_homed_in(std::uint64_t from, std::uint64_t
       rev[100] = '.';
     }
     std::size_t labels;
-    const std::uint64_t high = gh::matcher_coding::name_hash(rev, n, labels) >> 32;
+    const std::uint64_t high = gh::matcher_coding::name_hash(kCraftSeed, rev, n, labels) >> 32;
     if (high >= from && high < below)
       out.emplace_back(std::make_reverse_iterator(rev + n), std::make_reverse_iterator(rev));
   }

@@ -104,7 +104,7 @@ std::string show(const std::optional<ReferenceHit>& h) {
 void compare_on_random_rules(std::uint64_t seed, std::size_t rules, std::size_t hosts) {
   NameMaker make(seed);
   ReferenceMatcher ref;
-  DomainMatcher::Builder b;
+  DomainMatcher::Builder b{seed};  // the hash's seed too: a failure repeats
   std::vector<std::string> names;
   for (std::size_t i = 0; i < rules; ++i) {
     // Reuse names now and then: the same name as exact and suffix, and duplicates.
@@ -268,7 +268,7 @@ TEST_CASE("DomainMatcher::Builder lays the stream out again when a home is crowd
        names_homed_in(std::uint64_t{1} << 28, (std::uint64_t{1} << 28) + (1u << 26), 2, rng))
     names.push_back(std::move(n));
   ReferenceMatcher ref;
-  DomainMatcher::Builder b;
+  DomainMatcher::Builder b{gh::testing::kCraftSeed};
   for (std::uint32_t i = 0; i < names.size(); ++i)
     REQUIRE(b.add(names[i], i % 2 == 0, i) == ref.add(names[i], i % 2 == 0, i));
   const DomainMatcher m = std::move(b).build();
@@ -287,17 +287,29 @@ TEST_CASE("DomainMatcher::Builder gives up when colliding hashes crowd a home at
   // 48 names in home 0 for any home count below 4,096, and 2 in home
   // count / 100 (1 to 24 for counts of 100 to 2,499): that home's line
   // stays inside home 0's 93,000 bits of records, over 2^16 bits before
-  // their end, at every count build() tries, as a list crafted against the
-  // unkeyed hash would. build() must fail with a clear error, not grow the
+  // their end, at every count build() tries, as a list crafted against a
+  // known seed would. build() must fail with a clear error, not grow the
   // table until memory runs out (docs/matcher.md, "Limits").
   std::mt19937_64 rng(23);
   std::vector<std::string> names = names_homed_in(0, (std::uint64_t{1} << 32) / 4096, 48, rng);
   const std::uint64_t at = (std::uint64_t{1} << 32) / 100 + 1;
   for (std::string& n : names_homed_in(at, at + (std::uint64_t{1} << 32) / 100000, 2, rng))
     names.push_back(std::move(n));
-  DomainMatcher::Builder b;
+  DomainMatcher::Builder b{gh::testing::kCraftSeed};
   for (std::uint32_t i = 0; i < names.size(); ++i) REQUIRE_FALSE(b.add(names[i], true, i));
   // The first layout has about 210 homes; six times that is within 100 to 2,499.
   REQUIRE(first_homes_at_most(names) * 6 < 2400);
   CHECK_THROWS_AS(std::move(b).build(), std::length_error);
+
+  // A builder that draws its own seed, as the loader's does, lays the same
+  // names out at the first size: crafting them took knowing the seed.
+  DomainMatcher::Builder drawn;
+  for (std::uint32_t i = 0; i < names.size(); ++i) REQUIRE_FALSE(drawn.add(names[i], true, i));
+  const DomainMatcher m = std::move(drawn).build();
+  CHECK(m.homes() <= first_homes_at_most(names));
+  for (std::uint32_t i = 0; i < names.size(); ++i) {
+    const auto hit = m.lookup("x." + names[i]);
+    REQUIRE(hit);
+    CHECK(hit->value == i);
+  }
 }
