@@ -142,7 +142,7 @@ std::uint64_t dedup_bits(std::uint64_t g) {
 std::uint64_t dedup_hash(std::uint64_t h) { return h * 0x9e3779b97f4a7c15ull; }
 }  // namespace
 
-// Two 32-bit draws of the system's source (getrandom on Linux): a list's
+// Two 32-bit draws of std::random_device (RDRAND or getrandom, as libstdc++ picks): a list's
 // author cannot know the seed, so cannot choose names that share a home.
 DomainMatcher::Builder::Builder() {
   std::random_device source;
