@@ -154,17 +154,10 @@ TEST_CASE("on_error: skip (the default) drops bad lines with warnings and loads 
 
 namespace {
 
-// 64 names of 253 bytes in the matcher's home 0 under kCraftSeed for any home
-// count below 4,096, and 2 in home count / 100: under that seed the
-// builder's re-layouts cannot separate them (docs/matcher.md, "Limits").
+// 66 names of 253 bytes that crowd the matcher at every size under kCraftSeed.
 std::vector<std::string> crowding_names() {
   std::mt19937_64 rng(29);
-  auto names = gh::testing::names_homed_in(0, (std::uint64_t{1} << 32) / 4096, 64, rng, true);
-  const std::uint64_t at = (std::uint64_t{1} << 32) / 100 + 1;
-  for (std::string& n :
-       gh::testing::names_homed_in(at, at + (std::uint64_t{1} << 32) / 100000, 2, rng, true))
-    names.push_back(std::move(n));
-  return names;
+  return gh::testing::names_crowding_every_size(64, rng, true);
 }
 
 }  // namespace

@@ -284,17 +284,12 @@ TEST_CASE("DomainMatcher::Builder lays the stream out again when a home is crowd
 
 TEST_CASE("DomainMatcher::Builder gives up when colliding hashes crowd a home at every size",
           "[matcher]") {
-  // 48 names in home 0 for any home count below 4,096, and 2 in home
-  // count / 100 (1 to 24 for counts of 100 to 2,499): that home's line
-  // stays inside home 0's 93,000 bits of records, over 2^16 bits before
-  // their end, at every count build() tries, as a list crafted against a
-  // known seed would. build() must fail with a clear error, not grow the
-  // table until memory runs out (docs/matcher.md, "Limits").
+  // 50 names whose home 0 holds about 93,000 bits of records at every
+  // count build() tries, as a list crafted against a known seed would.
+  // build() must fail with a clear error, not grow the table until memory
+  // runs out (docs/matcher.md, "Limits").
   std::mt19937_64 rng(23);
-  std::vector<std::string> names = names_homed_in(0, (std::uint64_t{1} << 32) / 4096, 48, rng);
-  const std::uint64_t at = (std::uint64_t{1} << 32) / 100 + 1;
-  for (std::string& n : names_homed_in(at, at + (std::uint64_t{1} << 32) / 100000, 2, rng))
-    names.push_back(std::move(n));
+  const std::vector<std::string> names = gh::testing::names_crowding_every_size(48, rng);
   DomainMatcher::Builder b{gh::testing::kCraftSeed};
   for (std::uint32_t i = 0; i < names.size(); ++i) REQUIRE_FALSE(b.add(names[i], true, i));
   // The first layout has about 210 homes; six times that is within 100 to 2,499.
